@@ -1,0 +1,1 @@
+"""Text to `Analysis`: taxonomy, segmentation, the neural network, decoding and the `Analyzer`."""

@@ -1,0 +1,72 @@
+"""The one path from text to `Analysis`, shared by the API, the CLI, batch jobs and evaluation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import torch
+
+from model.artifact import METRICS, SHIPPED_MODEL_DIR, load_network
+from model.decoding import build_analysis
+from model.neural_scorer import NeuralScorer
+from model.schema import Analysis, ModelInfo
+from model.scores import DocumentScores, PreparedText, Scorer
+from model.thresholds import Thresholds
+
+
+class EmptyTextError(ValueError):
+    """Raised for text with nothing to analyse, so callers can answer 422 rather than guess."""
+
+
+class Analyzer:
+    def __init__(self, scorer: Scorer, thresholds: Thresholds, info: ModelInfo,
+                 directory: Path | None = None) -> None:
+        self.scorer = scorer
+        self.thresholds = thresholds
+        self.info = info
+        self.directory = directory
+
+    @classmethod
+    def load(cls, directory: str | Path | None = None, threads: int | None = None) -> Analyzer:
+        """Load a trained model directory (the shipped model by default); no network access."""
+        if threads:
+            torch.set_num_threads(threads)
+        directory = Path(directory) if directory else SHIPPED_MODEL_DIR
+        network, tokenizer, manifest, thresholds = load_network(directory)
+        scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
+        return cls(scorer, thresholds, ModelInfo(name=manifest.name, version=manifest.version), directory)
+
+    @property
+    def metrics(self) -> dict:
+        """Validation metrics recorded when the model was trained (empty if none were)."""
+        if self.directory and (self.directory / METRICS).is_file():
+            return json.loads((self.directory / METRICS).read_text(encoding="utf-8"))
+        return {}
+
+    @staticmethod
+    def prepare(text: str) -> PreparedText:
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a string, not {type(text).__name__}")
+        if not text.strip():
+            raise EmptyTextError("text is empty")
+        return PreparedText.from_text(text)
+
+    def score(self, texts: list[str]) -> tuple[list[PreparedText], list[DocumentScores]]:
+        prepared = [self.prepare(text) for text in texts]
+        return prepared, self.scorer.score(prepared)
+
+    def analyze(self, text: str, document_id: str | None = None) -> Analysis:
+        return self.analyze_many([text], [document_id])[0]
+
+    def analyze_many(self, texts: list[str], ids: Iterable[str | None] | None = None) -> list[Analysis]:
+        """Analyse several texts in one batched pass; the order of the results follows `texts`."""
+        ids = list(ids) if ids is not None else [None] * len(texts)
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts differ in length")
+        prepared, scores = self.score(texts)
+        return [
+            build_analysis(p, s, self.thresholds, self.info, document_id)
+            for p, s, document_id in zip(prepared, scores, ids, strict=True)
+        ]

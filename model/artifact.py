@@ -1,0 +1,77 @@
+"""A trained model directory: what is in it, how it is written and how it is read back offline.
+
+Layout: `framing.json` (name, version, window settings), `config.json` (encoder architecture),
+`weights.safetensors` (fp16), `thresholds.json`, tokenizer files, `metrics.json` and
+`MODEL_CARD.md`; `baseline.joblib` holds the TF-IDF baseline trained beside it, when present.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from transformers import AutoTokenizer
+
+from model.network import FramingNetwork
+from model.thresholds import Thresholds
+
+SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "shipped"
+MANIFEST = "framing.json"
+WEIGHTS = "weights.safetensors"
+THRESHOLDS = "thresholds.json"
+METRICS = "metrics.json"
+
+
+class ModelLoadError(RuntimeError):
+    """The model directory is missing, incomplete or from an incompatible version."""
+
+
+@dataclass
+class Manifest:
+    name: str = "framing-minilm"
+    version: str = "0.0.0"
+    window_length: int = 254
+    stride: int = 190
+    frame_sharpness: float = 4.0
+    encoder: str = "sentence-transformers/all-MiniLM-L6-v2"
+    extra: dict = field(default_factory=dict)
+
+    def save(self, directory: Path) -> None:
+        (directory / MANIFEST).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> Manifest:
+        raw = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        known = {key: raw[key] for key in cls.__dataclass_fields__ if key in raw}
+        return cls(**known)
+
+
+def save_model(directory: Path, network: FramingNetwork, tokenizer, manifest: Manifest,
+               thresholds: Thresholds) -> None:
+    """Weights go out in fp16: half the size, and no measurable change in the decisions."""
+    directory.mkdir(parents=True, exist_ok=True)
+    state = {key: value.detach().to(torch.float16).contiguous() for key, value in network.state_dict().items()}
+    save_file(state, str(directory / WEIGHTS))
+    network.encoder.config.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    manifest.save(directory)
+    thresholds.save(directory / THRESHOLDS)
+
+
+def load_network(directory: Path) -> tuple[FramingNetwork, object, Manifest, Thresholds]:
+    directory = Path(directory)
+    missing = [name for name in (MANIFEST, WEIGHTS, THRESHOLDS, "config.json") if not (directory / name).is_file()]
+    if missing:
+        raise ModelLoadError(f"{directory} is not a framing model directory (missing {', '.join(missing)})")
+    manifest = Manifest.load(directory)
+    network = FramingNetwork.from_config(str(directory), frame_sharpness=manifest.frame_sharpness)
+    state = {key: value.float() for key, value in load_file(str(directory / WEIGHTS)).items()}
+    try:
+        network.load_state_dict(state)
+    except RuntimeError as error:
+        raise ModelLoadError(f"{directory}: weights do not fit the network: {error}") from error
+    tokenizer = AutoTokenizer.from_pretrained(str(directory))
+    return network.eval(), tokenizer, manifest, Thresholds.load(directory / THRESHOLDS)

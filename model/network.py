@@ -1,0 +1,97 @@
+"""The neural network: one MiniLM encoder pass per window, three heads on top.
+
+- a token head: one independent sigmoid per technique, since a token can sit inside spans of
+  several techniques at once;
+- a sentence head on mean+max pooled sentence tokens: sentence-level technique decisions;
+- a sentence frame head whose logits are pooled over the article with log-sum-exp, so frames are
+  learned from article labels alone (multiple-instance learning) yet each sentence gets a score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from transformers import AutoConfig, AutoModel
+
+from model.taxonomy import FRAMES, TECHNIQUES
+from model.windows import EncodedText
+
+
+@dataclass
+class NetworkOutput:
+    token_logits: torch.Tensor  # [n_windows, width, n_techniques]
+    sentence_logits: list[torch.Tensor]  # per document [n_sentences, n_techniques]
+    sentence_frame_logits: list[torch.Tensor]  # per document [n_sentences, n_frames]
+    article_frame_logits: torch.Tensor  # [n_documents, n_frames]
+    window_document: list[int]  # document index of each window row
+
+
+def pool_frames(sentence_frame_logits: torch.Tensor, sharpness: float) -> torch.Tensor:
+    """Smooth maximum over sentences: one strongly framed sentence can carry the article."""
+    if sentence_frame_logits.shape[0] == 0:
+        return torch.full((sentence_frame_logits.shape[1],), -10.0, device=sentence_frame_logits.device)
+    n = sentence_frame_logits.shape[0]
+    return (torch.logsumexp(sentence_frame_logits * sharpness, dim=0) - np.log(n)) / sharpness
+
+
+class FramingNetwork(nn.Module):
+    def __init__(self, encoder: nn.Module, dropout: float = 0.1, frame_sharpness: float = 4.0) -> None:
+        super().__init__()
+        self.encoder = encoder
+        hidden = encoder.config.hidden_size
+        self.dropout = nn.Dropout(dropout)
+        self.token_head = nn.Linear(hidden, len(TECHNIQUES))
+        self.sentence_head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.GELU(), nn.Dropout(dropout),
+                                           nn.Linear(hidden, len(TECHNIQUES)))
+        self.frame_head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.GELU(), nn.Dropout(dropout),
+                                        nn.Linear(hidden, len(FRAMES)))
+        self.frame_sharpness = frame_sharpness
+
+    @classmethod
+    def from_pretrained(cls, encoder_path: str, **kwargs) -> FramingNetwork:
+        return cls(AutoModel.from_pretrained(encoder_path, add_pooling_layer=False), **kwargs)
+
+    @classmethod
+    def from_config(cls, config_dir: str, **kwargs) -> FramingNetwork:
+        config = AutoConfig.from_pretrained(config_dir)
+        return cls(AutoModel.from_config(config, add_pooling_layer=False), **kwargs)
+
+    def forward(self, encoded: list[EncodedText], cls_id: int, sep_id: int, pad_id: int) -> NetworkOutput:
+        rows: list[np.ndarray] = []
+        window_document: list[int] = []
+        for d, item in enumerate(encoded):
+            for start, end in item.windows:
+                rows.append(np.concatenate([[cls_id], item.token_ids[start:end], [sep_id]]))
+                window_document.append(d)
+        width = max(len(row) for row in rows)
+        device = next(self.parameters()).device
+        input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+        attention = torch.zeros((len(rows), width), dtype=torch.long)
+        for r, row in enumerate(rows):
+            input_ids[r, : len(row)] = torch.from_numpy(row)
+            attention[r, : len(row)] = 1
+        hidden = self.encoder(input_ids=input_ids.to(device), attention_mask=attention.to(device)).last_hidden_state
+        hidden = self.dropout(hidden)
+        token_logits = self.token_head(hidden)
+
+        sentence_logits, frame_logits, article_logits = [], [], []
+        row = 0
+        for item in encoded:
+            pooled = []
+            for s, (a, b) in enumerate(item.sentence_tokens):
+                w = int(item.sentence_window[s])
+                ws, we = item.windows[w]
+                lo, hi = max(a, ws) - ws + 1, min(b, we) - ws + 1  # +1 skips [CLS]
+                states = hidden[row + w, lo:hi] if hi > lo else hidden[row + w, :1]
+                pooled.append(torch.cat([states.mean(dim=0), states.max(dim=0).values]))
+            features = torch.stack(pooled) if pooled else hidden.new_zeros((0, 2 * hidden.shape[-1]))
+            sentence_logits.append(self.sentence_head(features))
+            sentence_frames = self.frame_head(features)
+            frame_logits.append(sentence_frames)
+            article_logits.append(pool_frames(sentence_frames, self.frame_sharpness))
+            row += len(item.windows)
+        return NetworkOutput(token_logits, sentence_logits, frame_logits, torch.stack(article_logits),
+                             window_document)

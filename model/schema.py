@@ -1,0 +1,49 @@
+"""The `Analysis`: the one output shape shared by the API, the CLI, batch files and evaluation.
+
+Offsets are Python `str` indices (code points) into the text exactly as received; `end` is
+exclusive, so `text[start:end]` is the highlighted string.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LabelScore(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    label: str = Field(description="A technique or frame name from the SemEval-2023 task 3 scheme.")
+    score: float = Field(ge=0.0, le=1.0, description="Calibrated model confidence.")
+
+
+class SentenceAnalysis(BaseModel):
+    index: int = Field(ge=0)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    techniques: list[LabelScore] = Field(default_factory=list)
+    frames: list[LabelScore] = Field(default_factory=list)
+
+
+class Span(BaseModel):
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    label: str
+    score: float = Field(ge=0.0, le=1.0)
+    sentence: int = Field(ge=0, description="Index of the sentence the span starts in.")
+
+
+class ModelInfo(BaseModel):
+    name: str
+    version: str
+
+
+class Analysis(BaseModel):
+    """Everything the model asserts about one text, highest score first in every list."""
+
+    id: str | None = None
+    model: ModelInfo
+    frames: list[LabelScore] = Field(default_factory=list)
+    techniques: list[LabelScore] = Field(default_factory=list)
+    sentences: list[SentenceAnalysis] = Field(default_factory=list)
+    spans: list[Span] = Field(default_factory=list)

@@ -1,0 +1,54 @@
+"""What a scorer hands to decoding: raw probabilities laid over the segmented text.
+
+Both the neural network and the TF-IDF baseline produce this, so one decoder (and so one set of
+calibrated thresholds, one output shape, one evaluation) serves both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from model.segmentation import Paragraph, Sentence, split_paragraphs, split_sentences
+
+# Words are the unit spans snap to: runs of letters/digits (with inner hyphens or apostrophes), or
+# single punctuation marks.
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
+
+
+@dataclass
+class PreparedText:
+    """A text cut into paragraphs, sentences and words, with code-point offsets."""
+
+    text: str
+    paragraphs: list[Paragraph]
+    sentences: list[Sentence]
+    words: np.ndarray  # [n_words, 2] start, end
+    word_sentence: np.ndarray  # [n_words] sentence index of each word
+
+    @classmethod
+    def from_text(cls, text: str) -> PreparedText:
+        sentences = split_sentences(text)
+        words = np.array([m.span() for m in _WORD.finditer(text)], dtype=np.int64).reshape(-1, 2)
+        sentence_starts = np.array([s.start for s in sentences], dtype=np.int64)
+        word_sentence = np.searchsorted(sentence_starts, words[:, 0], side="right") - 1
+        return cls(text, split_paragraphs(text), sentences, words, np.clip(word_sentence, 0, None))
+
+
+@dataclass
+class DocumentScores:
+    """Probabilities in [0, 1]; label axes follow `model.taxonomy` order."""
+
+    word_techniques: np.ndarray  # [n_words, n_techniques]
+    sentence_techniques: np.ndarray  # [n_sentences, n_techniques]
+    sentence_frames: np.ndarray  # [n_sentences, n_frames]
+    article_frames: np.ndarray  # [n_frames]
+
+
+class Scorer(Protocol):
+    name: str
+
+    def score(self, documents: list[PreparedText]) -> list[DocumentScores]: ...

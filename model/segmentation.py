@@ -1,0 +1,98 @@
+"""Paragraphs and sentences with exact character offsets into the original text.
+
+A paragraph is one line (the SemEval-2023 definition, so paragraph metrics line up with the task's
+labels). Sentences never cross a line break: headlines and bylines without full stops stay
+sentences of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    index: int  # 0-based line number in the text
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    start: int
+    end: int
+    paragraph: int  # 0-based line number
+
+
+# Lower-cased abbreviations that end in a full stop without ending the sentence.
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt ft gen col lt sgt capt cmdr adm gov sen rep pres rev hon
+    fr no nos vol vs etc al inc ltd co corp dept univ approx est jan feb mar apr jun jul aug sep
+    sept oct nov dec mon tue wed thu fri sat sun u.s u.k u.n e.g i.e a.m p.m d.c n.y l.a""".split()
+)
+
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, then whitespace.
+_BOUNDARY = re.compile(r"""[.!?…]+['"’”»)\]]*(?=\s+)""")
+# What may begin the next sentence: an upper-case letter, digit or opening quote/bracket.
+_NEXT_START = re.compile(r"""\s+['"“‘«(\[]*[^\W_a-z]""", re.UNICODE)
+_WORD_BEFORE = re.compile(r"([\w.]+)$", re.UNICODE)
+
+
+def split_paragraphs(text: str) -> list[Paragraph]:
+    """One paragraph per line, blank lines included, offsets trimmed of surrounding whitespace."""
+    paragraphs: list[Paragraph] = []
+    offset = 0
+    for index, line in enumerate(text.split("\n")):
+        stripped_start = len(line) - len(line.lstrip())
+        stripped_end = len(line.rstrip())
+        if stripped_end > stripped_start:
+            start, end = offset + stripped_start, offset + stripped_end
+        else:
+            start = end = offset
+        paragraphs.append(Paragraph(index=index, start=start, end=end))
+        offset += len(line) + 1
+    return paragraphs
+
+
+def _is_abbreviation(text: str, dot_position: int) -> bool:
+    match = _WORD_BEFORE.search(text, 0, dot_position)
+    if not match:
+        return False
+    word = match.group(1).lower().rstrip(".")
+    if word in ABBREVIATIONS:
+        return True
+    # Initials ("J. Smith") and dotted acronyms ("U.S.") do not end sentences.
+    return len(word) == 1 and word.isalpha() or bool(re.fullmatch(r"(\w\.)+\w", word))
+
+
+def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces: list[tuple[int, int]] = []
+    sentence_start = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        boundary = match.end()
+        if not _NEXT_START.match(text, boundary, end):
+            continue
+        if text[match.start()] == "." and match.group().rstrip("'\"’”»)]") == "." and _is_abbreviation(
+            text, match.start()
+        ):
+            continue
+        pieces.append((sentence_start, boundary))
+        sentence_start = boundary
+        while sentence_start < end and text[sentence_start].isspace():
+            sentence_start += 1
+    if sentence_start < end:
+        pieces.append((sentence_start, end))
+    return pieces
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences in reading order; each lies inside one line and has no outer whitespace."""
+    sentences: list[Sentence] = []
+    for paragraph in split_paragraphs(text):
+        if paragraph.end == paragraph.start:
+            continue
+        for start, end in _split_line(text, paragraph.start, paragraph.end):
+            sentences.append(Sentence(len(sentences), start, end, paragraph.index))
+    return sentences

@@ -1,0 +1,39 @@
+"""The `framing` command: one entry point, one subcommand per way in.
+
+Each subcommand lives in its own module under `service/commands/` and registers itself with
+`add_parser(subparsers)`; the module's `run(args)` returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Module names under service.commands, in the order `framing --help` lists them.
+COMMANDS = ("analyze",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="framing",
+        description="Find persuasion techniques and news frames in text, with exact spans.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"service.commands.{name}").add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Terminal rendering of an Analysis: the text with spans highlighted, then a summary."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from model.schema import Analysis
+from model.taxonomy import TECHNIQUES
+
+_PALETTE = ("red", "yellow", "magenta", "cyan", "green", "blue", "bright_red", "bright_magenta",
+            "bright_cyan", "bright_green", "orange3", "purple", "gold3", "deep_pink3", "spring_green3",
+            "dodger_blue2", "dark_orange", "orchid", "turquoise2", "chartreuse3", "salmon1", "plum2", "khaki3")
+STYLES = {name: f"bold {_PALETTE[i % len(_PALETTE)]} underline" for i, name in enumerate(TECHNIQUES)}
+
+
+def print_pretty(text: str, analysis: Analysis, console: Console | None = None) -> None:
+    console = console or Console()
+    body = Text(text)
+    # Longer spans first, so nested shorter spans paint over them and stay visible.
+    for span in sorted(analysis.spans, key=lambda s: s.start - s.end):
+        body.stylize(STYLES.get(span.label, "bold underline"), span.start, span.end)
+    console.print(body)
+    console.print()
+    summary = Table(title="Article", show_header=True)
+    summary.add_column("kind")
+    summary.add_column("label")
+    summary.add_column("score", justify="right")
+    for item in analysis.frames:
+        summary.add_row("frame", item.label, f"{item.score:.2f}")
+    for item in analysis.techniques:
+        summary.add_row("technique", Text(item.label, style=STYLES.get(item.label, "")), f"{item.score:.2f}")
+    console.print(summary)
+    if analysis.spans:
+        spans = Table(title="Spans", show_header=True)
+        for column in ("sentence", "technique", "score", "text"):
+            spans.add_column(column)
+        for span in analysis.spans:
+            spans.add_row(str(span.sentence), Text(span.label, style=STYLES.get(span.label, "")),
+                          f"{span.score:.2f}", span.text)
+        console.print(spans)

@@ -1,0 +1,1 @@
+"""Reading annotations, training, threshold calibration, evaluation and the model registry."""
