@@ -27,16 +27,22 @@ class Sentence:
 
 
 # Lower-cased abbreviations that end in a full stop without ending the sentence.
-ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st mt ft gen col lt sgt capt cmdr adm gov sen rep pres rev hon
-    fr no nos vol vs etc al inc ltd co corp dept univ approx est jan feb mar apr jun jul aug sep
-    sept oct nov dec mon tue wed thu fri sat sun u.s u.k u.n e.g i.e a.m p.m d.c n.y l.a""".split()
-)
+ABBREVIATIONS = frozenset((
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "gen", "col", "lt", "sgt", "capt",
+    "cmdr", "adm", "gov", "sen", "rep", "pres", "rev", "hon", "fr", "vs", "etc", "al", "inc", "ltd",
+    "co", "corp", "dept", "univ", "approx", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec", "mon", "tue", "thu", "fri", "u.s", "u.k", "u.n", "e.g", "i.e",
+    "a.m", "p.m", "d.c", "n.y", "l.a",
+))
+# Abbreviations that are also words a sentence can end on ("He voted no."): abbreviations only
+# when a number follows ("No. 10"). Day names like "sat", "sun", "wed" are left out altogether.
+NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol"})
 
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, then whitespace.
 _BOUNDARY = re.compile(r"""[.!?…]+['"’”»)\]]*(?=\s+)""")
-# What may begin the next sentence: an upper-case letter, digit or opening quote/bracket.
-_NEXT_START = re.compile(r"""\s+['"“‘«(\[]*[^\W_a-z]""", re.UNICODE)
+# What may begin the next sentence: a letter (not lower case, checked apart so that every script
+# counts), a digit, or an opening quote/bracket before one.
+_NEXT_START = re.compile(r"""\s+['"“‘«(\[]*[^\W_]""", re.UNICODE)
 _WORD_BEFORE = re.compile(r"([\w.]+)$", re.UNICODE)
 
 
@@ -56,15 +62,17 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     return paragraphs
 
 
-def _is_abbreviation(text: str, dot_position: int) -> bool:
+def _is_abbreviation(text: str, dot_position: int, next_char: str) -> bool:
     match = _WORD_BEFORE.search(text, 0, dot_position)
     if not match:
         return False
     word = match.group(1).lower().rstrip(".")
+    if word in NUMBER_ABBREVIATIONS:
+        return next_char.isdigit()
     if word in ABBREVIATIONS:
         return True
     # Initials ("J. Smith") and dotted acronyms ("U.S.") do not end sentences.
-    return len(word) == 1 and word.isalpha() or bool(re.fullmatch(r"(\w\.)+\w", word))
+    return (len(word) == 1 and word.isalpha()) or bool(re.fullmatch(r"(\w\.)+\w", word))
 
 
 def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -72,10 +80,11 @@ def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
     sentence_start = start
     for match in _BOUNDARY.finditer(text, start, end):
         boundary = match.end()
-        if not _NEXT_START.match(text, boundary, end):
+        following = _NEXT_START.match(text, boundary, end)
+        if not following or following.group()[-1].islower():
             continue
         if text[match.start()] == "." and match.group().rstrip("'\"’”»)]") == "." and _is_abbreviation(
-            text, match.start()
+            text, match.start(), following.group()[-1]
         ):
             continue
         pieces.append((sentence_start, boundary))

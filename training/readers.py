@@ -19,11 +19,14 @@ _SPAN_NAME = re.compile(r"article(?P<id>[^/]+)-labels-subtask-3\.txt$")
 
 def read_text(path: Path) -> str:
     """Article text exactly as stored: UTF-8, newlines untouched so offsets stay valid."""
+    raw = path.read_bytes()
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            return handle.read()
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise AnnotationError(str(path), None, f"not valid UTF-8 ({error.reason})") from error
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise AnnotationError(
+            str(path), line, f"not valid UTF-8 ({error.reason} at byte {error.start})"
+        ) from error
 
 
 def _find(folder: Path, pattern: str) -> Path | None:
@@ -39,7 +42,9 @@ def read_span_file(path: Path, texts: dict[str, str]) -> dict[str, list[GoldSpan
             continue
         fields = line.rstrip("\r").split("\t")
         if len(fields) != 4:
-            raise AnnotationError(str(path), line_number, f"expected 4 tab-separated fields, got {len(fields)}")
+            raise AnnotationError(
+                str(path), line_number, f"expected 4 tab-separated fields, got {len(fields)}"
+            )
         article_id, technique, start_field, end_field = fields
         if technique not in TECHNIQUE_INDEX:
             raise AnnotationError(str(path), line_number, f"unknown technique {technique!r}")
@@ -69,7 +74,8 @@ def read_frames_file(path: Path, texts: dict[str, str]) -> dict[str, list[str]]:
         article_id = fields[0]
         if article_id not in texts:
             raise AnnotationError(str(path), line_number, f"article {article_id!r} has no text file")
-        labels = [label.strip() for label in (fields[1] if len(fields) == 2 else "").split(",") if label.strip()]
+        listed = fields[1] if len(fields) == 2 else ""
+        labels = [label.strip() for label in listed.split(",") if label.strip()]
         for label in labels:
             if label not in FRAME_INDEX:
                 raise AnnotationError(str(path), line_number, f"unknown frame {label!r}")
@@ -100,9 +106,13 @@ def read_semeval_folder(folder: str | Path) -> list[Document]:
     if spans_dir is not None:
         for path in sorted(spans_dir.glob("article*-labels-subtask-3.txt")):
             match = _SPAN_NAME.search(path.name)
+            # Records naming a missing article fail on their own line; this catches the rest.
+            file_spans = read_span_file(path, texts)
             if match and match.group("id") not in texts:
-                raise AnnotationError(str(path), None, f"span file for article {match.group('id')!r} with no text")
-            for article_id, article_spans in read_span_file(path, texts).items():
+                raise AnnotationError(
+                    str(path), None, f"span file for article {match.group('id')!r} with no text"
+                )
+            for article_id, article_spans in file_spans.items():
                 spans.setdefault(article_id, []).extend(article_spans)
 
     frames_file = _find(folder, "*-labels-subtask-2.txt")
