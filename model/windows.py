@@ -27,7 +27,7 @@ class EncodedText:
 def window_ranges(n_tokens: int, length: int, stride: int) -> list[tuple[int, int]]:
     if n_tokens <= length:
         return [(0, max(n_tokens, 0))]
-    starts = list(range(0, n_tokens - length, stride)) + [n_tokens - length]
+    starts = [*range(0, n_tokens - length, stride), n_tokens - length]
     return [(start, start + length) for start in starts]
 
 

@@ -1,0 +1,40 @@
+"""Training settings: defaults that produced the shipped model, overridable from a JSON file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "framing-minilm"
+    version: str = "1.0.0"
+    seed: int = 13
+    heldout_fraction: float = Field(0.2, gt=0, lt=1, description="whole articles kept out of training")
+    epochs: float = Field(4.0, gt=0)
+    max_steps: int | None = Field(None, description="stop after this many optimizer steps (smoke tests)")
+    encoder_lr: float = 6e-5
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.06
+    window_length: int = Field(254, ge=16, le=510)
+    stride: int = Field(190, ge=8)
+    max_windows_per_step: int = Field(12, ge=1, description="long articles are cut to this many windows")
+    frame_sharpness: float = 4.0
+    token_loss_weight: float = 1.0
+    sentence_loss_weight: float = 1.0
+    frame_loss_weight: float = 1.0
+    positive_weight_cap: float = 10.0
+    checkpoint_every: int = Field(50, ge=1)
+    threads: int | None = None
+    baseline: bool = True
+
+    @classmethod
+    def from_file(cls, path: Path | None, **overrides) -> TrainConfig:
+        raw = json.loads(path.read_text(encoding="utf-8")) if path else {}
+        raw.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**raw)

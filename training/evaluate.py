@@ -1,0 +1,125 @@
+"""Scores Analyses against gold annotations and writes the JSON + Markdown report.
+
+Everything goes through `Analysis` objects, so the neural model, the baseline and the output of a
+batch job are measured by exactly the same code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from model.decoding import build_analysis
+from model.schema import Analysis, ModelInfo
+from model.scores import DocumentScores, PreparedText
+from model.segmentation import split_paragraphs
+from model.thresholds import Thresholds
+from training.calibrate import calibrate
+from training.documents import Document
+from training.metrics import frame_metrics, gold_paragraph_labels, paragraph_metrics, span_metrics
+
+
+def predicted_paragraph_labels(text: str, analysis: Analysis) -> list[set[str]]:
+    """Techniques of each non-empty line: those of the sentences in it."""
+    lines = [p for p in split_paragraphs(text) if p.end > p.start]
+    starts = np.array([p.start for p in lines], dtype=np.int64)
+    labels: list[set[str]] = [set() for _ in lines]
+    for sentence in analysis.sentences:
+        i = int(np.searchsorted(starts, sentence.start, side="right") - 1)
+        if 0 <= i < len(lines):
+            labels[i].update(item.label for item in sentence.techniques)
+    return labels
+
+
+def score_analyses(documents: Sequence[Document], analyses: Sequence[Analysis]) -> dict:
+    gold_paragraphs, predicted_paragraphs = [], []
+    gold_spans, predicted_spans = [], []
+    gold_frames, predicted_frames = [], []
+    for document, analysis in zip(documents, analyses, strict=True):
+        spans = [(s.technique, s.start, s.end) for s in document.spans]
+        gold_paragraphs.extend(gold_paragraph_labels(document.text, spans))
+        predicted_paragraphs.extend(predicted_paragraph_labels(document.text, analysis))
+        gold_spans.append(spans)
+        predicted_spans.append([(s.label, s.start, s.end) for s in analysis.spans])
+        if document.frames is not None:
+            gold_frames.append(document.frames)
+            predicted_frames.append([item.label for item in analysis.frames])
+    return {
+        "articles": len(documents),
+        "paragraphs": len(gold_paragraphs),
+        "paragraph": paragraph_metrics(gold_paragraphs, predicted_paragraphs),
+        "spans": span_metrics(predicted_spans, gold_spans),
+        "frames": frame_metrics(gold_frames, predicted_frames) if gold_frames else None,
+        "frame_articles": len(gold_frames),
+    }
+
+
+def cross_fitted(documents: Sequence[Document], prepared: Sequence[PreparedText],
+                 scores: Sequence[DocumentScores], info: ModelInfo, folds: int = 2,
+                 seed: int = 0) -> tuple[dict, Thresholds]:
+    """Metrics where no article is judged with thresholds fitted on it, plus thresholds fitted on all.
+
+    Articles are dealt into folds; each fold is decoded with thresholds calibrated on the others.
+    """
+    order = np.random.default_rng(seed).permutation(len(documents))
+    fold_of = np.empty(len(documents), dtype=np.int64)
+    fold_of[order] = np.arange(len(documents)) % folds
+    analyses: list[Analysis | None] = [None] * len(documents)
+    for fold in range(folds):
+        fit = [i for i in range(len(documents)) if fold_of[i] != fold]
+        thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit])
+        for i in np.flatnonzero(fold_of == fold):
+            analyses[i] = build_analysis(prepared[i], scores[i], thresholds, info, documents[i].id)
+    report = score_analyses(documents, [a for a in analyses if a is not None])
+    return report, calibrate(documents, prepared, scores)
+
+
+def _row(name: str, report: dict) -> str:
+    paragraph, spans, frames = report["paragraph"], report["spans"], report["frames"] or {}
+    return (f"| {name} | {paragraph['micro_f1']:.3f} | {paragraph['macro_f1']:.3f} "
+            f"| {spans['identification']['precision']:.3f} | {spans['identification']['recall']:.3f} "
+            f"| {spans['identification']['f1']:.3f} | {spans['technique_micro']['f1']:.3f} "
+            f"| {frames.get('micro_f1', float('nan')):.3f} | {frames.get('macro_f1', float('nan')):.3f} |")
+
+
+def markdown_report(reports: dict[str, dict], title: str = "Evaluation") -> str:
+    first = next(iter(reports.values()))
+    lines = [
+        f"# {title}", "",
+        f"{first['articles']} articles, {first['paragraphs']} paragraphs, "
+        f"{first['frame_articles']} articles with frame labels.", "",
+        "| system | paragraph micro-F1 | paragraph macro-F1 | span P | span R | span F1 "
+        "| span F1 (technique) | frame micro-F1 | frame macro-F1 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [_row(name, report) for name, report in reports.items()]
+    lines += ["", "Macro-F1 averages the labels present in the gold data of this split.", "",
+              "## Per technique (paragraph F1 / span F1, gold paragraphs)", "",
+              "| technique | " + " | ".join(f"{name} paragraph F1 | {name} span F1" for name in reports)
+              + " | gold paragraphs |",
+              "| --- | " + " | ".join("--- | ---" for _ in reports) + " | --- |"]
+    for technique, stats in first["paragraph"]["per_label"].items():
+        cells = []
+        for report in reports.values():
+            cells.append(f"{report['paragraph']['per_label'][technique]['f1']:.3f}")
+            cells.append(f"{report['spans']['per_technique'][technique]['f1']:.3f}")
+        lines.append(f"| {technique} | " + " | ".join(cells) + f" | {stats['support']} |")
+    if first["frames"]:
+        lines += ["", "## Per frame (article F1)", "",
+                  "| frame | " + " | ".join(reports) + " | gold articles |",
+                  "| --- | " + " | ".join("---" for _ in reports) + " | --- |"]
+        for frame, stats in first["frames"]["per_label"].items():
+            cells = [f"{report['frames']['per_label'][frame]['f1']:.3f}" for report in reports.values()]
+            lines.append(f"| {frame} | " + " | ".join(cells) + f" | {stats['support']} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(reports: dict[str, dict], directory: Path, title: str = "Evaluation") -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path, markdown_path = directory / "report.json", directory / "report.md"
+    json_path.write_text(json.dumps(reports, indent=2) + "\n", encoding="utf-8")
+    markdown_path.write_text(markdown_report(reports, title), encoding="utf-8")
+    return json_path, markdown_path

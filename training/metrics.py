@@ -1,0 +1,148 @@
+"""The metrics DESIGN.md defines, implemented once for the model, the baseline and batch outputs.
+
+- Paragraph techniques (SemEval-2023 subtask 3): a paragraph is one line; it has technique T when
+  any span of T overlaps it. Micro- and macro-F1 over the techniques.
+- Spans (SemEval-2020 task 11 partial overlap): P = sum_s sum_t |s∩t|/|s| / |S| and
+  R = sum_s sum_t |s∩t|/|t| / |T|, after merging overlapping spans; overall (labels ignored) and per
+  technique.
+- Frames (subtask 2): micro- and macro-F1 over the frames, article level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from sklearn.metrics import f1_score, precision_score, recall_score
+
+from model.segmentation import split_paragraphs
+from model.taxonomy import FRAMES, TECHNIQUES
+
+Interval = tuple[int, int]
+
+
+def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
+    merged: list[list[int]] = []
+    for start, end in sorted(intervals):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
+
+
+def _covered(intervals: list[Interval], length: int) -> np.ndarray:
+    """Prefix sums of a character mask, so any overlap is two lookups."""
+    mask = np.zeros(length + 1, dtype=np.int64)
+    for start, end in intervals:
+        mask[start] += 1
+        mask[end] -= 1
+    covered = (np.cumsum(mask)[:length] > 0).astype(np.int64)
+    return np.concatenate([[0], np.cumsum(covered)])
+
+
+class SpanCounts:
+    """Accumulates the partial-overlap sums over documents."""
+
+    def __init__(self) -> None:
+        self.precision_sum = 0.0
+        self.recall_sum = 0.0
+        self.n_predicted = 0
+        self.n_gold = 0
+
+    def add(self, predicted: Iterable[Interval], gold: Iterable[Interval]) -> None:
+        predicted, gold = merge_intervals(predicted), merge_intervals(gold)
+        length = max([end for _, end in predicted + gold] + [0])
+        gold_cover, predicted_cover = _covered(gold, length), _covered(predicted, length)
+        self.precision_sum += float(sum((gold_cover[e] - gold_cover[s]) / (e - s) for s, e in predicted))
+        self.recall_sum += float(sum((predicted_cover[e] - predicted_cover[s]) / (e - s) for s, e in gold))
+        self.n_predicted += len(predicted)
+        self.n_gold += len(gold)
+
+    def result(self) -> dict[str, float]:
+        precision = self.precision_sum / self.n_predicted if self.n_predicted else 0.0
+        recall = self.recall_sum / self.n_gold if self.n_gold else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"precision": precision, "recall": recall, "f1": f1,
+                "predicted": self.n_predicted, "gold": self.n_gold}
+
+
+LabelledSpan = tuple[str, int, int]
+
+
+def span_metrics(predicted: Sequence[Sequence[LabelledSpan]], gold: Sequence[Sequence[LabelledSpan]]) -> dict:
+    """Span identification (labels ignored) and per-technique partial-overlap P/R/F1."""
+    overall = SpanCounts()
+    per_label = {name: SpanCounts() for name in TECHNIQUES}
+    for doc_predicted, doc_gold in zip(predicted, gold, strict=True):
+        overall.add([(s, e) for _, s, e in doc_predicted], [(s, e) for _, s, e in doc_gold])
+        for name in {label for label, _, _ in list(doc_predicted) + list(doc_gold)}:
+            per_label[name].add([(s, e) for lab, s, e in doc_predicted if lab == name],
+                                [(s, e) for lab, s, e in doc_gold if lab == name])
+    labelled = SpanCounts()
+    for counts in per_label.values():
+        labelled.precision_sum += counts.precision_sum
+        labelled.recall_sum += counts.recall_sum
+        labelled.n_predicted += counts.n_predicted
+        labelled.n_gold += counts.n_gold
+    return {
+        "identification": overall.result(),
+        "technique_micro": labelled.result(),
+        "per_technique": {name: counts.result() for name, counts in per_label.items()},
+    }
+
+
+def gold_paragraph_labels(text: str, spans: Iterable[LabelledSpan]) -> list[set[str]]:
+    """Techniques of each non-empty line: those with a span overlapping it."""
+    spans = list(spans)
+    result = []
+    for paragraph in split_paragraphs(text):
+        if paragraph.end == paragraph.start:
+            continue
+        result.append({label for label, s, e in spans if s < paragraph.end and e > paragraph.start})
+    return result
+
+
+def _indicator(rows: Sequence[Iterable[str]], index: dict[str, int]) -> np.ndarray:
+    matrix = np.zeros((len(rows), len(index)), dtype=np.int64)
+    for i, labels in enumerate(rows):
+        for label in labels:
+            matrix[i, index[label]] = 1
+    return matrix
+
+
+def multilabel_f1(gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]],
+                  labels: tuple[str, ...]) -> dict:
+    """Micro-F1, macro-F1 over labels present in the gold data, macro over all labels, per label."""
+    index = {name: i for i, name in enumerate(labels)}
+    y_true, y_pred = _indicator(gold, index), _indicator(predicted, index)
+    present = [i for i in range(len(labels)) if y_true[:, i].any()]
+    per_label = {
+        name: {
+            "precision": float(precision_score(y_true[:, i], y_pred[:, i], zero_division=0)),
+            "recall": float(recall_score(y_true[:, i], y_pred[:, i], zero_division=0)),
+            "f1": float(f1_score(y_true[:, i], y_pred[:, i], zero_division=0)),
+            "support": int(y_true[:, i].sum()),
+        }
+        for i, name in enumerate(labels)
+    }
+    return {
+        "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
+        "micro_precision": float(precision_score(y_true, y_pred, average="micro", zero_division=0)),
+        "micro_recall": float(recall_score(y_true, y_pred, average="micro", zero_division=0)),
+        "macro_f1": float(np.mean([per_label[labels[i]]["f1"] for i in present])) if present else 0.0,
+        "macro_f1_all_labels": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        "labels_with_support": len(present),
+        "per_label": per_label,
+    }
+
+
+def paragraph_metrics(gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]]) -> dict:
+    return multilabel_f1(gold, predicted, TECHNIQUES)
+
+
+def frame_metrics(gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]]) -> dict:
+    return multilabel_f1(gold, predicted, FRAMES)
+
