@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 from transformers import AutoConfig, AutoModel
+from transformers.utils import logging as transformers_logging
 
 from model.taxonomy import FRAMES, TECHNIQUES
 from model.windows import EncodedText
@@ -52,6 +53,9 @@ class FramingNetwork(nn.Module):
 
     @classmethod
     def from_pretrained(cls, encoder_path: str, **kwargs) -> FramingNetwork:
+        # The checkpoint's unused pooler weights are expected; the load report would only alarm users.
+        transformers_logging.set_verbosity_error()
+        transformers_logging.disable_progress_bar()
         return cls(AutoModel.from_pretrained(encoder_path, add_pooling_layer=False), **kwargs)
 
     @classmethod

@@ -18,6 +18,9 @@ from model.scores import DocumentScores, PreparedText
 from model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 from training.documents import Document
 
+BASELINE_FILE = "baseline.joblib"
+BASELINE_THRESHOLDS = "baseline_thresholds.json"
+
 
 def _fit_columns(features, targets: np.ndarray) -> list[LogisticRegression | float]:
     """One balanced logistic regression per label; a constant where a label has one class only."""

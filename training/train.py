@@ -7,12 +7,14 @@ the same command again continues from it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
 import random
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +28,12 @@ from model.network import FramingNetwork
 from model.neural_scorer import NeuralScorer
 from model.schema import ModelInfo
 from model.taxonomy import FRAMES, TECHNIQUES
-from training.baseline import BaselineScorer
+from training.baseline import BASELINE_FILE, BASELINE_THRESHOLDS, BaselineScorer
 from training.config import TrainConfig
 from training.dataset import Example, build_example, positive_weights
 from training.documents import Document
 from training.evaluate import cross_fitted, write_report
+from training.model_card import write_model_card
 
 log = logging.getLogger("framing.train")
 CHECKPOINT = "checkpoint.pt"
@@ -135,8 +138,21 @@ def evaluate_network(network, tokenizer, config: TrainConfig, documents: Sequenc
     return cross_fitted(documents, prepared, scores, info, seed=config.seed)
 
 
+def data_record(documents: Sequence[Document], sources: Sequence[dict], heldout: Sequence[Document]) -> dict:
+    """What a run saw, with hashes, so a model can be traced back to its exact data."""
+    heldout_ids = {d.id for d in heldout}
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "sources": list(sources),
+        "documents": [{"id": d.id, "sha256": hashlib.sha256(d.text.encode("utf-8")).hexdigest(),
+                       "spans": len(d.spans), "frames": d.frames is not None,
+                       "split": "heldout" if d.id in heldout_ids else "train"} for d in documents],
+    }
+
+
 def train(documents: Sequence[Document], output: Path, config: TrainConfig,
-          init_from: Path | None = None, work_dir: Path | None = None) -> dict:
+          init_from: Path | None = None, work_dir: Path | None = None,
+          sources: Sequence[dict] = ()) -> dict:
     """Train, calibrate on held-out articles, and write a complete model directory to `output`."""
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -225,9 +241,11 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
         baseline = BaselineScorer().fit(train_docs)
         heldout_prepared = [build_example(d, tokenizer, config.window_length, config.stride).prepared
                             for d in heldout_docs]
-        reports["baseline"], _ = cross_fitted(heldout_docs, heldout_prepared, baseline.score(heldout_prepared),
-                                              ModelInfo(name=baseline.name, version=config.version), seed=config.seed)
-        baseline.save(output / "baseline.joblib")
+        baseline_info = ModelInfo(name=baseline.name, version=config.version)
+        reports["baseline"], baseline_thresholds = cross_fitted(
+            heldout_docs, heldout_prepared, baseline.score(heldout_prepared), baseline_info, seed=config.seed)
+        baseline.save(output / BASELINE_FILE)
+        baseline_thresholds.save(output / BASELINE_THRESHOLDS)
     metrics = {
         "split": {"training_articles": len(train_docs), "heldout_articles": len(heldout_docs),
                   "heldout_ids": [d.id for d in heldout_docs], "seed": config.seed,
@@ -237,6 +255,9 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     }
     (output / METRICS).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     write_report(reports, output / "report", title=f"{config.name} {config.version}: held-out evaluation")
+    data = data_record(documents, sources, heldout_docs)
+    (output / "data.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_model_card(output, metrics, config.model_dump(), data)
     return metrics
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from model.analyzer import Analyzer, EmptyTextError
 from model.artifact import ModelLoadError
+from training.registry import RegistryError, resolve_model_dir
 
 
 def add_parser(subparsers) -> None:
@@ -41,9 +42,9 @@ def read_input(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     try:
         text = read_input(args)
-        analyzer = Analyzer.load(args.model)
+        analyzer = Analyzer.load(resolve_model_dir(args.model) if args.model else None)
         analysis = analyzer.analyze(text, args.id)
-    except (ValueError, EmptyTextError, ModelLoadError) as error:
+    except (ValueError, EmptyTextError, ModelLoadError, RegistryError) as error:
         print(f"framing analyze: {error}", file=sys.stderr)
         return 2
     if args.pretty:

@@ -1,0 +1,76 @@
+"""`framing evaluate`: score a model (and its baseline) or a batch output against annotations."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from model.artifact import SHIPPED_MODEL_DIR, ModelLoadError
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "evaluate", help="measure a model against annotated articles",
+        description="Paragraph micro/macro-F1, span P/R/F1 and frame micro/macro-F1, beside the TF-IDF "
+                    "baseline stored with the model. Writes report.json and report.md.")
+    parser.add_argument("--data", type=Path, required=True, action="append", metavar="PATH",
+                        help="annotated articles in any format `framing train` reads; repeatable")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--model", type=Path, help="model folder or registry (default: the shipped model)")
+    source.add_argument("--predictions", type=Path, help="score a `framing batch` output (JSONL) instead")
+    parser.add_argument("--ids-from", type=Path, metavar="MODEL",
+                        help="evaluate only the articles this model held out in training (its metrics.json)")
+    parser.add_argument("-o", "--output", type=Path, default=Path("reports"), help="report folder")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from model.analyzer import Analyzer
+    from model.thresholds import Thresholds
+    from training.baseline import BASELINE_FILE, BASELINE_THRESHOLDS, BaselineScorer
+    from training.data_sources import load_training_data
+    from training.documents import AnnotationError
+    from training.evaluate import markdown_report, score_analyses, write_report
+    from training.registry import RegistryError, resolve_model_dir
+
+    try:
+        data = load_training_data(args.data)
+        documents = data.documents
+        if args.ids_from:
+            metrics = json.loads((args.ids_from / "metrics.json").read_text(encoding="utf-8"))
+            held = set(metrics["split"]["heldout_ids"])
+            documents = [d for d in documents if d.id in held]
+        if not documents:
+            raise ValueError("no annotated documents to evaluate")
+        reports: dict[str, dict] = {}
+        if args.predictions:
+            from training.predictions import read_predictions_jsonl
+
+            predicted = read_predictions_jsonl(args.predictions)
+            missing = [d.id for d in documents if d.id not in predicted]
+            if missing:
+                raise ValueError(f"{args.predictions} has no prediction for {len(missing)} documents, "
+                                 f"e.g. {', '.join(missing[:5])}")
+            reports["predictions"] = score_analyses(documents, [predicted[d.id] for d in documents])
+        else:
+            directory = resolve_model_dir(args.model or SHIPPED_MODEL_DIR)
+            analyzer = Analyzer.load(directory)
+            texts, ids = [d.text for d in documents], [d.id for d in documents]
+            reports["model"] = score_analyses(documents, analyzer.analyze_many(texts, ids))
+            baseline_path = directory / BASELINE_FILE
+            if not args.no_baseline and baseline_path.is_file():
+                thresholds = Thresholds.load(directory / BASELINE_THRESHOLDS)
+                baseline = Analyzer(BaselineScorer.load(baseline_path), thresholds, analyzer.info)
+                reports["baseline"] = score_analyses(documents, baseline.analyze_many(texts, ids))
+    except (AnnotationError, ModelLoadError, RegistryError, ValueError, OSError, KeyError) as error:
+        print(f"framing evaluate: {error}", file=sys.stderr)
+        return 2
+    for problem in data.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    json_path, markdown_path = write_report(reports, args.output)
+    print(markdown_report(reports).split("\n## ")[0])
+    print(f"report written to {json_path} and {markdown_path}")
+    return 0

@@ -1,0 +1,51 @@
+"""`framing models`: list the versions in a registry and promote one for serving."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from training.registry import GATE_METRICS, Registry, RegistryError
+
+REGISTRY_ENV = "FRAMING_REGISTRY"
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("models", help="list and promote trained model versions")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="versions with their held-out metrics; * marks the promoted one")
+    promote = actions.add_parser("promote", help="serve VERSION; refused if its metrics fall below the current")
+    for action in (listing, promote):
+        action.add_argument("--registry", type=Path, default=os.environ.get(REGISTRY_ENV),
+                            help=f"registry folder (default: ${REGISTRY_ENV})")
+    promote.add_argument("version")
+    promote.add_argument("--force", action="store_true", help="promote even if metrics are lower")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.registry is None:
+        print(f"framing models: give --registry or set {REGISTRY_ENV}", file=sys.stderr)
+        return 2
+    registry = Registry(args.registry)
+    if args.action == "list":
+        versions = registry.versions()
+        if not versions:
+            print(f"no versions in {args.registry}")
+            return 0
+        print("  version  created                    " + "  ".join(f"{m:>18}" for m in GATE_METRICS))
+        for info in versions:
+            values = "  ".join(f"{info.summary.get(m, float('nan')):>18.3f}" for m in GATE_METRICS)
+            print(f"{'*' if info.promoted else ' '} {info.version:<8} {info.created:<26} {values}")
+        return 0
+    try:
+        complaints = registry.promote(args.version, force=args.force)
+    except RegistryError as error:
+        print(f"framing models: {error}", file=sys.stderr)
+        return 1
+    for complaint in complaints:
+        print(f"warning (forced): {complaint}", file=sys.stderr)
+    print(f"promoted {args.version}; a running service picks it up on SIGHUP or POST /v1/admin/reload")
+    return 0

@@ -1,0 +1,53 @@
+"""Gathers training documents from several sources (`--data A --data B`), with hashes and problems."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from training.documents import AnnotationError, Document
+from training.import_formats import read_annotations
+
+
+@dataclass
+class TrainingData:
+    documents: list[Document] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    problems: list[AnnotationError] = field(default_factory=list)
+
+
+def content_hash(path: Path) -> str:
+    """sha256 of a file, or of a folder's files (names and bytes, in sorted order)."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode("utf-8"))
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def load_training_data(paths: Sequence[str | Path], strict: bool = False) -> TrainingData:
+    """Reads every source; a document id seen in an earlier source is a problem, not an overwrite."""
+    data = TrainingData()
+    seen: dict[str, str] = {}
+    for raw in paths:
+        path = Path(raw)
+        result = read_annotations(path, strict=strict)
+        data.problems.extend(result.problems)
+        kept = 0
+        for document in result.documents:
+            if document.id in seen:
+                reason = f"document id {document.id!r} already read from {seen[document.id]}"
+                problem = AnnotationError(str(path), None, reason)
+                if strict:
+                    raise problem
+                data.problems.append(problem)
+                continue
+            seen[document.id] = str(path)
+            data.documents.append(document)
+            kept += 1
+        data.sources.append({"path": str(path), "format": result.format, "documents": kept,
+                             "sha256": content_hash(path)})
+    return data

