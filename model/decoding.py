@@ -15,24 +15,21 @@ from model.taxonomy import FRAMES, TECHNIQUES
 from model.thresholds import Thresholds
 
 
+def run_bounds(probabilities: np.ndarray, threshold: float, paragraph: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last word of each maximal run at or above threshold that stays inside one line."""
+    above = probabilities >= threshold
+    same_line = paragraph[1:] == paragraph[:-1]  # word i+1 is on word i's line
+    joins_previous = np.concatenate([[False], above[:-1] & same_line])
+    joins_next = np.concatenate([above[1:] & same_line, [False]])
+    return np.flatnonzero(above & ~joins_previous), np.flatnonzero(above & ~joins_next)
+
+
 def decode_runs(
     probabilities: np.ndarray, threshold: float, word_paragraph: np.ndarray
 ) -> list[tuple[int, int, float]]:
-    """Maximal runs [first, last] of words at or above threshold, with the run's mean probability."""
-    above = probabilities >= threshold
-    runs: list[tuple[int, int, float]] = []
-    n = len(probabilities)
-    i = 0
-    while i < n:
-        if not above[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < n and above[j + 1] and word_paragraph[j + 1] == word_paragraph[i]:
-            j += 1
-        runs.append((i, j, float(probabilities[i : j + 1].mean())))
-        i = j + 1
-    return runs
+    """Runs [first, last] of words at or above threshold, with the run's mean probability."""
+    starts, ends = run_bounds(probabilities, threshold, word_paragraph)
+    return [(int(a), int(b), float(probabilities[a : b + 1].mean())) for a, b in zip(starts, ends, strict=True)]
 
 
 def word_paragraphs(prepared: PreparedText) -> np.ndarray:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from model.decoding import decode_spans, word_paragraphs
+from model.decoding import decode_spans, run_bounds, word_paragraphs
 from model.scores import DocumentScores, PreparedText
 from model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 from model.thresholds import Thresholds
@@ -20,17 +20,6 @@ from training.metrics import SpanCounts
 
 GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 MIN_POSITIVES = 4
-
-
-def _runs(probabilities: np.ndarray, threshold: float, paragraph: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    above = probabilities >= threshold
-    previous = np.concatenate([[False], above[:-1]])
-    same_paragraph = np.concatenate([[False], paragraph[1:] == paragraph[:-1]])
-    starts = np.nonzero(above & ~(previous & same_paragraph))[0]
-    following = np.concatenate([above[1:], [False]])
-    next_same = np.concatenate([paragraph[1:] == paragraph[:-1], [False]])
-    ends = np.nonzero(above & ~(following & next_same))[0]
-    return starts, ends
 
 
 def _best(scores: np.ndarray) -> float:
@@ -63,7 +52,7 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
         for g, threshold in enumerate(GRID):
             counts = SpanCounts()
             for doc_gold, p, sc, para in zip(gold, prepared, scores, paragraphs, strict=True):
-                starts, ends = _runs(sc.word_techniques[:, t], threshold, para)
+                starts, ends = run_bounds(sc.word_techniques[:, t], threshold, para)
                 counts.add(list(zip(p.words[starts, 0].tolist(), p.words[ends, 1].tolist(), strict=True)),
                            doc_gold)
             f1s[g] = counts.result()["f1"]

@@ -1,0 +1,96 @@
+"""Probabilities to Analysis: spans snap to words, never cross lines, and feed sentence labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.decoding import build_analysis, decode_runs
+from model.schema import ModelInfo
+from model.scores import DocumentScores, PreparedText
+from model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+from model.thresholds import Thresholds
+
+INFO = ModelInfo(name="test", version="0")
+LOADED = TECHNIQUE_INDEX["Loaded_Language"]
+DOUBT = TECHNIQUE_INDEX["Doubt"]
+
+
+def scores_for(prepared: PreparedText) -> DocumentScores:
+    return DocumentScores(
+        word_techniques=np.zeros((len(prepared.words), len(TECHNIQUES)), dtype=np.float32),
+        sentence_techniques=np.zeros((len(prepared.sentences), len(TECHNIQUES)), dtype=np.float32),
+        sentence_frames=np.zeros((len(prepared.sentences), len(FRAMES)), dtype=np.float32),
+        article_frames=np.zeros(len(FRAMES), dtype=np.float32),
+    )
+
+
+def word_index(prepared: PreparedText, word: str) -> int:
+    for i, (start, end) in enumerate(prepared.words):
+        if prepared.text[start:end] == word:
+            return i
+    raise AssertionError(word)
+
+
+def test_runs_break_at_paragraph_changes() -> None:
+    probabilities = np.array([0.9, 0.8, 0.1, 0.7, 0.7, 0.9])
+    paragraphs = np.array([0, 0, 0, 0, 1, 1])
+    runs = decode_runs(probabilities, 0.5, paragraphs)
+    assert [(a, b) for a, b, _ in runs] == [(0, 1), (3, 3), (4, 5)]
+    assert runs[0][2] == pytest.approx(0.85)
+
+
+def test_spans_cover_whole_words_with_exact_offsets() -> None:
+    text = "Officials said the “barbaric” thugs attacked Zürich’s café.\nNext line."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    for word in ("barbaric", "thugs"):
+        scores.word_techniques[word_index(prepared, word), LOADED] = 0.9
+    scores.word_techniques[word_index(prepared, "”"), LOADED] = 0.9
+    analysis = build_analysis(prepared, scores, Thresholds(), INFO, "doc")
+    assert [(s.text, s.label) for s in analysis.spans] == [("barbaric” thugs", "Loaded_Language")]
+    span = analysis.spans[0]
+    assert text[span.start:span.end] == span.text
+    assert analysis.sentences[span.sentence].techniques[0].label == "Loaded_Language"
+    assert [t.label for t in analysis.techniques] == ["Loaded_Language"]
+    assert analysis.id == "doc"
+
+
+def test_a_span_never_crosses_a_line_break() -> None:
+    text = "Headline of shame\nThe shameful deal"
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    scores.word_techniques[:, LOADED] = 0.9
+    analysis = build_analysis(prepared, scores, Thresholds(), INFO)
+    assert [s.text for s in analysis.spans] == ["Headline of shame", "The shameful deal"]
+    assert [s.sentence for s in analysis.spans] == [0, 1]
+
+
+def test_sentence_head_alone_can_assert_a_technique_and_lists_are_ranked() -> None:
+    text = "Is that really true? Nobody believes them."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    scores.sentence_techniques[0, DOUBT] = 0.7
+    scores.sentence_techniques[0, LOADED] = 0.95
+    scores.sentence_techniques[1, DOUBT] = 0.4  # below threshold: not asserted
+    analysis = build_analysis(prepared, scores, Thresholds(), INFO)
+    assert analysis.spans == []
+    assert [t.label for t in analysis.sentences[0].techniques] == ["Loaded_Language", "Doubt"]
+    assert analysis.sentences[1].techniques == []
+    assert [t.label for t in analysis.techniques] == ["Loaded_Language", "Doubt"]
+
+
+def test_frames_use_their_own_thresholds_and_show_in_the_sentences_that_carry_them() -> None:
+    text = "Troops massed at the border. Prices rose."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    security, economic = FRAME_INDEX["Security_and_defense"], FRAME_INDEX["Economic"]
+    scores.article_frames[[security, economic]] = [0.8, 0.35]
+    scores.sentence_frames[0, security] = 0.9
+    scores.sentence_frames[1, economic] = 0.9
+    thresholds = Thresholds()
+    thresholds.frame["Economic"] = 0.3
+    analysis = build_analysis(prepared, scores, thresholds, INFO)
+    assert [f.label for f in analysis.frames] == ["Security_and_defense", "Economic"]
+    assert [f.label for f in analysis.sentences[0].frames] == ["Security_and_defense"]
+    assert [f.label for f in analysis.sentences[1].frames] == ["Economic"]

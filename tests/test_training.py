@@ -1,0 +1,121 @@
+"""Tiny training runs on the project's own sample corpus: the real loop, calibration and outputs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from model.analyzer import Analyzer
+from service.cli import main
+from training.config import TrainConfig
+from training.readers import read_semeval_folder
+from training.registry import Registry, RegistryError
+from training.train import Losses, train
+
+pytestmark = pytest.mark.slow
+TINY = {"max_steps": 4, "checkpoint_every": 2, "heldout_fraction": 0.34, "threads": 1}
+
+
+def test_train_writes_a_complete_model_that_analyzes_text(sample_corpus: Path, tmp_path: Path) -> None:
+    documents = read_semeval_folder(sample_corpus)
+    metrics = train(documents, tmp_path / "model", TrainConfig(**TINY, version="t1"))
+    model = tmp_path / "model"
+    for name in ("weights.safetensors", "thresholds.json", "framing.json", "metrics.json", "MODEL_CARD.md",
+                 "data.json", "baseline.joblib", "report/report.md", "report/report.json"):
+        assert (model / name).is_file(), name
+    assert set(metrics["summary"]) == {"model", "baseline"}
+    held = set(metrics["split"]["heldout_ids"])
+    data = json.loads((model / "data.json").read_text())
+    assert {d["id"] for d in data["documents"] if d["split"] == "heldout"} == held
+    assert all(len(d["sha256"]) == 64 for d in data["documents"])
+
+    analyzer = Analyzer.load(model)
+    assert analyzer.info.version == "t1"
+    text = "The council's reckless, shameful betrayal left families ruined."
+    analysis = analyzer.analyze(text, "x")
+    assert analysis.id == "x"
+    assert all(text[s.start:s.end] == s.text for s in analysis.spans)
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint(sample_corpus: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    documents = read_semeval_folder(sample_corpus)
+    config = TrainConfig(**TINY, baseline=False)
+    original = Losses.forward
+    calls = {"n": 0}
+
+    def crash_on_third_step(self, output, example):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(self, output, example)
+
+    monkeypatch.setattr(Losses, "forward", crash_on_third_step)
+    with pytest.raises(KeyboardInterrupt):
+        train(documents, tmp_path / "model", config)
+    assert not (tmp_path / "model" / "weights.safetensors").exists()
+    assert (tmp_path / "model.work" / "checkpoint.pt").is_file()
+
+    monkeypatch.setattr(Losses, "forward", original)
+    with caplog.at_level(logging.INFO, logger="framing.train"):
+        train(documents, tmp_path / "model", config)
+    assert "resuming from step 2 of 4" in caplog.text
+    assert (tmp_path / "model" / "weights.safetensors").is_file()
+
+    changed = TrainConfig(**{**TINY, "seed": 99}, baseline=False)
+    with pytest.raises(ValueError, match="another configuration"):
+        train(documents, tmp_path / "model", changed)
+
+
+def test_cli_trains_into_a_registry_and_promote_is_gated(sample_corpus: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture) -> None:
+    registry_dir = tmp_path / "registry"
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps({k: v for k, v in TINY.items() if k != "max_steps"}))
+    args = ["train", "--data", str(sample_corpus), "--registry", str(registry_dir), "--config", str(config),
+            "--max-steps", "2", "--no-baseline"]
+    assert main(args) == 0
+    registry = Registry(registry_dir)
+    assert [v.version for v in registry.versions()] == ["v1"]
+    assert main(["models", "promote", "v1", "--registry", str(registry_dir)]) == 0
+    assert registry.promoted_version() == "v1"
+
+    # Fine-tune v1 into v2 from its weights, then make v2 look worse: the gate must refuse it.
+    assert main([*args, "--init-from", str(registry.version_dir("v1"))]) == 0
+    metrics_path = registry.version_dir("v2") / "metrics.json"
+    metrics = json.loads(metrics_path.read_text())
+    metrics["summary"]["model"]["span_f1"] = registry.summary("v1")["span_f1"] - 0.1
+    metrics_path.write_text(json.dumps(metrics))
+    with pytest.raises(RegistryError, match="span_f1"):
+        registry.promote("v2")
+    assert main(["models", "promote", "v2", "--registry", str(registry_dir)]) == 1
+    assert registry.promoted_version() == "v1"
+    assert main(["models", "promote", "v2", "--force", "--registry", str(registry_dir)]) == 0
+    assert registry.promoted_version() == "v2"
+    capsys.readouterr()
+    assert main(["models", "list", "--registry", str(registry_dir)]) == 0
+    assert "* v2" in capsys.readouterr().out
+
+    # The CLI serves a registry's promoted version, and evaluate scores it on annotated data.
+    assert main(["analyze", "--model", str(registry_dir), "A shameful, disgraceful plan."]) == 0
+    assert json.loads(capsys.readouterr().out)["model"]["version"] == "v2"
+    report_dir = tmp_path / "report"
+    assert main(["evaluate", "--model", str(registry_dir), "--data", str(sample_corpus), "-o", str(report_dir)]) == 0
+    report = json.loads((report_dir / "report.json").read_text())
+    assert report["model"]["articles"] == len(read_semeval_folder(sample_corpus))
+    assert "paragraph micro-F1" in (report_dir / "report.md").read_text()
+
+
+def test_train_reports_bad_records_and_strict_makes_them_fatal(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "bad.jsonl"
+    data.write_text('{"id": "a", "text": "Fine text here.", "spans": [{"start": 0, "end": 99, '
+                    '"label": "Loaded_Language"}], "frames": []}\n')
+    assert main(["train", "--data", str(data), "-o", str(tmp_path / "m"), "--strict"]) == 2
+    assert "bad.jsonl" in capsys.readouterr().err
+    assert main(["train", "--data", str(data), "-o", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert "skipped:" in err and "no usable annotated documents" in err
