@@ -1,0 +1,112 @@
+"""`framing batch`: score a folder, JSONL or CSV of documents into a resumable JSONL of Analyses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from service.batch import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_CHARS,
+    FORMATS,
+    BatchError,
+    BatchOptions,
+    available_cores,
+    default_semeval_dir,
+    run_batch,
+)
+
+EPILOG = """\
+input:
+  a folder of .txt files (the id is the file name without .txt), a .jsonl file of
+  {"id": ..., "text": ...} records, a .csv (or .tsv) file with id and text columns,
+  or '-' to read JSONL from stdin.
+
+output:
+  one Analysis JSON per line, each with its id. Re-running the same command skips the ids already
+  in OUT, so an interrupted job is finished by running it again. Records that cannot be scored
+  (unreadable, not UTF-8, no text, empty, too long, duplicate id) are listed in the errors file with
+  the reason; the job carries on.
+
+exit status: 0 all records scored, 1 some records failed, 2 the job could not start,
+  130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+
+examples:
+  framing batch articles/ -o scored.jsonl
+  framing batch news.csv -o scored.jsonl --workers 2
+  framing batch dev-articles/ -o dev.jsonl --format semeval --semeval-dir dev-predictions/
+"""
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "batch", help="score many documents into a JSONL file (resumable)",
+        description="Score many documents: one Analysis per line, streamed, resumable.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("input", metavar="INPUT", help="folder of .txt files, .jsonl, .csv, or '-' (JSONL on stdin)")
+    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.jsonl",
+                        help="results file; appended to, and what is in it is skipped on a re-run")
+    parser.add_argument("--errors", type=Path, metavar="PATH",
+                        help="errors file (default: OUT with the suffix .errors.jsonl)")
+    parser.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
+    parser.add_argument("--input-format", choices=("auto", *FORMATS), default="auto",
+                        help="how to read INPUT (default: from the path: folder, .jsonl, .csv)")
+    parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, metavar="N",
+                        help=f"longest text accepted, in characters (default {DEFAULT_MAX_CHARS})")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N",
+                        help=f"documents per model call (default {DEFAULT_BATCH_SIZE})")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help=f"worker processes, each with its own model (default: one per core, here "
+                             f"{available_cores()}; 1 scores in this process)")
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="torch threads per worker (default 1: processes scale better than threads)")
+    parser.add_argument("--format", choices=("jsonl", "semeval"), default="jsonl",
+                        help="'semeval' also writes SemEval-2023 task 3 span, paragraph and frame files")
+    parser.add_argument("--semeval-dir", type=Path, metavar="DIR",
+                        help="folder for the SemEval files (default: OUT's name with -semeval)")
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_true", default=None,
+                          help="show a progress bar even when stderr is not a terminal")
+    progress.add_argument("--no-progress", dest="progress", action="store_false",
+                          help="plain log lines instead of a progress bar")
+    parser.add_argument("--log-every", type=float, default=10.0, metavar="SECONDS",
+                        help="seconds between progress lines when there is no bar (default 10)")
+    parser.add_argument("--summary-json", type=Path, metavar="PATH",
+                        help="also write the final summary (counts, time, docs/s) to this JSON file")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers < 1:
+        print("framing batch: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.semeval_dir is not None and args.format != "semeval":
+        print("framing batch: --semeval-dir needs --format semeval", file=sys.stderr)
+        return 2
+    options = BatchOptions(
+        input=args.input,
+        output=args.output,
+        errors=args.errors,
+        model=args.model,
+        input_format=args.input_format,
+        max_chars=args.max_chars,
+        batch_size=args.batch_size,
+        workers=args.workers,
+        threads=args.threads,
+        semeval_dir=(args.semeval_dir or default_semeval_dir(args.output)) if args.format == "semeval" else None,
+        progress=args.progress,
+        log_every=args.log_every,
+    )
+    try:
+        summary = run_batch(options)
+    except BatchError as error:
+        print(f"framing batch: {error}", file=sys.stderr)
+        return 2
+    print(summary.line(), file=sys.stderr, flush=True)
+    if args.summary_json is not None:
+        args.summary_json.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
+    if summary.interrupted_by is not None:
+        return 128 + int(summary.interrupted_by)
+    return 1 if summary.failed else 0
