@@ -11,7 +11,7 @@ import importlib
 import sys
 
 # Module names under service.commands, in the order `framing --help` lists them.
-COMMANDS = ("analyze", "batch", "annotations")
+COMMANDS = ("serve", "analyze", "batch", "annotations")
 
 
 def build_parser() -> argparse.ArgumentParser:

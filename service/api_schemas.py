@@ -1,0 +1,214 @@
+"""Request and response bodies of the HTTP API, with the examples the OpenAPI schema shows.
+
+The successful answer of `/v1/analyze` is `model.schema.Analysis` itself: the one output shape.
+Requests are strict: unknown fields are refused (422 naming the field) rather than ignored, so a
+misspelt option never silently does nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from model.filtering import check_techniques
+from model.schema import Analysis, ModelInfo
+from model.taxonomy import TECHNIQUES
+
+MAX_ID_LENGTH = 512
+
+EXAMPLE_TEXT = (
+    "The reckless regime keeps lying to its own people, and only a fool would still believe a word "
+    "it says. Our brave soldiers will never abandon the homeland.\n"
+    "Officials said the budget would be published next week."
+)
+
+_EXAMPLE_SENTENCES = ((0, 102), (103, 154), (155, 210))
+
+
+def _example_span(phrase: str, label: str, score: float) -> dict[str, Any]:
+    start = EXAMPLE_TEXT.index(phrase)
+    sentence = next(i for i, (a, b) in enumerate(_EXAMPLE_SENTENCES) if a <= start < b)
+    return {"start": start, "end": start + len(phrase), "text": phrase, "label": label, "score": score,
+            "sentence": sentence}
+
+
+EXAMPLE_ANALYSIS: dict[str, Any] = {
+    "id": "note-17",
+    "model": {"name": "framing-minilm", "version": "1.0.0"},
+    "frames": [{"label": "Security_and_defense", "score": 0.81}, {"label": "Political", "score": 0.62}],
+    "techniques": [
+        {"label": "Loaded_Language", "score": 0.88},
+        {"label": "Name_Calling-Labeling", "score": 0.79},
+        {"label": "Flag_Waving", "score": 0.71},
+    ],
+    "sentences": [
+        {"index": 0, "start": 0, "end": 102,
+         "techniques": [{"label": "Loaded_Language", "score": 0.88},
+                        {"label": "Name_Calling-Labeling", "score": 0.79}],
+         "frames": [{"label": "Political", "score": 0.62}]},
+        {"index": 1, "start": 103, "end": 154,
+         "techniques": [{"label": "Flag_Waving", "score": 0.71}],
+         "frames": [{"label": "Security_and_defense", "score": 0.81}]},
+        {"index": 2, "start": 155, "end": 210, "techniques": [], "frames": []},
+    ],
+    "spans": [
+        _example_span("reckless regime", "Name_Calling-Labeling", 0.79),
+        _example_span("reckless", "Loaded_Language", 0.88),
+        _example_span("brave soldiers", "Flag_Waving", 0.71),
+    ],
+}
+
+
+def _no_lone_surrogates(value: str | None) -> str | None:
+    """JSON can carry "\\ud800"; an id holding one could not be written back out."""
+    if value is not None:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError(f"unpaired UTF-16 surrogate at position {error.start}") from None
+    return value
+
+
+class AnalyzeOptions(BaseModel):
+    """Narrow what comes back. Filters apply to every list of the Analysis in the same way."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    techniques: list[str] | None = Field(
+        None, max_length=len(TECHNIQUES) * 4,
+        description="Keep only these techniques (names as in GET /v1/labels), in the article list, "
+                    "each sentence's list and the spans. Omit to keep all.",
+        examples=[["Loaded_Language", "Name_Calling-Labeling"]],
+    )
+    min_score: float | None = Field(
+        None, ge=0.0, le=1.0, allow_inf_nan=False,
+        description="Drop every technique, frame and span scoring below this.", examples=[0.5],
+    )
+    sentences: bool = Field(True, description="Include the per-sentence breakdown.")
+
+    @field_validator("techniques")
+    @classmethod
+    def _known_techniques(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            check_techniques(value)
+        return value
+
+
+class AnalyzeRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": EXAMPLE_TEXT, "id": "note-17",
+                                         "options": {"min_score": 0.5}}]},
+    )
+
+    text: str = Field(description="The text to analyse, as is. Offsets in the answer index into it "
+                                  "(Unicode code points). Longer than the configured limit: 413.")
+    id: str | None = Field(None, max_length=MAX_ID_LENGTH, description="Echoed back in the Analysis.")
+    options: AnalyzeOptions | None = None
+
+    _check_id = field_validator("id")(_no_lone_surrogates)
+
+
+class BatchDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    id: str | None = Field(None, max_length=MAX_ID_LENGTH)
+
+    _check_id = field_validator("id")(_no_lone_surrogates)
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{
+            "documents": [{"id": "a", "text": EXAMPLE_TEXT}, {"id": "b", "text": "Short and calm."}],
+            "options": {"techniques": ["Loaded_Language"]},
+        }]},
+    )
+
+    documents: list[BatchDocument] = Field(
+        min_length=1, description="One Analysis comes back per document, in this order. More than the "
+                                  "configured maximum (default 32): 413.")
+    options: AnalyzeOptions | None = Field(None, description="Applied to every document.")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable reason, e.g. text_too_long, empty_text.")
+    message: str
+
+
+class BatchResult(BaseModel):
+    index: int = Field(description="Position of the document in the request.")
+    id: str | None = None
+    status: int = Field(description="200, or the status this document alone would have got (413, 422).")
+    analysis: Analysis | None = None
+    error: ErrorDetail | None = None
+
+
+class BatchResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"results": [
+        {"index": 0, "id": "a", "status": 200, "analysis": EXAMPLE_ANALYSIS},
+        {"index": 1, "id": "b", "status": 422,
+         "error": {"code": "empty_text", "message": "documents.1.text: text is empty"}},
+    ]}]})
+
+    results: list[BatchResult]
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the offending field, e.g. options.min_score.")
+    message: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "detail": "options.min_score: Input should be less than or equal to 1",
+        "code": "invalid_request",
+        "errors": [{"field": "options.min_score", "message": "Input should be less than or equal to 1",
+                    "type": "less_than_equal"}],
+    }]})
+
+    detail: str = Field(description="Human-readable summary naming the field(s) at fault.")
+    code: str
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class LabelInfo(BaseModel):
+    name: str
+    category: str
+    definition: str
+
+
+class LabelsResponse(BaseModel):
+    technique_categories: list[str] = Field(description="The six technique groups, in taxonomy order.")
+    techniques: list[LabelInfo]
+    frames: list[LabelInfo]
+
+
+class ModelResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), json_schema_extra={"examples": [{
+        "name": "framing-minilm", "version": "1.0.0", "encoder": "sentence-transformers/all-MiniLM-L6-v2",
+        "training_data": {"corpus": "SemEval-2023 task 3 (English)", "articles": 371},
+        "validation_metrics": {"paragraph": {"micro_f1": 0.41}, "frames": {"micro_f1": 0.55}},
+        "model_card": "# framing-minilm 1.0.0\n...",
+    }]})
+
+    name: str
+    version: str
+    encoder: str | None = None
+    training_data: Any = Field(None, description="What the model was trained on (from its metrics).")
+    validation_metrics: dict[str, Any] = Field(
+        default_factory=dict, description="Held-out metrics recorded at training time (empty if none).")
+    model_card: str | None = Field(None, description="The model directory's MODEL_CARD.md, if it has one.")
+
+
+class HealthResponse(BaseModel):
+    status: str = "ok"
+
+
+class ReadyResponse(BaseModel):
+    status: str = Field(examples=["ready"])
+    model: ModelInfo | None = None

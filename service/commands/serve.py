@@ -1,0 +1,59 @@
+"""`framing serve`: the HTTP API and web page (settings from FRAMING_* variables; flags override)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from model.analyzer import Analyzer
+from model.artifact import ModelLoadError
+from service.settings import Settings, SettingsError
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="run the HTTP API and web page",
+        description="Serve the model over HTTP: POST /v1/analyze, /v1/analyze/batch, GET / (web page), "
+                    "/docs, /metrics. Each option defaults to its FRAMING_* environment variable.")
+    parser.add_argument("--host", help="interface to listen on (FRAMING_HOST, default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="TCP port (FRAMING_PORT, default 8000)")
+    parser.add_argument("--model", type=Path, dest="model_dir",
+                        help="model directory (FRAMING_MODEL_DIR, default: the shipped model)")
+    parser.add_argument("--max-chars", type=int,
+                        help="longest text accepted (FRAMING_MAX_CHARS, default 100000)")
+    parser.add_argument("--max-batch", type=int,
+                        help="most documents per batch call (FRAMING_MAX_BATCH, default 32)")
+    parser.add_argument("--workers", type=int, help="inference worker threads (FRAMING_WORKERS, default 1)")
+    parser.add_argument("--queue-size", type=int,
+                        help="calls that may wait for a worker before 503 (FRAMING_QUEUE_SIZE, default 16)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (FRAMING_THREADS, default: torch's)")
+    parser.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"),
+                        help="uvicorn log level (FRAMING_LOG_LEVEL, default info)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.from_env(
+            host=args.host, port=args.port, model_dir=args.model_dir, max_chars=args.max_chars,
+            max_batch=args.max_batch, workers=args.workers, queue_size=args.queue_size,
+            threads=args.threads, log_level=args.log_level)
+    except SettingsError as error:
+        print(f"framing serve: {error}", file=sys.stderr)
+        return 2
+    try:
+        analyzer = Analyzer.load(settings.model_dir, threads=settings.threads)
+    except (ModelLoadError, OSError, ValueError) as error:
+        print(f"framing serve: cannot load the model: {error}", file=sys.stderr)
+        return 2
+
+    import uvicorn
+
+    from service.app import create_app
+
+    app = create_app(settings, analyzer=analyzer)
+    # One process: the model lives in it once; concurrency comes from the inference worker threads.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                timeout_graceful_shutdown=30)
+    return 0

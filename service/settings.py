@@ -1,0 +1,78 @@
+"""Service configuration, read from `FRAMING_*` environment variables (command-line flags override).
+
+| variable | default | meaning |
+| --- | --- | --- |
+| `FRAMING_HOST` | `127.0.0.1` | interface to listen on (`0.0.0.0` to accept outside connections) |
+| `FRAMING_PORT` | `8000` | TCP port |
+| `FRAMING_MODEL_DIR` | the shipped model | trained model directory to serve |
+| `FRAMING_MAX_CHARS` | `100000` | longest text accepted, in characters (code points); longer gets 413 |
+| `FRAMING_MAX_BATCH` | `32` | most documents in one `/v1/analyze/batch` call; more gets 413 |
+| `FRAMING_WORKERS` | `1` | inference worker threads (each runs one request's model pass at a time) |
+| `FRAMING_QUEUE_SIZE` | `16` | requests that may wait for a worker; beyond that: 503 + Retry-After |
+| `FRAMING_THREADS` | torch's default | CPU threads torch uses inside one model pass |
+| `FRAMING_RETRY_AFTER` | `1` | seconds suggested in the `Retry-After` header of a 503 |
+| `FRAMING_LOG_LEVEL` | `info` | uvicorn log level |
+
+On a CPU machine one worker with torch using all cores is usually fastest for single requests;
+more workers (with `FRAMING_THREADS` = cores / workers) trade single-request latency for
+throughput under concurrent load.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+ENV_PREFIX = "FRAMING_"
+
+
+class SettingsError(ValueError):
+    """An environment variable or flag holds a value the service cannot use."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    model_dir: Path | None = Field(None, description="None serves the shipped model")
+    max_chars: int = Field(100_000, ge=1)
+    max_batch: int = Field(32, ge=1)
+    workers: int = Field(1, ge=1, le=64)
+    queue_size: int = Field(16, ge=0)
+    threads: int | None = Field(None, ge=1)
+    retry_after: int = Field(1, ge=0)
+    log_level: str = "info"
+
+    @property
+    def max_body_bytes(self) -> int:
+        """Largest request body read before answering 413 without parsing it.
+
+        Generous enough that any batch of in-limit texts fits even with every character
+        JSON-escaped (`\\uXXXX`, 6 bytes); the per-text character limit is checked after parsing.
+        """
+        return self.max_batch * (self.max_chars * 6 + 4096) + 65536
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Settings from `FRAMING_*` variables; keyword overrides (not None) win over the environment."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for name in cls.model_fields:
+            raw = environ.get(ENV_PREFIX + name.upper())
+            if raw is not None and raw.strip() != "":
+                values[name] = raw.strip()
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            problems = []
+            for item in error.errors():
+                field = str(item["loc"][0]) if item["loc"] else "?"
+                source = (f"{ENV_PREFIX}{field.upper()}" if field not in overrides or overrides[field] is None
+                          else f"--{field.replace('_', '-')}")
+                problems.append(f"{source}={values.get(field)!r}: {item['msg']}")
+            raise SettingsError("; ".join(problems)) from None

@@ -1,0 +1,161 @@
+"""The web page in headless Chromium (Debian's /usr/bin/chromium driven by Playwright; no download).
+
+Needs `pip install playwright` and `apt-get install chromium`; `.ci/run` installs both.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from service.app import create_app
+from service.settings import Settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("FRAMING_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LOADED = "The brutal, barbaric terrorists slaughtered innocent civilians."
+MIXED = (
+    "Officials met on Monday 🙂 to discuss the budget. " + LOADED + "\n"
+    "Café owners — worried, angry — closed early.\n\n"
+    "Nobody knows what comes next. Mr. Hale urged calm."
+)
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+expect = sync_api.expect
+if not CHROMIUM.exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(analyzer):
+    port = free_port()
+    config = uvicorn.Config(create_app(Settings(port=port), analyzer=analyzer), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(15)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    problems: list[str] = []
+    # Failed loads are judged from the responses below (the error test provokes a 503 on purpose).
+    page.on("console", lambda msg: problems.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/v1/analyze") else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda req: None if req.url.startswith((base_url, "data:"))
+            else problems.append(f"outside request: {req.url}"))
+    page.goto(base_url + "/")
+    # (No wait_for_function: the page's CSP rightly forbids the eval it relies on.)
+    expect(page.locator("#model-info")).not_to_contain_text("loading")
+    yield page
+    context.close()
+    assert problems == [], problems
+
+
+def analyse(page, text: str) -> dict:
+    page.fill("#text", text)
+    with page.expect_response(lambda r: r.url.endswith("/v1/analyze")) as info:
+        page.click("#analyse")
+    response = info.value
+    assert response.status == 200, response.text()
+    page.wait_for_selector("#results:not([hidden])")
+    expect(page.locator("#analyse")).to_be_enabled()
+    return response.json()
+
+
+def test_loaded_language_example_comes_back_highlighted(page):
+    analyse(page, LOADED)
+    marks = page.locator('#document mark.hl[data-labels~="Loaded_Language"]')
+    assert marks.count() >= 1, "no Loaded_Language highlight"
+    for text in marks.all_text_contents():
+        assert text and text in LOADED
+    assert page.locator('#legend li[data-label="Loaded_Language"]').count() == 1
+    marks.first.hover()
+    tooltip = page.locator("#tooltip")
+    tooltip.wait_for(state="visible")
+    assert "Loaded Language" in tooltip.inner_text()
+    assert re.search(r"\b[01]\.\d\d\b", tooltip.inner_text())
+
+
+def test_page_draws_every_span_exactly_with_sentence_labels(page):
+    analysis = analyse(page, MIXED)
+    # The rows together are the text, character for character.
+    rows = page.locator("#document .sentence-text").all_text_contents()
+    assert "".join(rows) == MIXED
+    assert len(rows) == len(analysis["sentences"])
+    # Each span's pieces, however overlapping spans cut it, put together read exactly its text.
+    pieces = page.eval_on_selector_all(
+        "#document mark.hl", "marks => marks.map(m => [m.dataset.spans, m.textContent])")
+    for index, span in enumerate(analysis["spans"]):
+        drawn = "".join(text for spans, text in pieces if str(index) in spans.split(" "))
+        assert drawn == span["text"], (index, span)
+    # Frames and techniques beside each sentence; the article summary beside the text.
+    for sentence in analysis["sentences"]:
+        row = page.locator(f'#document .sentence[data-sentence="{sentence["index"]}"]')
+        assert row.locator(".chip.frame").count() == len(sentence["frames"])
+        assert row.locator(".chip.technique").count() == len(sentence["techniques"])
+    assert page.locator("#legend li[data-label]").count() == len(analysis["techniques"])
+    frames = page.locator("#article-frames li")
+    assert frames.count() == max(1, len(analysis["frames"]))
+    for frame in analysis["frames"]:
+        assert frame["label"].replace("_", " ") in page.locator("#article-frames").inner_text()
+    if analysis["spans"]:
+        # Keyboard users get the same label and score as the mouse.
+        page.locator("#document mark.hl").first.focus()
+        tooltip = page.locator("#tooltip")
+        tooltip.wait_for(state="visible")
+        first = analysis["spans"][int(page.locator("#document mark.hl").first.get_attribute("data-spans")
+                                      .split(" ")[0])]
+        assert first["label"].replace("_", " ") in tooltip.inner_text()
+        # Unticking a technique in the legend hides its highlights.
+        label = analysis["spans"][0]["label"]
+        page.locator(f'#legend input[data-label="{label}"]').uncheck()
+        assert page.locator(f'#document mark.hl[data-labels~="{label}"]').count() == 0
+
+
+def test_service_errors_are_shown_to_the_user(page):
+    page.route("**/v1/analyze", lambda route: route.fulfill(
+        status=503, headers={"Retry-After": "2", "content-type": "application/json"},
+        body='{"detail": "the service is busy", "code": "overloaded", "errors": []}'))
+    page.fill("#text", "Any text at all.")
+    page.click("#analyse")
+    status = page.locator("#status")
+    expect(status).to_have_class(re.compile(r"\berror\b"))
+    assert "busy" in status.inner_text() and "2 s" in status.inner_text()
