@@ -11,7 +11,7 @@ import importlib
 import sys
 
 # Module names under service.commands, in the order `framing --help` lists them.
-COMMANDS = ("serve", "analyze", "batch", "annotations")
+COMMANDS = ("serve", "analyze", "batch", "annotations", "train", "evaluate", "models")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`framing analyze ... | head`): not an error worth a traceback.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
