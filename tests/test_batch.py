@@ -108,6 +108,7 @@ def test_jsonl_with_broken_lines(tmp_path, analyzer):
         json.dumps({"id": "tab\tid", "text": "x"}),
         json.dumps({"id": "a", "text": "the same id again"}),
         json.dumps({"id": "long", "text": "x" * 501}),
+        '{"id": "lone-surrogate", "text": "half a pair: \\ud800"}',
     ]
     data = ("\n".join(lines) + "\n").encode("utf-8")
     data += b'{"id": "bad-bytes", "text": "caf\xe9"}\n'
@@ -121,7 +122,7 @@ def test_jsonl_with_broken_lines(tmp_path, analyzer):
     errors_file = default_errors_path(out).read_text(encoding="utf-8")
     records = [json.loads(line) for line in errors_file.splitlines()]
     reasons = [r["reason"] for r in records]
-    assert len(records) == summary.failed == 9
+    assert len(records) == summary.failed == 10
     assert any("not valid JSON" in r for r in reasons)
     assert any(r["id"] == "no-text" and "no 'text'" in r["reason"] for r in records)
     assert any("no 'id'" in r for r in reasons)
@@ -130,6 +131,7 @@ def test_jsonl_with_broken_lines(tmp_path, analyzer):
     assert any("control character" in r for r in reasons)
     assert any(r["id"] == "a" and "duplicate id" in r["reason"] and "docs.jsonl:1" in r["reason"] for r in records)
     assert any(r["id"] == "long" and "limit of 500" in r["reason"] for r in records)
+    assert any(r["id"] == "lone-surrogate" and "surrogate" in r["reason"] for r in records)
     assert any("UTF-8" in r for r in reasons)
     assert all(r["source"].startswith(str(source) + ":") for r in records)
 
@@ -305,6 +307,7 @@ def test_read_predictions_rejects_unfinished_and_repeated_lines(tmp_path, analyz
 # --- worker processes and interrupted runs ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_worker_processes_give_the_same_results(tmp_path, analyzer, shipped_model_dir):
     records = [{"id": f"w{i}", "text": make_text(i)} for i in range(6)]
     source = write_jsonl(tmp_path / "docs.jsonl", records)
@@ -350,7 +353,7 @@ def assert_whole_lines(out: Path) -> list[str]:
 
 
 def test_killed_and_interrupted_runs_resume_to_exactly_one_line_per_id(tmp_path, analyzer, shipped_model_dir):
-    n = 200
+    n = 60
     source = write_jsonl(tmp_path / "docs.jsonl", [{"id": f"k{i}", "text": make_text(i)} for i in range(n)])
     out = tmp_path / "out.jsonl"
 

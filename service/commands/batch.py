@@ -58,8 +58,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N",
                         help=f"documents per model call (default {DEFAULT_BATCH_SIZE})")
     parser.add_argument("--workers", type=int, metavar="N",
-                        help=f"worker processes, each with its own model (default: one per core, here "
-                             f"{available_cores()}; 1 scores in this process)")
+                        help=f"worker processes, each with its own model (default: one per idle core, "
+                             f"at most {available_cores()}; 1 scores in this process)")
     parser.add_argument("--threads", type=int, default=1, metavar="N",
                         help="torch threads per worker (default 1: processes scale better than threads)")
     parser.add_argument("--format", choices=("jsonl", "semeval"), default="jsonl",
