@@ -203,6 +203,8 @@ class ModelResponse(BaseModel):
     validation_metrics: dict[str, Any] = Field(
         default_factory=dict, description="Held-out metrics recorded at training time (empty if none).")
     model_card: str | None = Field(None, description="The model directory's MODEL_CARD.md, if it has one.")
+    loaded_at: str | None = Field(None, description="When this model was loaded (ISO 8601, UTC).")
+    reloads: int = Field(0, description="Successful reloads since the service started.")
 
 
 class HealthResponse(BaseModel):
@@ -212,3 +214,82 @@ class HealthResponse(BaseModel):
 class ReadyResponse(BaseModel):
     status: str = Field(examples=["ready"])
     model: ModelInfo | None = None
+
+
+# --------------------------------------------------------------------------- admin and feedback
+
+MAX_ANNOTATION_SPANS = 10_000
+MAX_VERSION_LENGTH = 200
+
+
+class ReloadResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), json_schema_extra={"examples": [{
+        "status": "reloaded", "model": {"name": "framing-minilm", "version": "v3"},
+        "previous": {"name": "framing-minilm", "version": "v2"}, "reloads": 1, "seconds": 2.4,
+    }]})
+
+    status: str = Field(description="`reloaded`.")
+    model: ModelInfo = Field(description="The model served from now on.")
+    previous: ModelInfo = Field(description="The model it replaced (requests already running finish on it).")
+    reloads: int = Field(description="Successful reloads since the service started.")
+    seconds: float = Field(description="Time taken to load and check the new model.")
+
+
+class AnnotationSpan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: int = Field(strict=True, description="First character (code point index into `text`).")
+    end: int = Field(strict=True, description="One past the last character.")
+    label: str = Field(description="One of the 23 technique names (GET /v1/labels).")
+    text: str | None = Field(None, description="Optional: `text[start:end]`, checked when given.")
+
+
+EXAMPLE_ANNOTATION_TEXT = "Only a fool would trust this reckless regime."
+
+
+def _example_annotation_span(phrase: str, label: str) -> dict[str, Any]:
+    start = EXAMPLE_ANNOTATION_TEXT.index(phrase)
+    return {"start": start, "end": start + len(phrase), "label": label}
+
+
+class AnnotationRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", protected_namespaces=(),
+        json_schema_extra={"examples": [{
+            "id": "note-17-fix",
+            "text": EXAMPLE_ANNOTATION_TEXT,
+            "spans": [_example_annotation_span("a fool", "Name_Calling-Labeling"),
+                      {**_example_annotation_span("reckless", "Loaded_Language"), "text": "reckless"}],
+            "frames": ["Political"],
+        }]},
+    )
+
+    text: str = Field(description="The annotated text, as is; offsets index into it (Unicode code points).")
+    spans: list[AnnotationSpan] = Field(
+        default_factory=list, max_length=MAX_ANNOTATION_SPANS,
+        description="Every technique span in the text (an empty list says: none).")
+    frames: list[str] | None = Field(
+        None, max_length=64,
+        description="The text's frames (names as in GET /v1/labels); omit or null when frames were not "
+                    "annotated.")
+    id: str | None = Field(None, max_length=MAX_ID_LENGTH,
+                           description="Your id for this correction; a new one is made when omitted. "
+                                       "Sending the same correction under the same id again is harmless; "
+                                       "different content under a stored id is refused (409).")
+    model_version: str | None = Field(
+        None, max_length=MAX_VERSION_LENGTH,
+        description="The model version whose output this corrects; defaults to the version being served.")
+
+    _check_id = field_validator("id")(_no_lone_surrogates)
+    _check_version = field_validator("model_version")(_no_lone_surrogates)
+
+
+class AnnotationResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), json_schema_extra={"examples": [{
+        "id": "note-17-fix", "status": "stored", "model_version": "v3",
+    }]})
+
+    id: str = Field(description="The id the correction is stored under.")
+    status: str = Field(description="`stored` (201), or `unchanged` (200) when this id already held exactly "
+                                    "this correction.")
+    model_version: str | None = None

@@ -10,33 +10,46 @@ once and at most `queue_size` more wait; beyond that the answer is 503 with `Ret
 burst never piles up unbounded work. The app holds its `Analyzer` in a `ModelState`: every request
 takes the analyzer current when it starts and keeps it to the end, so `ModelState.replace()` can
 swap in a reloaded model at any time without failing or dropping requests in flight.
+
+`settings.model_dir` may be a model directory or a model registry (`training.registry`), whose
+promoted version is served. `POST /v1/admin/reload` (behind `FRAMING_ADMIN_KEY`), or SIGHUP when run
+by `framing serve`, resolves that path again, loads and checks the new model in a thread, then swaps
+it in; a reload that fails leaves the current model serving. `POST /v1/annotations` stores user
+corrections in the feedback database (`training.feedback_store`), written from a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hmac
 import json
 import logging
+import re
+import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, Request
+from fastapi import Body, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from model.analyzer import Analyzer, EmptyTextError
-from model.artifact import MANIFEST, Manifest
+from model.artifact import MANIFEST, SHIPPED_MODEL_DIR, Manifest, ModelLoadError
 from model.filtering import filter_analysis
 from model.schema import Analysis
 from model.taxonomy import FRAME_LABELS, TECHNIQUE_LABELS
@@ -45,6 +58,8 @@ from service.api_schemas import (
     EXAMPLE_TEXT,
     AnalyzeOptions,
     AnalyzeRequest,
+    AnnotationRequest,
+    AnnotationResponse,
     BatchRequest,
     BatchResponse,
     ErrorResponse,
@@ -53,9 +68,12 @@ from service.api_schemas import (
     LabelsResponse,
     ModelResponse,
     ReadyResponse,
+    ReloadResponse,
 )
 from service.observability import RequestMetricsMiddleware, ServiceMetrics
 from service.settings import Settings
+from training.feedback_store import FeedbackConflict, FeedbackStore, InvalidFeedback
+from training.registry import RegistryError, resolve_model_dir
 
 log = logging.getLogger("framing.service")
 
@@ -76,12 +94,14 @@ PAGE_SECURITY_HEADERS = {
 class ApiError(Exception):
     """An answer other than 200 that the API means to give: status, stable code, message."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                 errors: Sequence[dict] = ()) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.errors = list(errors)
 
 
 def _clean(value: object, limit: int = 300) -> str:
@@ -156,6 +176,10 @@ class ModelState:
     def ready(self) -> bool:
         return self._analyzer is not None
 
+    def peek(self) -> Analyzer | None:
+        """The current analyzer, or None before the first load (never raises)."""
+        return self._analyzer
+
     def current(self) -> Analyzer:
         analyzer = self._analyzer
         if analyzer is None:
@@ -171,6 +195,153 @@ class ModelState:
         if self._on_change is not None:
             self._on_change(analyzer)
         return previous
+
+
+# ------------------------------------------------------------------------- loading and reloading
+
+# A short text every freshly loaded model must analyse before it serves anyone.
+CHECK_TEXT = "The reckless regime lied again. Officials met on Monday."
+
+
+def model_directory(model_dir: Path | None) -> Path:
+    """The directory to load for `model_dir`: a registry's promoted version, the folder itself, or the
+    shipped model when None. Raises RegistryError for a registry with nothing (valid) promoted."""
+    return resolve_model_dir(model_dir) if model_dir is not None else SHIPPED_MODEL_DIR
+
+
+def load_analyzer(model_dir: Path | None, threads: int | None = None) -> Analyzer:
+    """Resolve, load and check a model: it must analyse `CHECK_TEXT` before it is handed out."""
+    analyzer = Analyzer.load(model_directory(model_dir), threads=threads)
+    analyzer.analyze(CHECK_TEXT)
+    return analyzer
+
+
+def describe_load_error(error: BaseException) -> str:
+    if isinstance(error, (ModelLoadError, RegistryError, OSError)):
+        return _clean(error, 1000)
+    return _clean(f"{type(error).__name__}: {error}", 1000)
+
+
+class ModelReloader:
+    """Loads the model again from `settings.model_dir` and swaps it into the `ModelState`.
+
+    One reload at a time (a second waits for the first, then loads again). The load runs in a
+    worker thread; the swap is `ModelState.replace`, so requests already running finish on the old
+    model. Any failure (nothing promoted, a missing or broken directory, a model that cannot analyse
+    the check text) leaves the current model in place and raises a 409 `ApiError` saying why.
+    """
+
+    def __init__(self, settings: Settings, state: ModelState, metrics: ServiceMetrics) -> None:
+        self.settings = settings
+        self.state = state
+        self.metrics = metrics
+        self.reloads = 0
+        self.last_error: str | None = None
+        self._lock = threading.Lock()
+
+    def reload_blocking(self) -> ReloadResponse:
+        with self._lock:
+            started = time.perf_counter()
+            try:
+                analyzer = load_analyzer(self.settings.model_dir, self.settings.threads)
+            except Exception as error:
+                self.metrics.reloads.labels(outcome="failed").inc()
+                self.last_error = describe_load_error(error)
+                current = self.state.peek()
+                serving = f"{current.info.name} {current.info.version}" if current else "nothing yet"
+                log.error("model reload failed; still serving %s: %s", serving, self.last_error,
+                          exc_info=not isinstance(error, (ModelLoadError, RegistryError, OSError)))
+                raise ApiError(409, "reload_failed",
+                               f"reload failed; still serving {serving}: {self.last_error}") from error
+            previous = self.state.replace(analyzer)
+            self.reloads += 1
+            self.last_error = None
+            self.metrics.reloads.labels(outcome="ok").inc()
+            seconds = time.perf_counter() - started
+            old = previous.info if previous is not None else analyzer.info
+            log.info("model reloaded in %.1fs: %s %s (was %s %s)", seconds, analyzer.info.name,
+                     analyzer.info.version, old.name, old.version)
+            return ReloadResponse(status="reloaded", model=analyzer.info, previous=old, reloads=self.reloads,
+                                  seconds=round(seconds, 3))
+
+    async def reload(self) -> ReloadResponse:
+        return await asyncio.to_thread(self.reload_blocking)
+
+
+# ---------------------------------------------------------------------------------- feedback
+
+class FeedbackService:
+    """The feedback database, opened on the first annotation (so merely serving creates no file)."""
+
+    def __init__(self, path: Path, metrics: ServiceMetrics) -> None:
+        self.path = path
+        self.metrics = metrics
+        self._store: FeedbackStore | None = None
+        self._lock = threading.Lock()
+
+    def store(self) -> FeedbackStore:
+        with self._lock:
+            if self._store is None:
+                try:
+                    self._store = FeedbackStore(self.path)
+                except (OSError, sqlite3.Error, RuntimeError) as error:
+                    log.error("cannot open the feedback database %s: %s", self.path, error)
+                    raise ApiError(503, "feedback_unavailable",
+                                   f"the feedback database cannot be opened: {_clean(error)}",
+                                   {"Retry-After": "30"}) from error
+            return self._store
+
+    def close(self) -> None:
+        with self._lock:
+            store, self._store = self._store, None
+        if store is not None:
+            store.close()
+
+    def add(self, request: AnnotationRequest, model_version: str | None) -> tuple[str, bool]:
+        """Store one correction (blocking); returns (id, created). Raises ApiError 422/409/503."""
+        store = self.store()
+        try:
+            existed = request.id is not None and store.get(request.id) is not None
+            stored_id = store.add(request.text, request.spans, request.frames, model_version, id=request.id)
+        except FeedbackConflict as error:
+            self.metrics.annotations.labels(outcome="conflict").inc()
+            raise ApiError(409, "annotation_conflict", str(error)) from error
+        except InvalidFeedback as error:
+            self.metrics.annotations.labels(outcome="invalid").inc()
+            raise InvalidAnnotation(error.reasons) from error
+        except sqlite3.Error as error:
+            self.metrics.annotations.labels(outcome="error").inc()
+            log.error("storing an annotation in %s failed: %s", self.path, error)
+            raise ApiError(503, "feedback_unavailable", f"the annotation was not stored: {_clean(error)}",
+                           {"Retry-After": "5"}) from error
+        created = not existed
+        self.metrics.annotations.labels(outcome="stored" if created else "unchanged").inc()
+        return stored_id, created
+
+
+_SPAN_REASON = re.compile(r"^span (\d+): ")
+
+
+class InvalidAnnotation(ApiError):
+    """422 listing every reason the feedback validator gave, each with the field it concerns."""
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        errors = []
+        for reason in reasons:
+            match = _SPAN_REASON.match(reason)
+            if match:
+                field, message = f"spans.{int(match.group(1)) - 1}", reason[match.end():]
+            elif reason.startswith(("unknown frame", "frames ")):
+                field, message = "frames", reason
+            elif reason.startswith(("text ", "id ", "model_version ")):
+                field, message = reason.split(" ", 1)[0], reason
+            else:
+                field, message = "body", reason
+            errors.append({"field": field, "message": _clean(message), "type": "invalid_annotation"})
+        summary = "; ".join(f"{item['field']}: {item['message']}" for item in errors[:5])
+        if len(errors) > 5:
+            summary += f"; and {len(errors) - 5} more"
+        super().__init__(422, "invalid_annotation", summary or "invalid annotation", errors=errors)
 
 
 # ------------------------------------------------------------------------------- inference pool
@@ -347,6 +518,8 @@ class Services:
     state: ModelState
     pool: InferencePool
     metrics: ServiceMetrics
+    reloader: ModelReloader
+    feedback: FeedbackService
 
 
 def _options(options: AnalyzeOptions | None) -> AnalyzeOptions:
@@ -431,6 +604,53 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorResponse, "description": "Queue full (see Retry-After) or model not loaded."},
 }
 
+ADMIN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "No API key given."},
+    403: {"model": ErrorResponse, "description": "Wrong API key, or admin endpoints disabled "
+                                                 "(FRAMING_ADMIN_KEY not set)."},
+    409: {"model": ErrorResponse, "description": "The new model could not be loaded; the previous one "
+                                                 "is still serving. `detail` says why."},
+}
+
+ANNOTATION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": AnnotationResponse, "description": "This id already holds exactly this correction."},
+    409: {"model": ErrorResponse, "description": "The id is already stored with different content."},
+    413: ERROR_RESPONSES[413],
+    415: ERROR_RESPONSES[415],
+    422: {"model": ErrorResponse, "description": "Malformed request, or an annotation the validator refuses "
+                                                 "(offsets outside the text, unknown labels, span text that "
+                                                 "does not match): `errors` lists every reason."},
+    503: {"model": ErrorResponse, "description": "The feedback database cannot be written right now."},
+}
+
+BEARER = HTTPBearer(auto_error=False, scheme_name="AdminBearer",
+                    description="The admin key (FRAMING_ADMIN_KEY) as a bearer token.")
+API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="AdminApiKey",
+                       description="The admin key (FRAMING_ADMIN_KEY).")
+
+
+def check_admin_key(settings: Settings, bearer: HTTPAuthorizationCredentials | None, api_key: str | None) -> None:
+    expected = settings.admin_key.get_secret_value() if settings.admin_key is not None else ""
+    if not expected:
+        raise ApiError(403, "admin_disabled",
+                       "admin endpoints are disabled; set FRAMING_ADMIN_KEY in the service's environment "
+                       "to enable them")
+    given = bearer.credentials if bearer is not None else api_key
+    if not given:
+        raise ApiError(401, "unauthorized",
+                       "an API key is required: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'",
+                       {"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+        raise ApiError(403, "forbidden", "wrong API key")
+
+
+ANNOTATION_EXAMPLES = {
+    "corrected": {"summary": "A corrected annotation",
+                  "value": AnnotationRequest.model_config["json_schema_extra"]["examples"][0]},
+    "no_techniques": {"summary": "Text that uses no technique, frames not annotated",
+                      "value": {"text": "Officials said the budget would be published next week.", "spans": []}},
+}
+
 ANALYZE_EXAMPLES = {
     "plain": {"summary": "Just the text", "value": {"text": EXAMPLE_TEXT}},
     "filtered": {"summary": "Only two techniques, confident ones, no sentence breakdown",
@@ -442,28 +662,57 @@ ANALYZE_EXAMPLES = {
 
 # ------------------------------------------------------------------------------------ the app
 
-def create_app(settings: Settings | None = None, analyzer: Analyzer | None = None) -> FastAPI:
-    """The service. Without `analyzer`, the model in `settings.model_dir` loads at start-up."""
+def create_app(settings: Settings | None = None, analyzer: Analyzer | None = None, *,
+               reload_on_sighup: bool = False) -> FastAPI:
+    """The service. Without `analyzer`, the model in `settings.model_dir` loads at start-up.
+
+    `reload_on_sighup` installs a SIGHUP handler on the server's event loop while the app runs
+    (`framing serve` sets it; it needs the main thread, so in-process test clients leave it off).
+    """
     settings = settings if settings is not None else Settings.from_env()
     metrics = ServiceMetrics()
     state = ModelState(on_change=lambda a: metrics.set_model(a.info))
     pool = InferencePool(settings.workers, settings.queue_size, settings.retry_after, metrics)
-    services = Services(settings=settings, state=state, pool=pool, metrics=metrics)
+    reloader = ModelReloader(settings, state, metrics)
+    feedback = FeedbackService(settings.feedback_db, metrics)
+    services = Services(settings=settings, state=state, pool=pool, metrics=metrics, reloader=reloader,
+                        feedback=feedback)
     if analyzer is not None:
         state.replace(analyzer)
+
+    async def reload_on_signal() -> None:
+        with contextlib.suppress(ApiError):  # logged by the reloader; the current model keeps serving
+            await reloader.reload()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         if not state.ready:
             log.info("loading model from %s", settings.model_dir or "the shipped model directory")
-            state.replace(await asyncio.to_thread(Analyzer.load, settings.model_dir, settings.threads))
+            state.replace(await asyncio.to_thread(load_analyzer, settings.model_dir, settings.threads))
         info = state.current().info
         log.info("serving %s %s", info.name, info.version)
         pool.start()
+        loop = asyncio.get_running_loop()
+        tasks: set[asyncio.Task] = set()
+        sighup = reload_on_sighup and hasattr(signal, "SIGHUP")
+
+        def on_sighup() -> None:
+            log.info("SIGHUP: reloading the model from %s", settings.model_dir or "the shipped model directory")
+            task = loop.create_task(reload_on_signal())
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+        if sighup:
+            loop.add_signal_handler(signal.SIGHUP, on_sighup)
         try:
             yield
         finally:
+            if sighup:
+                loop.remove_signal_handler(signal.SIGHUP)
+            for task in list(tasks):
+                await asyncio.wait([task], timeout=60)
             pool.shutdown()
+            feedback.close()
 
     app = FastAPI(
         title="Framing analysis",
@@ -480,7 +729,7 @@ def create_app(settings: Settings | None = None, analyzer: Analyzer | None = Non
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
-        return error_response(error.status, error.code, error.message, headers=error.headers)
+        return error_response(error.status, error.code, error.message, error.errors, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -556,7 +805,45 @@ def create_app(settings: Settings | None = None, analyzer: Analyzer | None = Non
     @app.get("/v1/model", response_model=ModelResponse, responses={503: ERROR_RESPONSES[503]},
              tags=["reference"], summary="The model being served")
     async def model_info() -> ModelResponse:
-        return await asyncio.to_thread(describe_model, state.current())
+        described = await asyncio.to_thread(describe_model, state.current())
+        loaded_at = (datetime.fromtimestamp(state.loaded_at, UTC).isoformat(timespec="seconds")
+                     if state.loaded_at else None)
+        return described.model_copy(update={"loaded_at": loaded_at, "reloads": reloader.reloads})
+
+    @app.post("/v1/admin/reload", response_model=ReloadResponse, responses=ADMIN_RESPONSES, tags=["operations"],
+              summary="Load the model again (e.g. a newly promoted registry version)",
+              description="Resolves the configured model path again (a registry's promoted version), "
+                          "loads and checks the new model off the event loop, then swaps it in. Requests "
+                          "already running finish on the old model; none is dropped. If loading fails, the "
+                          "old model keeps serving and the answer is 409 with the reason. Needs the admin "
+                          "key (FRAMING_ADMIN_KEY) as `Authorization: Bearer KEY` or `X-API-Key: KEY`. "
+                          "`kill -HUP` on the `framing serve` process does the same.")
+    async def admin_reload(
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+        api_key: Annotated[str | None, Depends(API_KEY)],
+    ) -> ReloadResponse:
+        check_admin_key(settings, bearer, api_key)
+        return await reloader.reload()
+
+    @app.post("/v1/annotations", status_code=201, response_model=AnnotationResponse,
+              responses=ANNOTATION_RESPONSES, tags=["feedback"], summary="Store a corrected annotation",
+              description="Stores a user's correction (spans of the 23 techniques, optionally the frames) "
+                          "in the feedback database (FRAMING_FEEDBACK_DB), with the model version it "
+                          "corrects. `framing annotations export` writes the stored corrections as JSONL "
+                          "that `framing train --data` reads. A 201 means the correction is committed to "
+                          "disk.")
+    async def annotate(
+        request: Annotated[AnnotationRequest, Body(openapi_examples=ANNOTATION_EXAMPLES)],
+    ) -> JSONResponse:
+        problem = text_problem(request.text, settings.max_chars, "text")
+        if problem is not None:
+            raise problem
+        version = request.model_version
+        if version is None and state.ready:
+            version = state.current().info.version
+        stored_id, created = await asyncio.to_thread(feedback.add, request, version)
+        body = AnnotationResponse(id=stored_id, status="stored" if created else "unchanged", model_version=version)
+        return JSONResponse(body.model_dump(), status_code=201 if created else 200)
 
     @app.get("/healthz", response_model=HealthResponse, tags=["operations"], summary="The process is up")
     async def healthz() -> HealthResponse:

@@ -11,6 +11,11 @@ Each app gets its own registry (several apps in one test process never collide).
 - `framing_inference_pending`: calls running or waiting in the worker pool;
   `framing_inference_rejected_total`: calls turned away with 503 because the queue was full.
 - `framing_model_info{name,version}`: 1 for the model being served.
+- `framing_model_reloads_total{outcome}`: reloads (`POST /v1/admin/reload` or SIGHUP), `ok` or
+  `failed` (a failed reload keeps the previous model); `framing_model_loaded_timestamp_seconds`:
+  when the model being served was loaded.
+- `framing_annotations_total{outcome}`: `POST /v1/annotations` calls by outcome (`stored`,
+  `unchanged`, `invalid`, `conflict`, `error`).
 """
 
 from __future__ import annotations
@@ -55,10 +60,17 @@ class ServiceMetrics:
                                 registry=self.registry)
         self.model = Gauge("framing_model_info", "The model being served (value 1).", ("name", "version"),
                            registry=self.registry)
+        self.reloads = Counter("framing_model_reloads", "Model reloads, by outcome.", ("outcome",),
+                               registry=self.registry)
+        self.loaded_at = Gauge("framing_model_loaded_timestamp_seconds", "When the served model was loaded.",
+                               registry=self.registry)
+        self.annotations = Counter("framing_annotations", "Annotation feedback received, by outcome.",
+                                   ("outcome",), registry=self.registry)
 
     def set_model(self, info: ModelInfo) -> None:
         self.model.clear()
         self.model.labels(name=info.name, version=info.version).set(1)
+        self.loaded_at.set_to_current_time()
 
     def observe_inference(self, endpoint: str, seconds: float, texts: list[str]) -> None:
         self.inference.labels(endpoint=endpoint).observe(seconds)

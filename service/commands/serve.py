@@ -1,25 +1,35 @@
-"""`framing serve`: the HTTP API and web page (settings from FRAMING_* variables; flags override)."""
+"""`framing serve`: the HTTP API and web page (settings from FRAMING_* variables; flags override).
+
+`--model` (FRAMING_MODEL_DIR) may name a model registry: its promoted version is served, and after
+`framing models promote VERSION` a `POST /v1/admin/reload` (with FRAMING_ADMIN_KEY) or `kill -HUP PID`
+switches to the new version without dropping requests.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
 import sys
 from pathlib import Path
 
-from model.analyzer import Analyzer
 from model.artifact import ModelLoadError
 from service.settings import Settings, SettingsError
+from training.registry import RegistryError
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "serve", help="run the HTTP API and web page",
-        description="Serve the model over HTTP: POST /v1/analyze, /v1/analyze/batch, GET / (web page), "
-                    "/docs, /metrics. Each option defaults to its FRAMING_* environment variable.")
+        description="Serve the model over HTTP: POST /v1/analyze, /v1/analyze/batch, /v1/annotations, "
+                    "/v1/admin/reload, GET / (web page), /docs, /metrics. Each option defaults to its "
+                    "FRAMING_* environment variable. SIGHUP reloads the model (a registry's newly "
+                    "promoted version) without dropping requests.")
     parser.add_argument("--host", help="interface to listen on (FRAMING_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="TCP port (FRAMING_PORT, default 8000)")
     parser.add_argument("--model", type=Path, dest="model_dir",
-                        help="model directory (FRAMING_MODEL_DIR, default: the shipped model)")
+                        help="model directory, or a registry to serve its promoted version "
+                             "(FRAMING_MODEL_DIR, default: the shipped model)")
     parser.add_argument("--max-chars", type=int,
                         help="longest text accepted (FRAMING_MAX_CHARS, default 100000)")
     parser.add_argument("--max-batch", type=int,
@@ -28,6 +38,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--queue-size", type=int,
                         help="calls that may wait for a worker before 503 (FRAMING_QUEUE_SIZE, default 16)")
     parser.add_argument("--threads", type=int, help="torch CPU threads (FRAMING_THREADS, default: torch's)")
+    parser.add_argument("--feedback-db", type=Path,
+                        help="SQLite file POST /v1/annotations stores corrections in "
+                             "(FRAMING_FEEDBACK_DB, default ./framing-feedback.sqlite3)")
     parser.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"),
                         help="uvicorn log level (FRAMING_LOG_LEVEL, default info)")
     parser.set_defaults(run=run)
@@ -38,21 +51,31 @@ def run(args: argparse.Namespace) -> int:
         settings = Settings.from_env(
             host=args.host, port=args.port, model_dir=args.model_dir, max_chars=args.max_chars,
             max_batch=args.max_batch, workers=args.workers, queue_size=args.queue_size,
-            threads=args.threads, log_level=args.log_level)
+            threads=args.threads, log_level=args.log_level, feedback_db=args.feedback_db)
     except SettingsError as error:
         print(f"framing serve: {error}", file=sys.stderr)
         return 2
+    from service.app import create_app, load_analyzer
+
+    if hasattr(signal, "SIGHUP"):  # until the app installs its reload handler, SIGHUP must not kill us
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
-        analyzer = Analyzer.load(settings.model_dir, threads=settings.threads)
-    except (ModelLoadError, OSError, ValueError) as error:
+        analyzer = load_analyzer(settings.model_dir, threads=settings.threads)
+    except (ModelLoadError, RegistryError, OSError, ValueError) as error:
         print(f"framing serve: cannot load the model: {error}", file=sys.stderr)
         return 2
 
     import uvicorn
 
-    from service.app import create_app
-
-    app = create_app(settings, analyzer=analyzer)
+    # The service's own messages (model served, reloads) go to stderr beside uvicorn's.
+    service_log = logging.getLogger("framing")
+    if not service_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        service_log.addHandler(handler)
+        service_log.setLevel(settings.log_level.upper())
+        service_log.propagate = False
+    app = create_app(settings, analyzer=analyzer, reload_on_sighup=True)
     # One process: the model lives in it once; concurrency comes from the inference worker threads.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                 timeout_graceful_shutdown=30)
