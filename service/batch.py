@@ -694,6 +694,7 @@ class Progress:
         self._log = log
         self.start = time.monotonic()
         self._last_log = self.start
+        self._first: tuple[float, int] | None = None
         self.bar = None
         if bar:
             from tqdm import tqdm
@@ -712,9 +713,14 @@ class Progress:
             self.bar.set_postfix(failed=summary.failed, skipped=summary.skipped, refresh=False)
             return
         now = time.monotonic()
+        if self._first is None and summary.done:
+            # The rate counts from the first scored document, so model loading does not skew the ETA.
+            self._first = (now, summary.done)
         if now - self._last_log >= self.log_every:
             self._last_log = now
-            rate = summary.done / max(now - self.start, 1e-9)
+            rate = 0.0
+            if self._first is not None and now > self._first[0]:
+                rate = (summary.done - self._first[1]) / (now - self._first[0])
             position = summary.done + summary.failed
             of = f"/{self.total}" if self.total is not None else ""
             eta = ""

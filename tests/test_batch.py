@@ -199,6 +199,16 @@ def test_output_may_not_overwrite_the_input(tmp_path, analyzer):
         run(tmp_path, source, analyzer, output=source)
 
 
+def test_progress_lines_without_a_terminal_and_a_bar_with_one(tmp_path, analyzer, capsys):
+    source = write_jsonl(tmp_path / "docs.jsonl", [{"id": f"g{i}", "text": make_text(i)} for i in range(3)])
+    _, messages = run(tmp_path, source, analyzer, batch_size=1, log_every=0, progress=False)
+    progress = [m for m in messages if "processed" in m]
+    assert progress and "/3 processed" in progress[-1] and "docs/s" in progress[-1]
+    run(tmp_path, source, analyzer, output=tmp_path / "bar.jsonl", batch_size=1, progress=True)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "doc/s" in err
+
+
 # --- resume -----------------------------------------------------------------------------------
 
 
