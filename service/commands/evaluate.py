@@ -50,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
             from training.predictions import read_predictions_jsonl
 
             predicted = read_predictions_jsonl(args.predictions)
+            if any(d.id not in predicted for d in documents):
+                # A batch run over a SemEval articles folder names documents `article<ID>`.
+                predicted = {**read_predictions_jsonl(args.predictions, semeval_ids=True), **predicted}
             missing = [d.id for d in documents if d.id not in predicted]
             if missing:
                 raise ValueError(f"{args.predictions} has no prediction for {len(missing)} documents, "

@@ -1,0 +1,36 @@
+"""`framing evaluate` scores a model and a batch output of the same model identically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from service.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_batch_predictions_score_the_same_as_the_model(shipped_model_dir: Path, sample_corpus: Path,
+                                                       tmp_path: Path) -> None:
+    predictions = tmp_path / "out.jsonl"
+    articles = sample_corpus / "train-articles-subtask-3"
+    assert main(["batch", str(articles), "-o", str(predictions), "--model", str(shipped_model_dir),
+                 "--workers", "1", "--no-progress"]) == 0
+
+    assert main(["evaluate", "--predictions", str(predictions), "--data", str(sample_corpus),
+                 "-o", str(tmp_path / "from-batch")]) == 0
+    assert main(["evaluate", "--model", str(shipped_model_dir), "--data", str(sample_corpus), "--no-baseline",
+                 "-o", str(tmp_path / "from-model")]) == 0
+    from_batch = json.loads((tmp_path / "from-batch" / "report.json").read_text())["predictions"]
+    from_model = json.loads((tmp_path / "from-model" / "report.json").read_text())["model"]
+    assert from_batch == from_model
+    assert from_model["articles"] == len(list(articles.glob("*.txt")))
+
+
+def test_evaluate_names_missing_predictions(sample_corpus: Path, tmp_path: Path, capsys) -> None:
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("")
+    assert main(["evaluate", "--predictions", str(empty), "--data", str(sample_corpus), "-o", str(tmp_path)]) == 2
+    assert "no prediction for" in capsys.readouterr().err
