@@ -8,11 +8,13 @@ from pathlib import Path
 
 import torch
 
-from model.artifact import METRICS, SHIPPED_MODEL_DIR, load_network
+from model.artifact import METRICS, SHIPPED_MODEL_DIR, ModelLoadError, load_network
 from model.decoding import build_analysis
+from model.ensemble import EnsembleScorer
 from model.neural_scorer import NeuralScorer
 from model.schema import Analysis, ModelInfo
 from model.scores import DocumentScores, PreparedText, Scorer
+from model.tfidf import TFIDF_FILE, BaselineScorer
 from model.thresholds import Thresholds
 
 
@@ -35,7 +37,12 @@ class Analyzer:
             torch.set_num_threads(threads)
         directory = Path(directory) if directory else SHIPPED_MODEL_DIR
         network, tokenizer, manifest, thresholds = load_network(directory)
-        scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
+        scorer: Scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
+        if manifest.lexical_weight > 0:
+            lexical_path = directory / TFIDF_FILE
+            if not lexical_path.is_file():
+                raise ModelLoadError(f"{directory}: the manifest asks for {TFIDF_FILE}, which is missing")
+            scorer = EnsembleScorer(scorer, BaselineScorer.load(lexical_path), manifest.lexical_weight)
         return cls(scorer, thresholds, ModelInfo(name=manifest.name, version=manifest.version), directory)
 
     @property

@@ -2,7 +2,8 @@
 
 Layout: `framing.json` (name, version, window settings), `config.json` (encoder architecture),
 `weights.safetensors` (fp16), `thresholds.json`, tokenizer files, `metrics.json` and
-`MODEL_CARD.md`; `baseline.joblib` holds the TF-IDF baseline trained beside it, when present.
+`MODEL_CARD.md`; `tfidf.joblib` holds the TF-IDF model trained beside it (the baseline, and the
+lexical half of the ensemble when `lexical_weight` > 0).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class Manifest:
     window_length: int = 254
     stride: int = 190
     frame_sharpness: float = 4.0
+    # Weight of the TF-IDF model (tfidf.joblib) in the sentence and frame scores; 0 = network only.
+    lexical_weight: float = 0.0
     encoder: str = "sentence-transformers/all-MiniLM-L6-v2"
     extra: dict = field(default_factory=dict)
 

@@ -24,9 +24,10 @@ def test_train_writes_a_complete_model_that_analyzes_text(sample_corpus: Path, t
     metrics = train(documents, tmp_path / "model", TrainConfig(**TINY, version="t1"))
     model = tmp_path / "model"
     for name in ("weights.safetensors", "thresholds.json", "framing.json", "metrics.json", "MODEL_CARD.md",
-                 "data.json", "baseline.joblib", "report/report.md", "report/report.json"):
+                 "data.json", "tfidf.joblib", "report/report.md", "report/report.json"):
         assert (model / name).is_file(), name
-    assert set(metrics["summary"]) == {"model", "baseline"}
+    assert set(metrics["summary"]) == {"model", "network", "baseline"}
+    assert metrics["served"] == "ensemble"
     held = set(metrics["split"]["heldout_ids"])
     data = json.loads((model / "data.json").read_text())
     assert {d["id"] for d in data["documents"] if d["split"] == "heldout"} == held

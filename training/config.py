@@ -32,6 +32,7 @@ class TrainConfig(BaseModel):
     checkpoint_every: int = Field(50, ge=1)
     threads: int | None = None
     baseline: bool = True
+    lexical_weight: float = Field(0.5, ge=0, le=1, description="TF-IDF share of the served ensemble; 0 = network only")
 
     @classmethod
     def from_file(cls, path: Path | None, **overrides) -> TrainConfig:

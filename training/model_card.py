@@ -20,6 +20,13 @@ def write_model_card(directory: Path, metrics: dict, config: dict, data: dict) -
     )
     sources = "\n".join(f"- `{s['path']}` ({s['format']}, {s['documents']} documents, sha256 {s['sha256'][:16]}…)"
                         for s in data.get("sources", []))
+    ensemble = (
+        f"The served scores average the network with a TF-IDF + logistic-regression model (weight "
+        f"{config['lexical_weight']}) for sentence techniques and frames; spans come from the network alone. "
+        "In the table, `model` is what this folder serves, `network` the fine-tuned network alone and "
+        "`baseline` the TF-IDF model alone, all measured the same way."
+        if metrics.get("served") == "ensemble" else "In the table, `model` is what this folder serves."
+    )
     card = f"""# Model card: {config['name']} {config['version']}
 
 ## What it does
@@ -33,6 +40,7 @@ package) fine-tuned end to end with three heads: a multi-label token tagger for 
 a sentence technique head (mean+max pooled tokens), and a sentence frame head pooled over the
 article with log-sum-exp (multiple-instance learning from article labels). Windows of
 {config['window_length']} tokens, stride {config['stride']}. Weights stored in fp16.
+{ensemble}
 
 ## Training data
 {sources or '- (not recorded)'}

@@ -24,11 +24,13 @@ from transformers import AutoTokenizer
 
 from model.artifact import METRICS, Manifest, load_network, save_model
 from model.encoder import pretrained_encoder_path
+from model.ensemble import combine
 from model.network import FramingNetwork
 from model.neural_scorer import NeuralScorer
 from model.schema import ModelInfo
+from model.scores import PreparedText
 from model.taxonomy import FRAMES, TECHNIQUES
-from training.baseline import BASELINE_FILE, BASELINE_THRESHOLDS, BaselineScorer
+from model.tfidf import BASELINE_THRESHOLDS, TFIDF_FILE, BaselineScorer
 from training.config import TrainConfig
 from training.dataset import Example, build_example, positive_weights
 from training.documents import Document
@@ -230,26 +232,51 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
             save_checkpoint()
 
     network.eval()
-    report, thresholds = evaluate_network(network, tokenizer, config, heldout_docs, info)
-    history.append({"step": step, "epoch": step / steps_per_epoch, **summary(report)})
+    return package_model(network, tokenizer, config, documents, train_docs, heldout_docs, output, history, sources)
+
+
+def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, documents: Sequence[Document],
+                  train_docs: Sequence[Document], heldout_docs: Sequence[Document], output: Path,
+                  history: list, sources: Sequence[dict] = ()) -> dict:
+    """Calibrate on the held-out articles, measure every system there, and write the model folder.
+
+    Systems: the network alone, the TF-IDF baseline, and (when `lexical_weight` > 0) their
+    ensemble, which is what the folder then serves. Each is judged with cross-fitted thresholds.
+    """
+    network.eval()
+    scorer = NeuralScorer(network, tokenizer, config.window_length, config.stride)
+    prepared = [PreparedText.from_text(d.text) for d in heldout_docs]
+    neural_scores = scorer.score(prepared)
+    info = ModelInfo(name=config.name, version=config.version)
+    reports: dict[str, dict] = {}
+    reports["network"], thresholds = cross_fitted(heldout_docs, prepared, neural_scores, info, seed=config.seed)
+    baseline = None
+    if config.baseline or config.lexical_weight > 0:
+        baseline = BaselineScorer().fit(train_docs)
+        baseline_scores = baseline.score(prepared)
+        reports["baseline"], baseline_thresholds = cross_fitted(
+            heldout_docs, prepared, baseline_scores, ModelInfo(name=baseline.name, version=config.version),
+            seed=config.seed)
+    if baseline is not None and config.lexical_weight > 0:
+        ensemble_scores = combine(neural_scores, baseline_scores, config.lexical_weight)
+        reports["ensemble"], thresholds = cross_fitted(heldout_docs, prepared, ensemble_scores, info,
+                                                       seed=config.seed)
+    served = "ensemble" if "ensemble" in reports else "network"
+    reports = {"model": reports[served], **{k: v for k, v in reports.items() if k != served}}
+    history.append({"epoch": config.epochs, **summary(reports["model"])})
     manifest = Manifest(name=config.name, version=config.version, window_length=config.window_length,
                         stride=config.stride, frame_sharpness=config.frame_sharpness,
-                        extra={"config": config.model_dump(), "history": history})
+                        lexical_weight=config.lexical_weight if served == "ensemble" else 0.0,
+                        extra={"config": config.model_dump(), "history": history, "served": served})
     save_model(output, network, tokenizer, manifest, thresholds)
-    reports = {"model": report}
-    if config.baseline:
-        baseline = BaselineScorer().fit(train_docs)
-        heldout_prepared = [build_example(d, tokenizer, config.window_length, config.stride).prepared
-                            for d in heldout_docs]
-        baseline_info = ModelInfo(name=baseline.name, version=config.version)
-        reports["baseline"], baseline_thresholds = cross_fitted(
-            heldout_docs, heldout_prepared, baseline.score(heldout_prepared), baseline_info, seed=config.seed)
-        baseline.save(output / BASELINE_FILE)
+    if baseline is not None:
+        baseline.save(output / TFIDF_FILE)
         baseline_thresholds.save(output / BASELINE_THRESHOLDS)
     metrics = {
         "split": {"training_articles": len(train_docs), "heldout_articles": len(heldout_docs),
                   "heldout_ids": [d.id for d in heldout_docs], "seed": config.seed,
                   "protocol": "2-fold cross-fitted thresholds on the held-out articles"},
+        "served": served,
         "summary": {name: summary(r) for name, r in reports.items()},
         "reports": reports,
     }

@@ -29,8 +29,8 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from model.analyzer import Analyzer
+    from model.tfidf import BASELINE_THRESHOLDS, TFIDF_FILE, BaselineScorer
     from model.thresholds import Thresholds
-    from training.baseline import BASELINE_FILE, BASELINE_THRESHOLDS, BaselineScorer
     from training.data_sources import load_training_data
     from training.documents import AnnotationError
     from training.evaluate import markdown_report, score_analyses, write_report
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             analyzer = Analyzer.load(directory)
             texts, ids = [d.text for d in documents], [d.id for d in documents]
             reports["model"] = score_analyses(documents, analyzer.analyze_many(texts, ids))
-            baseline_path = directory / BASELINE_FILE
+            baseline_path = directory / TFIDF_FILE
             if not args.no_baseline and baseline_path.is_file():
                 thresholds = Thresholds.load(directory / BASELINE_THRESHOLDS)
                 baseline = Analyzer(BaselineScorer.load(baseline_path), thresholds, analyzer.info)
