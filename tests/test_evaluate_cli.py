@@ -16,8 +16,9 @@ def test_batch_predictions_score_the_same_as_the_model(shipped_model_dir: Path, 
                                                        tmp_path: Path) -> None:
     predictions = tmp_path / "out.jsonl"
     articles = sample_corpus / "train-articles-subtask-3"
+    semeval = tmp_path / "semeval"
     assert main(["batch", str(articles), "-o", str(predictions), "--model", str(shipped_model_dir),
-                 "--workers", "1", "--no-progress"]) == 0
+                 "--workers", "1", "--no-progress", "--format", "semeval", "--semeval-dir", str(semeval)]) == 0
 
     assert main(["evaluate", "--predictions", str(predictions), "--data", str(sample_corpus),
                  "-o", str(tmp_path / "from-batch")]) == 0
@@ -26,6 +27,14 @@ def test_batch_predictions_score_the_same_as_the_model(shipped_model_dir: Path, 
     from_batch = json.loads((tmp_path / "from-batch" / "report.json").read_text())["predictions"]
     from_model = json.loads((tmp_path / "from-model" / "report.json").read_text())["model"]
     assert from_batch == from_model
+
+    # The SemEval-format files of the same run score the same: that is what the task's tools read.
+    assert main(["evaluate", "--predictions", str(semeval), "--data", str(sample_corpus),
+                 "-o", str(tmp_path / "from-files")]) == 0
+    from_files = json.loads((tmp_path / "from-files" / "report.json").read_text())["predictions"]
+    assert from_files["paragraph"] == from_model["paragraph"]
+    assert from_files["spans"] == from_model["spans"]
+    assert from_files["frames"] == from_model["frames"]
     assert from_model["articles"] == len(list(articles.glob("*.txt")))
 
 

@@ -19,7 +19,9 @@ def add_parser(subparsers) -> None:
                         help="annotated articles in any format `framing train` reads; repeatable")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--model", type=Path, help="model folder or registry (default: the shipped model)")
-    source.add_argument("--predictions", type=Path, help="score a `framing batch` output (JSONL) instead")
+    source.add_argument("--predictions", type=Path,
+                        help="score a `framing batch` output instead: its JSONL, or a folder of "
+                             "SemEval-2023 label files (`--format semeval`)")
     parser.add_argument("--ids-from", type=Path, metavar="MODEL",
                         help="evaluate only the articles this model held out in training (its metrics.json)")
     parser.add_argument("-o", "--output", type=Path, default=Path("reports"), help="report folder")
@@ -47,9 +49,12 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("no annotated documents to evaluate")
         reports: dict[str, dict] = {}
         if args.predictions:
-            from training.predictions import read_predictions_jsonl
+            from training.predictions import read_predictions_jsonl, read_semeval_predictions
 
-            predicted = read_predictions_jsonl(args.predictions)
+            if args.predictions.is_dir():
+                predicted = read_semeval_predictions(args.predictions, documents)
+            else:
+                predicted = read_predictions_jsonl(args.predictions)
             if any(d.id not in predicted for d in documents):
                 # A batch run over a SemEval articles folder names documents `article<ID>`.
                 predicted = {**read_predictions_jsonl(args.predictions, semeval_ids=True), **predicted}
