@@ -1,7 +1,8 @@
 """Turns probabilities into the `Analysis`: spans snapped to words, sentence and article labels.
 
 Spans come from runs of consecutive words whose probability for a technique clears that
-technique's threshold; a run never crosses a line break. A sentence uses a technique when a span of
+technique's threshold; a run never crosses a line break, and it neither starts nor ends on a
+function word or punctuation mark (a lone "the" or "on" is never a span). A sentence uses a technique when a span of
 it overlaps the sentence or when the sentence-level head asserts it on its own.
 """
 
@@ -14,21 +15,47 @@ from model.scores import DocumentScores, PreparedText
 from model.taxonomy import FRAMES, TECHNIQUES
 from model.thresholds import Thresholds
 
+EDGE_WORDS = frozenset((
+    "a", "an", "the", "and", "or", "but", "nor", "so", "yet", "of", "in", "on", "at", "to", "for", "from",
+    "by", "with", "as", "into", "onto", "upon", "about", "over", "under", "than", "that", "which", "who",
+    "whom", "whose", "this", "these", "those", "is", "are", "was", "were", "be", "been", "being", "has",
+    "have", "had", "do", "does", "did", "will", "would", "shall", "should", "can", "could", "may", "might",
+    "must", "it", "its", "it's", "they", "their", "them", "he", "his", "him", "she", "her", "we", "our", "us",
+    "you", "your", "i", "my", "me", "s", "'s", "’s",
+))
 
-def run_bounds(probabilities: np.ndarray, threshold: float, paragraph: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First and last word of each maximal run at or above threshold that stays inside one line."""
+
+def edge_words(prepared: PreparedText) -> np.ndarray:
+    """Words a span may not start or end on: function words and punctuation."""
+    text = prepared.text
+    return np.array([not text[a:b][0].isalnum() or text[a:b].lower() in EDGE_WORDS for a, b in prepared.words],
+                    dtype=bool)
+
+
+def run_bounds(probabilities: np.ndarray, threshold: float, paragraph: np.ndarray,
+               edge: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """First and last word of each maximal run at or above threshold that stays inside one line,
+    trimmed of `edge` words at both ends (runs of edge words only are dropped)."""
     above = probabilities >= threshold
     same_line = paragraph[1:] == paragraph[:-1]  # word i+1 is on word i's line
     joins_previous = np.concatenate([[False], above[:-1] & same_line])
     joins_next = np.concatenate([above[1:] & same_line, [False]])
-    return np.flatnonzero(above & ~joins_previous), np.flatnonzero(above & ~joins_next)
+    starts, ends = np.flatnonzero(above & ~joins_previous), np.flatnonzero(above & ~joins_next)
+    if edge is None or len(starts) == 0:
+        return starts, ends
+    index = np.arange(len(edge))
+    next_content = np.minimum.accumulate(np.where(edge, len(edge), index)[::-1])[::-1]
+    previous_content = np.maximum.accumulate(np.where(edge, -1, index))
+    starts, ends = next_content[starts], previous_content[ends]
+    keep = starts <= ends
+    return starts[keep], ends[keep]
 
 
 def decode_runs(
-    probabilities: np.ndarray, threshold: float, word_paragraph: np.ndarray
+    probabilities: np.ndarray, threshold: float, word_paragraph: np.ndarray, edge: np.ndarray | None = None
 ) -> list[tuple[int, int, float]]:
     """Runs [first, last] of words at or above threshold, with the run's mean probability."""
-    starts, ends = run_bounds(probabilities, threshold, word_paragraph)
+    starts, ends = run_bounds(probabilities, threshold, word_paragraph, edge)
     return [(int(a), int(b), float(probabilities[a : b + 1].mean())) for a, b in zip(starts, ends, strict=True)]
 
 
@@ -46,9 +73,9 @@ def decode_spans(
     spans: list[tuple[int, int, int, float]] = []
     if len(prepared.words) == 0:
         return spans
-    paragraph = word_paragraphs(prepared)
+    paragraph, edge = word_paragraphs(prepared), edge_words(prepared)
     for t in range(len(TECHNIQUES)):
-        for first, last, score in decode_runs(scores.word_techniques[:, t], span_thresholds[t], paragraph):
+        for first, last, score in decode_runs(scores.word_techniques[:, t], span_thresholds[t], paragraph, edge):
             spans.append((t, int(prepared.words[first, 0]), int(prepared.words[last, 1]), score))
     return spans
 

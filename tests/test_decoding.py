@@ -62,8 +62,20 @@ def test_a_span_never_crosses_a_line_break() -> None:
     scores = scores_for(prepared)
     scores.word_techniques[:, LOADED] = 0.9
     analysis = build_analysis(prepared, scores, Thresholds(), INFO)
-    assert [s.text for s in analysis.spans] == ["Headline of shame", "The shameful deal"]
+    assert [s.text for s in analysis.spans] == ["Headline of shame", "shameful deal"]
     assert [s.sentence for s in analysis.spans] == [0, 1]
+
+
+def test_spans_never_start_or_end_on_function_words_or_punctuation() -> None:
+    text = "They said the vile regime of thugs is on the march, again."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    for word in ("the", "vile", "regime", "of", "thugs", "is"):
+        scores.word_techniques[word_index(prepared, word), LOADED] = 0.9
+    scores.word_techniques[word_index(prepared, "on"), DOUBT] = 0.9  # a lone function word
+    scores.word_techniques[word_index(prepared, ","), DOUBT] = 0.9  # a lone comma
+    analysis = build_analysis(prepared, scores, Thresholds(), INFO)
+    assert [(s.text, s.label) for s in analysis.spans] == [("vile regime of thugs", "Loaded_Language")]
 
 
 def test_sentence_head_alone_can_assert_a_technique_and_lists_are_ranked() -> None:

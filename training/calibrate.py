@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from model.decoding import run_bounds, word_paragraphs
+from model.decoding import edge_words, run_bounds, word_paragraphs
 from model.scores import DocumentScores, PreparedText
 from model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 from model.thresholds import Thresholds
@@ -82,6 +82,7 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
     thresholds = Thresholds()
     n_t, n_g = len(TECHNIQUES), len(GRID)
     paragraphs = [word_paragraphs(p) for p in prepared]
+    edges = [edge_words(p) for p in prepared]
     line_rows = [sorted({s.paragraph for s in p.sentences}) for p in prepared]
     n_lines = sum(len(rows) for rows in line_rows)
 
@@ -91,8 +92,9 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
     for t, name in enumerate(TECHNIQUES):
         for g, threshold in enumerate(GRID):
             counts, offset = SpanCounts(), 0
-            for d, p, sc, para, rows in zip(documents, prepared, scores, paragraphs, line_rows, strict=True):
-                starts, ends = run_bounds(sc.word_techniques[:, t], threshold, para)
+            for d, p, sc, para, edge, rows in zip(documents, prepared, scores, paragraphs, edges, line_rows,
+                                                  strict=True):
+                starts, ends = run_bounds(sc.word_techniques[:, t], threshold, para, edge)
                 counts.add(list(zip(p.words[starts, 0].tolist(), p.words[ends, 1].tolist(), strict=True)),
                            [(s.start, s.end) for s in d.spans if s.technique == name])
                 if len(starts):
