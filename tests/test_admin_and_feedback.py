@@ -17,7 +17,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from support import GatedAnalyzer
 
 from model.analyzer import Analyzer
 from model.artifact import MANIFEST, WEIGHTS
@@ -77,24 +77,6 @@ def registry(tmp_path: Path, shipped_model_dir: Path) -> Path:
     return root
 
 
-class GatedAnalyzer:
-    """A real analyzer behind a gate, so a test can hold a request in flight."""
-
-    def __init__(self, inner: Analyzer) -> None:
-        self.inner = inner
-        self.info = inner.info
-        self.directory = inner.directory
-        self.metrics = {}
-        self.gate = threading.Event()
-        self.entered = threading.Semaphore(0)
-
-    def analyze(self, text, document_id=None):
-        return self.analyze_many([text], [document_id])[0]
-
-    def analyze_many(self, texts, ids=None):
-        self.entered.release()
-        assert self.gate.wait(30), "test gate never opened"
-        return self.inner.analyze_many(texts, ids)
 
 
 def metric(text: str, series: str, **labels: str) -> float:

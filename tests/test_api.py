@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from support import GatedAnalyzer
 
 from model.analyzer import Analyzer
 from model.filtering import filter_analysis
@@ -338,25 +338,6 @@ def test_metrics_count_requests_documents_and_characters(analyzer):
 
 # ------------------------------------------------------------------------------- load and reload
 
-class GatedAnalyzer:
-    """The real analyzer behind a gate, so a test can hold inference in the worker pool."""
-
-    def __init__(self, inner: Analyzer, info: ModelInfo | None = None) -> None:
-        self.inner = inner
-        self.info = info or inner.info
-        self.directory = inner.directory
-        self.metrics = {}
-        self.gate = threading.Event()
-        self.entered = threading.Semaphore(0)
-
-    def analyze(self, text, document_id=None):
-        return self.analyze_many([text], [document_id])[0]
-
-    def analyze_many(self, texts, ids=None):
-        self.entered.release()
-        assert self.gate.wait(30), "test gate never opened"
-        analyses = self.inner.analyze_many(texts, ids)
-        return [a.model_copy(update={"model": self.info}) for a in analyses]
 
 
 async def _wait_until(predicate, timeout=20.0):

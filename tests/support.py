@@ -1,0 +1,29 @@
+"""Test doubles shared by several test modules."""
+
+from __future__ import annotations
+
+import threading
+
+from model.analyzer import Analyzer
+from model.schema import ModelInfo
+
+
+class GatedAnalyzer:
+    """The real analyzer behind a gate, so a test can hold inference in the worker pool."""
+
+    def __init__(self, inner: Analyzer, info: ModelInfo | None = None) -> None:
+        self.inner = inner
+        self.info = info or inner.info
+        self.directory = inner.directory
+        self.metrics = {}
+        self.gate = threading.Event()
+        self.entered = threading.Semaphore(0)
+
+    def analyze(self, text, document_id=None):
+        return self.analyze_many([text], [document_id])[0]
+
+    def analyze_many(self, texts, ids=None):
+        self.entered.release()
+        assert self.gate.wait(30), "test gate never opened"
+        analyses = self.inner.analyze_many(texts, ids)
+        return [a.model_copy(update={"model": self.info}) for a in analyses]
