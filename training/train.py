@@ -133,8 +133,7 @@ def _schedule(optimizer, total: int, warmup_fraction: float):
 def evaluate_network(network, tokenizer, config: TrainConfig, documents: Sequence[Document],
                      info: ModelInfo):
     scorer = NeuralScorer(network, tokenizer, config.window_length, config.stride)
-    examples = [build_example(d, tokenizer, config.window_length, config.stride) for d in documents]
-    prepared = [e.prepared for e in examples]
+    prepared = [PreparedText.from_text(d.text) for d in documents]
     scores = scorer.score(prepared)
     network.train()
     return cross_fitted(documents, prepared, scores, info, seed=config.seed)
