@@ -15,23 +15,21 @@ import numpy as np
 from model.decoding import build_analysis
 from model.schema import Analysis, ModelInfo
 from model.scores import DocumentScores, PreparedText
-from model.segmentation import split_paragraphs
 from model.thresholds import Thresholds
 from training.calibrate import calibrate
 from training.documents import Document
-from training.metrics import frame_metrics, gold_paragraph_labels, paragraph_metrics, span_metrics
+from training.metrics import (
+    frame_metrics,
+    gold_paragraph_labels,
+    paragraph_metrics,
+    paragraph_techniques,
+    span_metrics,
+)
 
 
 def predicted_paragraph_labels(text: str, analysis: Analysis) -> list[set[str]]:
-    """Techniques of each non-empty line: those of the sentences in it."""
-    lines = [p for p in split_paragraphs(text) if p.end > p.start]
-    starts = np.array([p.start for p in lines], dtype=np.int64)
-    labels: list[set[str]] = [set() for _ in lines]
-    for sentence in analysis.sentences:
-        i = int(np.searchsorted(starts, sentence.start, side="right") - 1)
-        if 0 <= i < len(lines):
-            labels[i].update(item.label for item in sentence.techniques)
-    return labels
+    """Techniques of each non-empty line, by the same rule the SemEval paragraph file is written with."""
+    return [set(best) for _, best in paragraph_techniques(text, analysis)]
 
 
 def score_analyses(documents: Sequence[Document], analyses: Sequence[Analysis]) -> dict:

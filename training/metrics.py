@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from sklearn.metrics import f1_score, precision_score, recall_score
 
-from model.segmentation import split_paragraphs
+from model.schema import Analysis
+from model.segmentation import Paragraph, split_paragraphs
 from model.taxonomy import FRAMES, TECHNIQUES
 
 Interval = tuple[int, int]
@@ -102,6 +103,34 @@ def gold_paragraph_labels(text: str, spans: Iterable[LabelledSpan]) -> list[set[
         if paragraph.end == paragraph.start:
             continue
         result.append({label for label, s, e in spans if s < paragraph.end and e > paragraph.start})
+    return result
+
+
+def paragraph_techniques(text: str, analysis: Analysis) -> list[tuple[Paragraph, dict[str, float]]]:
+    """Each non-empty line of `text` with the techniques an Analysis asserts in it and their best score.
+
+    A line uses a technique when one of its sentences does or a span of that technique overlaps it,
+    the rule `gold_paragraph_labels` applies to gold spans.
+    """
+    sentences = sorted(analysis.sentences, key=lambda s: s.start)
+    spans = sorted(analysis.spans, key=lambda s: s.start)
+    result = []
+    for paragraph in split_paragraphs(text):
+        if paragraph.end <= paragraph.start:
+            continue
+        best: dict[str, float] = {}
+        for sentence in sentences:
+            if sentence.start >= paragraph.end:
+                break
+            if sentence.end > paragraph.start:
+                for item in sentence.techniques:
+                    best[item.label] = max(best.get(item.label, 0.0), item.score)
+        for span in spans:
+            if span.start >= paragraph.end:
+                break
+            if span.end > paragraph.start:
+                best[span.label] = max(best.get(span.label, 0.0), span.score)
+        result.append((paragraph, best))
     return result
 
 

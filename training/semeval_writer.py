@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from model.schema import Analysis
-from model.segmentation import split_paragraphs
 from model.taxonomy import TECHNIQUE_INDEX
+from training.metrics import paragraph_techniques
 
 # Named like the task's `train-`/`dev-` files, so `training.readers.read_semeval_folder` reads a
 # predictions folder too once the article texts sit beside it (`predicted-articles-subtask-3/`).
@@ -68,26 +68,8 @@ def paragraph_lines(article_id: str, analysis: Analysis, text: str) -> list[str]
     A line uses a technique when one of its sentences does (`sentences[*].techniques`) or a span of
     that technique overlaps it, the same rule the paragraph metric applies to gold spans.
     """
-    lines: list[str] = []
-    sentences = sorted(analysis.sentences, key=lambda s: s.start)
-    spans = sorted(analysis.spans, key=lambda s: s.start)
-    for paragraph in split_paragraphs(text):
-        if paragraph.end <= paragraph.start:
-            continue
-        best: dict[str, float] = {}
-        for sentence in sentences:
-            if sentence.start >= paragraph.end:
-                break
-            if sentence.end > paragraph.start:
-                for item in sentence.techniques:
-                    best[item.label] = max(best.get(item.label, 0.0), item.score)
-        for span in spans:
-            if span.start >= paragraph.end:
-                break
-            if span.end > paragraph.start:
-                best[span.label] = max(best.get(span.label, 0.0), span.score)
-        lines.append(f"{article_id}\t{paragraph.index + 1}\t{','.join(_ordered(best))}\n")
-    return lines
+    return [f"{article_id}\t{paragraph.index + 1}\t{','.join(_ordered(best))}\n"
+            for paragraph, best in paragraph_techniques(text, analysis)]
 
 
 def frames_line(article_id: str, analysis: Analysis) -> str:
