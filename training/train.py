@@ -130,11 +130,16 @@ def _schedule(optimizer, total: int, warmup_fraction: float):
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
+def score_documents(network, tokenizer, config: TrainConfig,
+                    documents: Sequence[Document]) -> tuple[list[PreparedText], list]:
+    """The network's scores on `documents` (switches the network to eval mode)."""
+    prepared = [PreparedText.from_text(d.text) for d in documents]
+    return prepared, NeuralScorer(network, tokenizer, config.window_length, config.stride).score(prepared)
+
+
 def evaluate_network(network, tokenizer, config: TrainConfig, documents: Sequence[Document],
                      info: ModelInfo):
-    scorer = NeuralScorer(network, tokenizer, config.window_length, config.stride)
-    prepared = [PreparedText.from_text(d.text) for d in documents]
-    scores = scorer.score(prepared)
+    prepared, scores = score_documents(network, tokenizer, config, documents)
     network.train()
     return cross_fitted(documents, prepared, scores, info, seed=config.seed)
 
@@ -242,10 +247,7 @@ def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, docum
     Systems: the network alone, the TF-IDF baseline, and (when `lexical_weight` > 0) their
     ensemble, which is what the folder then serves. Each is judged with cross-fitted thresholds.
     """
-    network.eval()
-    scorer = NeuralScorer(network, tokenizer, config.window_length, config.stride)
-    prepared = [PreparedText.from_text(d.text) for d in heldout_docs]
-    neural_scores = scorer.score(prepared)
+    prepared, neural_scores = score_documents(network, tokenizer, config, heldout_docs)
     info = ModelInfo(name=config.name, version=config.version)
     reports: dict[str, dict] = {}
     reports["network"], thresholds = cross_fitted(heldout_docs, prepared, neural_scores, info, seed=config.seed)
