@@ -1,19 +1,25 @@
 """Turns probabilities into the `Analysis`: spans snapped to words, sentence and article labels.
 
-Spans come from runs of consecutive words whose probability for a technique clears that
-technique's threshold; a run never crosses a line break, and it neither starts nor ends on a
-function word or punctuation mark (a lone "the" or "on" is never a span). A sentence uses a technique when a span of
-it overlaps the sentence or when the sentence-level head asserts it on its own.
+Spans are cut in the unit calibration chose for each technique (see `model.thresholds`):
+- word: runs of consecutive words whose probability for the technique clears its threshold; a
+  run never crosses a line break;
+- sentence: the whole sentence, when the sentence score for the technique clears the threshold.
+A word span neither starts nor ends on a function word or punctuation mark (a lone "the" or
+"on" is never a span); a sentence span is the sentence without its surrounding punctuation. A
+sentence uses a technique when a span of it overlaps the sentence or when the sentence-level head
+asserts it on its own.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from model.schema import Analysis, LabelScore, ModelInfo, SentenceAnalysis, Span
 from model.scores import DocumentScores, PreparedText
 from model.taxonomy import FRAMES, TECHNIQUES
-from model.thresholds import Thresholds
+from model.thresholds import SENTENCE, Thresholds
 
 EDGE_WORDS = frozenset((
     "a", "an", "the", "and", "or", "but", "nor", "so", "yet", "of", "in", "on", "at", "to", "for", "from",
@@ -51,14 +57,6 @@ def run_bounds(probabilities: np.ndarray, threshold: float, paragraph: np.ndarra
     return starts[keep], ends[keep]
 
 
-def decode_runs(
-    probabilities: np.ndarray, threshold: float, word_paragraph: np.ndarray, edge: np.ndarray | None = None
-) -> list[tuple[int, int, float]]:
-    """Runs [first, last] of words at or above threshold, with the run's mean probability."""
-    starts, ends = run_bounds(probabilities, threshold, word_paragraph, edge)
-    return [(int(a), int(b), float(probabilities[a : b + 1].mean())) for a, b in zip(starts, ends, strict=True)]
-
-
 def word_paragraphs(prepared: PreparedText) -> np.ndarray:
     if len(prepared.sentences) == 0:
         return np.zeros(len(prepared.words), dtype=np.int64)
@@ -66,16 +64,63 @@ def word_paragraphs(prepared: PreparedText) -> np.ndarray:
     return paragraph_of_sentence[prepared.word_sentence]
 
 
+@dataclass
+class SpanLayout:
+    """What span decoding needs to know about a text, computed once per text."""
+
+    paragraph: np.ndarray  # [n_words] line of each word
+    edge: np.ndarray  # [n_words] words a span may not start or end on
+    sentence_first: np.ndarray  # [n_sentences] first word (not punctuation) of each sentence, -1 if none
+    sentence_last: np.ndarray  # [n_sentences] last word (not punctuation) of each sentence, -1 if none
+
+    @classmethod
+    def of(cls, prepared: PreparedText) -> SpanLayout:
+        text = prepared.text
+        # A sentence span drops surrounding punctuation and quotes but keeps its function words:
+        # the sentence "Is any of this true?" is the span "Is any of this true".
+        wordlike = np.array([text[a:b][0].isalnum() for a, b in prepared.words], dtype=bool)
+        first = np.full(len(prepared.sentences), -1, dtype=np.int64)
+        last = np.full(len(prepared.sentences), -1, dtype=np.int64)
+        content = np.flatnonzero(wordlike) if len(prepared.sentences) else np.zeros(0, dtype=np.int64)
+        sentence = prepared.word_sentence[content]
+        # Assigning in word order leaves the last word of each sentence in `last`, and in
+        # reverse order the first one in `first`.
+        last[sentence] = content
+        first[sentence[::-1]] = content[::-1]
+        edge = edge_words(prepared) if len(prepared.words) else np.zeros(0, dtype=bool)
+        return cls(word_paragraphs(prepared), edge, first, last)
+
+
+def span_bounds(layout: SpanLayout, unit: str, word_probabilities: np.ndarray,
+                sentence_probabilities: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """First and last word of each span of one technique, in the given unit."""
+    if unit == SENTENCE:
+        chosen = np.flatnonzero((sentence_probabilities >= threshold) & (layout.sentence_first >= 0))
+        return layout.sentence_first[chosen], layout.sentence_last[chosen]
+    return run_bounds(word_probabilities, threshold, layout.paragraph, layout.edge)
+
+
 def decode_spans(
-    prepared: PreparedText, scores: DocumentScores, span_thresholds: np.ndarray
+    prepared: PreparedText, scores: DocumentScores, thresholds: Thresholds
 ) -> list[tuple[int, int, int, float]]:
-    """(technique index, start, end, score) for every predicted span."""
+    """(technique index, start, end, score) for every predicted span.
+
+    A word-unit span scores the mean probability of its words; a sentence-unit span the
+    sentence's score.
+    """
     spans: list[tuple[int, int, int, float]] = []
     if len(prepared.words) == 0:
         return spans
-    paragraph, edge = word_paragraphs(prepared), edge_words(prepared)
-    for t in range(len(TECHNIQUES)):
-        for first, last, score in decode_runs(scores.word_techniques[:, t], span_thresholds[t], paragraph, edge):
+    layout = SpanLayout.of(prepared)
+    for t, (unit, threshold) in enumerate(zip(thresholds.span_units(), thresholds.span_array(), strict=True)):
+        words = scores.word_techniques[:, t]
+        sentences = scores.sentence_techniques[:, t]
+        starts, ends = span_bounds(layout, unit, words, sentences, threshold)
+        for first, last in zip(starts.tolist(), ends.tolist(), strict=True):
+            if unit == SENTENCE:
+                score = float(sentences[prepared.word_sentence[first]])
+            else:
+                score = float(words[first : last + 1].mean())
             spans.append((t, int(prepared.words[first, 0]), int(prepared.words[last, 1]), score))
     return spans
 
@@ -96,7 +141,7 @@ def build_analysis(
     sentence_starts = np.array([s.start for s in prepared.sentences], dtype=np.int64)
     sentence_ends = np.array([s.end for s in prepared.sentences], dtype=np.int64)
 
-    raw_spans = decode_spans(prepared, scores, thresholds.span_array())
+    raw_spans = decode_spans(prepared, scores, thresholds)
     sentence_labels: list[dict[int, float]] = [{} for _ in prepared.sentences]
     spans: list[Span] = []
     for t, start, end, score in raw_spans:

@@ -1,4 +1,11 @@
-"""Per-label decision thresholds, calibrated on held-out articles and stored beside the weights."""
+"""Per-label decision thresholds, calibrated on held-out articles and stored beside the weights.
+
+Each technique also records the unit its spans are cut in. Short techniques (Loaded_Language,
+Name_Calling) are tagged word by word; techniques whose annotations cover whole clauses (Doubt,
+Causal_Oversimplification, Appeal_to_Authority, ...) are better served by marking the sentence the
+sentence head flags, since a word tagger lights up only fragments of them. Calibration picks the
+unit per technique on held-out articles.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +17,22 @@ import numpy as np
 
 from model.taxonomy import FRAMES, TECHNIQUES
 
+WORD, SENTENCE = "word", "sentence"
+SPAN_UNITS = (WORD, SENTENCE)
+
 
 @dataclass
 class Thresholds:
     span: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TECHNIQUES, 0.5))
     sentence: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TECHNIQUES, 0.5))
     frame: dict[str, float] = field(default_factory=lambda: dict.fromkeys(FRAMES, 0.5))
+    span_unit: dict[str, str] = field(default_factory=lambda: dict.fromkeys(TECHNIQUES, WORD))
 
     def span_array(self) -> np.ndarray:
         return np.array([self.span[name] for name in TECHNIQUES])
+
+    def span_units(self) -> list[str]:
+        return [self.span_unit[name] for name in TECHNIQUES]
 
     def sentence_array(self) -> np.ndarray:
         return np.array([self.sentence[name] for name in TECHNIQUES])
@@ -39,4 +53,11 @@ class Thresholds:
             if missing:
                 raise ValueError(f"{path}: {kind} thresholds missing for {', '.join(missing)}")
             setattr(thresholds, kind, {name: float(values[name]) for name in labels})
+        # Models calibrated before span units existed tag every technique word by word.
+        units = raw.get("span_unit", {})
+        unknown = sorted({unit for unit in units.values() if unit not in SPAN_UNITS})
+        if unknown:
+            raise ValueError(f"{path}: unknown span unit(s) {', '.join(unknown)}; expected one of "
+                             f"{', '.join(SPAN_UNITS)}")
+        thresholds.span_unit = {name: units.get(name, WORD) for name in TECHNIQUES}
         return thresholds

@@ -50,3 +50,33 @@ def test_calibrate_finds_separating_thresholds_on_synthetic_scores() -> None:
     assert 0.1 < thresholds.frame["Political"] <= 0.9
     # Frames never seen in the calibration data fall back to a conservative fitted value.
     assert thresholds.frame["Economic"] == thresholds.frame["Political"]
+
+
+def test_calibration_cuts_clause_long_techniques_by_sentence_and_short_ones_by_word() -> None:
+    # Doubt is annotated on whole sentences, which the sentence scores pick out while the word
+    # scores only light up one word of each; Loaded_Language is two words that the word scores find.
+    text = "Can we trust anything they say about it?\nThose corrupt thugs lied again.\nThe committee met."
+    doubt_start, doubt_end = 0, text.index("?")
+    loaded_start, loaded_end = text.index("corrupt"), text.index(" lied")
+    documents, prepared, scores = [], [], []
+    loaded, doubt = TECHNIQUE_INDEX["Loaded_Language"], TECHNIQUE_INDEX["Doubt"]
+    for i in range(6):
+        documents.append(Document(id=str(i), text=text, frames=None, spans=[
+            GoldSpan("Doubt", doubt_start, doubt_end), GoldSpan("Loaded_Language", loaded_start, loaded_end)]))
+        p = PreparedText.from_text(text)
+        words = np.full((len(p.words), len(TECHNIQUES)), 0.05, dtype=np.float32)
+        words[(p.words[:, 0] >= loaded_start) & (p.words[:, 1] <= loaded_end), loaded] = 0.8
+        words[[k for k, (a, b) in enumerate(p.words) if text[a:b] == "trust"], doubt] = 0.9
+        sentences = np.full((len(p.sentences), len(TECHNIQUES)), 0.05, dtype=np.float32)
+        sentences[0, doubt] = 0.7
+        sentences[1, loaded] = 0.6
+        prepared.append(p)
+        scores.append(DocumentScores(words, sentences, np.zeros((len(p.sentences), len(FRAMES))),
+                                     np.zeros(len(FRAMES), dtype=np.float32)))
+    thresholds = calibrate(documents, prepared, scores)
+    assert thresholds.span_unit["Doubt"] == "sentence"
+    assert 0.05 < thresholds.span["Doubt"] <= 0.7
+    assert thresholds.span_unit["Loaded_Language"] == "word"
+    assert 0.05 < thresholds.span["Loaded_Language"] <= 0.8
+    # Techniques too rare to fit keep the word unit.
+    assert thresholds.span_unit["Slogans"] == "word"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from model.decoding import build_analysis, decode_runs
+from model.decoding import build_analysis, run_bounds
 from model.schema import ModelInfo
 from model.scores import DocumentScores, PreparedText
 from model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
@@ -35,9 +37,8 @@ def word_index(prepared: PreparedText, word: str) -> int:
 def test_runs_break_at_paragraph_changes() -> None:
     probabilities = np.array([0.9, 0.8, 0.1, 0.7, 0.7, 0.9])
     paragraphs = np.array([0, 0, 0, 0, 1, 1])
-    runs = decode_runs(probabilities, 0.5, paragraphs)
-    assert [(a, b) for a, b, _ in runs] == [(0, 1), (3, 3), (4, 5)]
-    assert runs[0][2] == pytest.approx(0.85)
+    starts, ends = run_bounds(probabilities, 0.5, paragraphs)
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == [(0, 1), (3, 3), (4, 5)]
 
 
 def test_spans_cover_whole_words_with_exact_offsets() -> None:
@@ -106,3 +107,51 @@ def test_frames_use_their_own_thresholds_and_show_in_the_sentences_that_carry_th
     assert [f.label for f in analysis.frames] == ["Security_and_defense", "Economic"]
     assert [f.label for f in analysis.sentences[0].frames] == ["Security_and_defense"]
     assert [f.label for f in analysis.sentences[1].frames] == ["Economic"]
+
+
+def test_a_sentence_unit_technique_marks_the_whole_flagged_sentence() -> None:
+    text = "Officials met today. “Is any of this really true?” Prices rose.\nNext line."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    scores.sentence_techniques[1, DOUBT] = 0.8
+    scores.sentence_techniques[2, DOUBT] = 0.3  # below its threshold
+    scores.word_techniques[word_index(prepared, "really"), DOUBT] = 0.99  # words are ignored for this unit
+    scores.word_techniques[word_index(prepared, "Prices"), LOADED] = 0.9  # other techniques keep their unit
+    thresholds = Thresholds()
+    thresholds.span_unit["Doubt"] = "sentence"
+    analysis = build_analysis(prepared, scores, thresholds, INFO)
+    doubt = [s for s in analysis.spans if s.label == "Doubt"]
+    # Trimmed of the quotes and the question mark, but not of its function words.
+    assert [(s.text, s.sentence, s.score) for s in doubt] == [("Is any of this really true", 1, 0.8)]
+    assert [(s.text, s.label) for s in analysis.spans if s.label != "Doubt"] == [("Prices", "Loaded_Language")]
+    assert [t.label for t in analysis.sentences[1].techniques] == ["Doubt"]
+
+
+def test_a_sentence_of_punctuation_only_gives_no_span() -> None:
+    text = "It is. “…” Fine.\n…\n"
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    scores.sentence_techniques[:, DOUBT] = 0.9
+    thresholds = Thresholds()
+    thresholds.span_unit["Doubt"] = "sentence"
+    analysis = build_analysis(prepared, scores, thresholds, INFO)
+    assert [s.text for s in analysis.spans] == ["It is", "Fine"]  # nothing for the line "…"
+
+
+def test_thresholds_round_trip_with_span_units_and_older_files_default_to_words(tmp_path) -> None:
+    thresholds = Thresholds()
+    thresholds.span_unit["Doubt"] = "sentence"
+    thresholds.span["Doubt"] = 0.35
+    path = tmp_path / "thresholds.json"
+    thresholds.save(path)
+    assert Thresholds.load(path) == thresholds
+
+    raw = json.loads(path.read_text())
+    del raw["span_unit"]
+    path.write_text(json.dumps(raw))
+    assert set(Thresholds.load(path).span_unit.values()) == {"word"}
+
+    raw["span_unit"] = {"Doubt": "paragraph"}
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ValueError, match=r"unknown span unit.*paragraph"):
+        Thresholds.load(path)

@@ -4,9 +4,11 @@ Fitting each label for its own F1 floods the output: for a label the model barel
 asserting it almost everywhere beats never asserting it, and micro-F1 (what the task ranks by)
 pays for every one of those false positives. So thresholds are fitted jointly: start from each
 label's own best, then coordinate ascent on the micro objective, where a label may also be
-switched off. Span thresholds maximise technique-level span F1; sentence thresholds then maximise
-paragraph micro-F1 given those spans; frame thresholds maximise article frame micro-F1. A label
-with too few held-out examples to fit gets the most conservative threshold of the fitted ones.
+switched off. Span thresholds maximise technique-level span F1, choosing per technique both the
+threshold and the unit spans are cut in (runs of words, or whole flagged sentences, see
+`model.thresholds`); sentence thresholds then maximise paragraph micro-F1 given those spans;
+frame thresholds maximise article frame micro-F1. A label with too few held-out examples to fit
+gets the most conservative threshold of the fitted ones.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from model.decoding import edge_words, run_bounds, word_paragraphs
+from model.decoding import SpanLayout, span_bounds
 from model.scores import DocumentScores, PreparedText
 from model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
-from model.thresholds import Thresholds
+from model.thresholds import SPAN_UNITS, WORD, Thresholds
 from training.documents import Document
 from training.metrics import SpanCounts
 
@@ -44,12 +46,12 @@ def joint_thresholds(p_num: np.ndarray, p_den: np.ndarray, r_num: np.ndarray, r_
                      fitted: np.ndarray) -> np.ndarray:
     """Grid index per label maximising micro-F1 = F1(sum p_num / sum p_den, sum r_num / sum r_den).
 
-    Arrays are [n_labels, n_grid]; `fitted` marks the labels whose threshold may be fitted (the
-    others contribute nothing and are filled in afterwards).
+    Arrays are [n_labels, n_options], the last option being OFF; `fitted` marks the labels whose
+    threshold may be fitted (the others stay OFF while fitting and are filled in afterwards).
     """
     n_labels = p_num.shape[0]
     choice = np.array([_middle_of_best(_f1(p_num[i], p_den[i], r_num[i], r_den[i])) for i in range(n_labels)])
-    choice[~fitted] = len(GRID) - 1
+    choice[~fitted] = p_num.shape[1] - 1  # the last option is OFF
     rows = np.arange(n_labels)
     for _ in range(ROUNDS):
         changed = False
@@ -77,35 +79,75 @@ def _counts_from_confusion(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray):
     return tp, tp + fp, tp, tp + fn
 
 
+CLAUSE_LONG = 0.5  # median share of its sentence that a technique's spans cover
+
+
+def _clause_long(documents: Sequence[Document], prepared: Sequence[PreparedText]) -> np.ndarray:
+    """[technique]: whether its annotated spans typically cover most of their sentence."""
+    shares: list[list[float]] = [[] for _ in TECHNIQUES]
+    for d, p in zip(documents, prepared, strict=True):
+        starts = np.array([s.start for s in p.sentences], dtype=np.int64)
+        for span in d.spans:
+            if not len(starts):
+                break
+            sentence = p.sentences[max(int(np.searchsorted(starts, span.start, side="right")) - 1, 0)]
+            shares[TECHNIQUE_INDEX[span.technique]].append(
+                (span.end - span.start) / max(sentence.end - sentence.start, 1))
+    return np.array([bool(values) and float(np.median(values)) >= CLAUSE_LONG for values in shares])
+
+
 def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
               scores: Sequence[DocumentScores]) -> Thresholds:
+    """Spans by word first, paragraphs given those, then sentence-unit spans where they help.
+
+    A sentence-unit span asserts its technique on the sentence, so it may only use thresholds at
+    or above the one the paragraph fit chose for that technique: cutting spans by sentence never
+    adds paragraph labels that the paragraph objective turned down.
+    """
     thresholds = Thresholds()
-    n_t, n_g = len(TECHNIQUES), len(GRID)
-    paragraphs = [word_paragraphs(p) for p in prepared]
-    edges = [edge_words(p) for p in prepared]
+    n_t, n_g, n_u = len(TECHNIQUES), len(GRID), len(SPAN_UNITS)
+    layouts = [SpanLayout.of(p) for p in prepared]
     line_rows = [sorted({s.paragraph for s in p.sentences}) for p in prepared]
     n_lines = sum(len(rows) for rows in line_rows)
 
-    # Spans: partial-overlap sums per technique and threshold; which lines each decoding touches.
-    span_counts = np.zeros((4, n_t, n_g))
-    span_lines = np.zeros((n_t, n_g, n_lines), dtype=bool)
+    def spans_of(i: int, t: int, unit: str, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+        return span_bounds(layouts[i], unit, scores[i].word_techniques[:, t],
+                           scores[i].sentence_techniques[:, t], threshold)
+
+    # Spans: partial-overlap sums per technique, unit and threshold.
+    span_counts = np.zeros((4, n_t, n_u, n_g))
     for t, name in enumerate(TECHNIQUES):
-        for g, threshold in enumerate(GRID):
-            counts, offset = SpanCounts(), 0
-            for d, p, sc, para, edge, rows in zip(documents, prepared, scores, paragraphs, edges, line_rows,
-                                                  strict=True):
-                starts, ends = run_bounds(sc.word_techniques[:, t], threshold, para, edge)
-                counts.add(list(zip(p.words[starts, 0].tolist(), p.words[ends, 1].tolist(), strict=True)),
-                           [(s.start, s.end) for s in d.spans if s.technique == name])
-                if len(starts):
-                    touched = {int(line) for a, b in zip(starts, ends, strict=True) for line in para[a : b + 1]}
-                    row_of = {line: offset + i for i, line in enumerate(rows)}
-                    span_lines[t, g, [row_of[line] for line in touched if line in row_of]] = True
+        gold_spans = [[(s.start, s.end) for s in d.spans if s.technique == name] for d in documents]
+        for u, unit in enumerate(SPAN_UNITS):
+            for g, threshold in enumerate(GRID):
+                counts = SpanCounts()
+                for i, p in enumerate(prepared):
+                    starts, ends = spans_of(i, t, unit, threshold)
+                    counts.add(list(zip(p.words[starts, 0].tolist(), p.words[ends, 1].tolist(), strict=True)),
+                               gold_spans[i])
+                span_counts[:, t, u, g] = (counts.precision_sum, counts.n_predicted, counts.recall_sum,
+                                           counts.n_gold)
+    span_support = span_counts[3, :, 0, 0]
+    span_fitted = span_support >= MIN_POSITIVES
+
+    def set_spans(unit: np.ndarray, grid: np.ndarray) -> None:
+        thresholds.span = _thresholds(grid, span_support, TECHNIQUES)
+        thresholds.span_unit = {name: SPAN_UNITS[unit[t]] if span_fitted[t] and GRID[grid[t]] < OFF else WORD
+                                for t, name in enumerate(TECHNIQUES)}
+
+    def span_lines() -> np.ndarray:
+        """[technique, line]: the lines the current spans touch."""
+        lines = np.zeros((n_t, n_lines), dtype=bool)
+        for t, name in enumerate(TECHNIQUES):
+            offset = 0
+            for i, rows in enumerate(line_rows):
+                starts, ends = spans_of(i, t, thresholds.span_unit[name], thresholds.span[name])
+                row_of = {line: offset + k for k, line in enumerate(rows)}
+                touched = {int(line) for a, b in zip(starts, ends, strict=True)
+                           for line in layouts[i].paragraph[a : b + 1]}
+                lines[t, [row_of[line] for line in touched if line in row_of]] = True
                 offset += len(rows)
-            span_counts[:, t, g] = (counts.precision_sum, counts.n_predicted, counts.recall_sum, counts.n_gold)
-    span_support = span_counts[3, :, 0]
-    span_choice = joint_thresholds(*span_counts, fitted=span_support >= MIN_POSITIVES)
-    thresholds.span = _thresholds(span_choice, span_support, TECHNIQUES)
+        return lines
 
     # Paragraphs (lines): gold labels and the best sentence score on each line.
     gold = np.zeros((n_lines, n_t), dtype=bool)
@@ -123,16 +165,40 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
             row = row_of[sentence.paragraph]
             best[row] = np.maximum(best[row], sc.sentence_techniques[s])
         offset += len(rows)
-    span_grid = np.array([int(np.argmin(np.abs(GRID - thresholds.span[name]))) for name in TECHNIQUES])
-    tp, fp, fn = (np.zeros((n_t, n_g)) for _ in range(3))
-    for t in range(n_t):
-        predicted = span_lines[t, span_grid[t]][None, :] | (best[:, t][None, :] >= GRID[:, None])
-        tp[t] = (predicted & gold[:, t]).sum(axis=1)
-        fp[t] = (predicted & ~gold[:, t]).sum(axis=1)
-        fn[t] = (~predicted & gold[:, t]).sum(axis=1)
     line_support = gold.sum(axis=0)
-    sentence_choice = joint_thresholds(*_counts_from_confusion(tp, fp, fn), fitted=line_support >= MIN_POSITIVES)
-    thresholds.sentence = _thresholds(sentence_choice, line_support, TECHNIQUES)
+
+    def fit_paragraphs() -> np.ndarray:
+        lines = span_lines()
+        tp, fp, fn = (np.zeros((n_t, n_g)) for _ in range(3))
+        for t in range(n_t):
+            predicted = lines[t][None, :] | (best[:, t][None, :] >= GRID[:, None])
+            tp[t] = (predicted & gold[:, t]).sum(axis=1)
+            fp[t] = (predicted & ~gold[:, t]).sum(axis=1)
+            fn[t] = (~predicted & gold[:, t]).sum(axis=1)
+        choice = joint_thresholds(*_counts_from_confusion(tp, fp, fn), fitted=line_support >= MIN_POSITIVES)
+        thresholds.sentence = _thresholds(choice, line_support, TECHNIQUES)
+        return choice
+
+    # 1. Word spans, and paragraphs given them.
+    word_choice = joint_thresholds(*span_counts[:, :, 0], fitted=span_fitted)
+    set_spans(np.zeros(n_t, dtype=np.int64), word_choice)
+    fit_paragraphs()
+    # 2. Each technique may switch to sentence spans at or above its sentence threshold. The
+    # options of a technique are the word grid then the sentence grid (one shared OFF at the end).
+    # Only techniques annotated on most of a sentence may switch: highlighting a whole sentence
+    # for a two-word name-calling would please the overlap metric and fail the reader.
+    sentence_floor = np.array([thresholds.sentence[name] for name in TECHNIQUES])
+    sentence_options = span_counts[:, :, 1].copy()
+    below = (GRID[None, :] < sentence_floor[:, None] - 1e-9) | ~_clause_long(documents, prepared)[:, None]
+    sentence_options[:3, below] = 0.0  # barred options count as OFF, and become OFF if chosen
+    options = np.concatenate([span_counts[:, :, 0, : n_g - 1], sentence_options], axis=-1)
+    choice = joint_thresholds(*options, fitted=span_fitted)
+    barred = np.concatenate([np.zeros((n_t, n_g - 1), dtype=bool), below], axis=-1)
+    choice[barred[np.arange(n_t), choice]] = options.shape[-1] - 1
+    unit = (choice >= n_g - 1).astype(np.int64)
+    set_spans(unit, choice - unit * (n_g - 1))
+    # 3. Paragraphs again, given the final spans.
+    fit_paragraphs()
 
     framed = [(d, sc) for d, sc in zip(documents, scores, strict=True) if d.frames is not None]
     if framed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 HEADER = (
@@ -22,10 +23,20 @@ def write_model_card(directory: Path, metrics: dict, config: dict, data: dict) -
                         for s in data.get("sources", []))
     ensemble = (
         f"The served scores average the network with a TF-IDF + logistic-regression model (weight "
-        f"{config['lexical_weight']}) for sentence techniques and frames; spans come from the network alone. "
+        f"{config['lexical_weight']}) for sentence techniques and frames; word-level span scores come from the "
+        "network alone. "
         "In the table, `model` is what this folder serves, `network` the fine-tuned network alone and "
         "`baseline` the TF-IDF model alone, all measured the same way."
         if metrics.get("served") == "ensemble" else "In the table, `model` is what this folder serves."
+    )
+    units = {}
+    if (directory / "thresholds.json").is_file():
+        units = json.loads((directory / "thresholds.json").read_text(encoding="utf-8")).get("span_unit", {})
+    by_sentence = sorted(name for name, unit in units.items() if unit == "sentence")
+    span_units = (
+        "Spans are tagged word by word, except for techniques calibration found better marked as whole "
+        f"sentences (the sentence head's decision): {', '.join(by_sentence)}." if by_sentence
+        else "Spans are tagged word by word."
     )
     card = f"""# Model card: {config['name']} {config['version']}
 
@@ -41,6 +52,7 @@ a sentence technique head (mean+max pooled tokens), and a sentence frame head po
 article with log-sum-exp (multiple-instance learning from article labels). Windows of
 {config['window_length']} tokens, stride {config['stride']}. Weights stored in fp16.
 {ensemble}
+{span_units}
 
 ## Training data
 {sources or '- (not recorded)'}
