@@ -120,3 +120,44 @@ def test_train_reports_bad_records_and_strict_makes_them_fatal(tmp_path: Path, c
     assert main(["train", "--data", str(data), "-o", str(tmp_path / "m")]) == 2
     err = capsys.readouterr().err
     assert "skipped:" in err and "no usable annotated documents" in err
+
+
+def test_calibrate_refits_a_trained_model_without_training_and_checks_its_split(
+        sample_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import shutil
+
+    documents = read_semeval_folder(sample_corpus)
+    model = tmp_path / "model"
+    train(documents, model, TrainConfig(**TINY, version="c1"))
+    weights = (model / "weights.safetensors").read_bytes()
+    old_style = json.loads((model / "thresholds.json").read_text())
+    del old_style["span_unit"]  # as written before span units existed
+    (model / "thresholds.json").write_text(json.dumps(old_style))
+
+    out = tmp_path / "recalibrated"
+    assert main(["calibrate", str(model), "--data", str(sample_corpus), "-o", str(out)]) == 0
+    assert "model written to" in capsys.readouterr().out
+    assert (out / "weights.safetensors").read_bytes() == weights  # no training happened
+    thresholds = json.loads((out / "thresholds.json").read_text())
+    assert set(thresholds["span_unit"]) == set(old_style["span"])
+    assert set(thresholds["span_unit"].values()) <= {"word", "sentence"}
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["split"] == json.loads((model / "metrics.json").read_text())["split"]
+    assert Analyzer.load(out).info.version == "c1"
+    history = json.loads((out / "framing.json").read_text())["extra"]["history"]
+    assert "recalibrated" in history[-1] and "paragraph_micro_f1" in history[-1]
+
+    # Other data would split differently: the model would be judged on articles it trained on.
+    fewer = tmp_path / "fewer"
+    shutil.copytree(sample_corpus, fewer)
+    articles = sorted((fewer / "train-articles-subtask-3").iterdir())
+    for article in articles[: len(articles) // 2]:
+        article.unlink()
+        (fewer / "train-labels-subtask-3-spans" / article.name.replace(".txt", "-labels-subtask-3.txt")).unlink()
+    for label_file in ("train-labels-subtask-2.txt", "train-labels-subtask-3.txt"):
+        kept_ids = {a.name.removeprefix("article").removesuffix(".txt") for a in articles[len(articles) // 2:]}
+        path = fewer / label_file
+        path.write_text("".join(line for line in path.read_text().splitlines(keepends=True)
+                                if line.split("\t")[0] in kept_ids))
+    assert main(["calibrate", str(model), "--data", str(fewer), "-o", str(tmp_path / "bad")]) == 2
+    assert "held out on other articles" in capsys.readouterr().err

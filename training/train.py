@@ -239,9 +239,32 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     return package_model(network, tokenizer, config, documents, train_docs, heldout_docs, output, history, sources)
 
 
+def recalibrate(model: Path, documents: Sequence[Document], output: Path, sources: Sequence[dict] = ()) -> dict:
+    """Calibrate and evaluate a trained model again without training it, e.g. after a change to
+    decoding or calibration. The held-out split is recomputed from the model's own config and
+    must match the one it was trained with, or the model would be judged on its training articles.
+    """
+    network, tokenizer, manifest, _ = load_network(model)
+    network.eval()
+    if "config" not in manifest.extra:
+        raise ValueError(f"{model}: no training configuration recorded; it cannot be recalibrated")
+    config = TrainConfig(**manifest.extra["config"])
+    train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
+    data_file = model / "data.json"
+    if data_file.is_file():
+        recorded = {d["id"] for d in json.loads(data_file.read_text(encoding="utf-8"))["documents"]
+                    if d["split"] == "heldout"}
+        if recorded != {d.id for d in heldout_docs}:
+            raise ValueError(f"{model} was held out on other articles than these data give; recalibrate it on "
+                             "the data it was trained with")
+    return package_model(network, tokenizer, config, documents, train_docs, heldout_docs, output,
+                         list(manifest.extra.get("history", [])), sources,
+                         final_entry={"recalibrated": datetime.now(UTC).date().isoformat()})
+
+
 def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, documents: Sequence[Document],
                   train_docs: Sequence[Document], heldout_docs: Sequence[Document], output: Path,
-                  history: list, sources: Sequence[dict] = ()) -> dict:
+                  history: list, sources: Sequence[dict] = (), final_entry: dict | None = None) -> dict:
     """Calibrate on the held-out articles, measure every system there, and write the model folder.
 
     Systems: the network alone, the TF-IDF baseline, and (when `lexical_weight` > 0) their
@@ -264,7 +287,7 @@ def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, docum
                                                        seed=config.seed)
     served = "ensemble" if "ensemble" in reports else "network"
     reports = {"model": reports[served], **{k: v for k, v in reports.items() if k != served}}
-    history.append({"epoch": config.epochs, **summary(reports["model"])})
+    history.append({**(final_entry or {"epoch": config.epochs}), **summary(reports["model"])})
     manifest = Manifest(name=config.name, version=config.version, window_length=config.window_length,
                         stride=config.stride, frame_sharpness=config.frame_sharpness,
                         lexical_weight=config.lexical_weight if served == "ensemble" else 0.0,

@@ -1,0 +1,39 @@
+"""`framing calibrate`: refit a trained model's thresholds and re-measure it, without training."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from training.documents import AnnotationError
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "calibrate", help="refit a model's thresholds on its held-out articles, without training",
+        description="Score the model's held-out articles again, refit its per-label thresholds and span units, "
+                    "and rewrite its metrics, report and model card. Use it after a change to decoding or "
+                    "calibration. The data must be what the model was trained on (the held-out split is checked).")
+    parser.add_argument("model", type=Path, help="a trained model folder")
+    parser.add_argument("--data", action="append", required=True, type=Path, metavar="PATH",
+                        help="the annotations the model was trained on; repeat as in `framing train`")
+    parser.add_argument("-o", "--output", type=Path, help="write the recalibrated model here (default: in place)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from model.artifact import ModelLoadError
+    from training.data_sources import load_training_data
+    from training.train import recalibrate
+
+    try:
+        data = load_training_data(args.data)
+        metrics = recalibrate(args.model, data.documents, args.output or args.model, data.sources)
+    except (AnnotationError, ModelLoadError, ValueError, OSError) as error:
+        print(f"framing calibrate: {error}", file=sys.stderr)
+        return 2
+    print(f"model written to {args.output or args.model}")
+    for name, values in metrics["summary"].items():
+        print(name, " ".join(f"{key}={value:.3f}" for key, value in values.items()))
+    return 0
