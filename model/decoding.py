@@ -31,13 +31,6 @@ EDGE_WORDS = frozenset((
 ))
 
 
-def edge_words(prepared: PreparedText) -> np.ndarray:
-    """Words a span may not start or end on: function words and punctuation."""
-    text = prepared.text
-    return np.array([not text[a:b][0].isalnum() or text[a:b].lower() in EDGE_WORDS for a, b in prepared.words],
-                    dtype=bool)
-
-
 def run_bounds(probabilities: np.ndarray, threshold: float, paragraph: np.ndarray,
                edge: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """First and last word of each maximal run at or above threshold that stays inside one line,
@@ -75,10 +68,12 @@ class SpanLayout:
 
     @classmethod
     def of(cls, prepared: PreparedText) -> SpanLayout:
-        text = prepared.text
-        # A sentence span drops surrounding punctuation and quotes but keeps its function words:
-        # the sentence "Is any of this true?" is the span "Is any of this true".
-        wordlike = np.array([text[a:b][0].isalnum() for a, b in prepared.words], dtype=bool)
+        words = [prepared.text[a:b] for a, b in prepared.words]
+        wordlike = np.array([word[0].isalnum() for word in words], dtype=bool)
+        # A word span may not start or end on punctuation or a function word; a sentence span
+        # drops only surrounding punctuation and quotes: the sentence "Is any of this true?" is the
+        # span "Is any of this true".
+        edge = ~wordlike | np.array([word.lower() in EDGE_WORDS for word in words], dtype=bool)
         first = np.full(len(prepared.sentences), -1, dtype=np.int64)
         last = np.full(len(prepared.sentences), -1, dtype=np.int64)
         content = np.flatnonzero(wordlike) if len(prepared.sentences) else np.zeros(0, dtype=np.int64)
@@ -87,7 +82,6 @@ class SpanLayout:
         # reverse order the first one in `first`.
         last[sentence] = content
         first[sentence[::-1]] = content[::-1]
-        edge = edge_words(prepared) if len(prepared.words) else np.zeros(0, dtype=bool)
         return cls(word_paragraphs(prepared), edge, first, last)
 
 

@@ -154,8 +154,8 @@ def test_calibrate_refits_a_trained_model_without_training_and_checks_its_split(
     for article in articles[: len(articles) // 2]:
         article.unlink()
         (fewer / "train-labels-subtask-3-spans" / article.name.replace(".txt", "-labels-subtask-3.txt")).unlink()
+    kept_ids = {a.name.removeprefix("article").removesuffix(".txt") for a in articles[len(articles) // 2:]}
     for label_file in ("train-labels-subtask-2.txt", "train-labels-subtask-3.txt"):
-        kept_ids = {a.name.removeprefix("article").removesuffix(".txt") for a in articles[len(articles) // 2:]}
         path = fewer / label_file
         path.write_text("".join(line for line in path.read_text().splitlines(keepends=True)
                                 if line.split("\t")[0] in kept_ids))

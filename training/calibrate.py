@@ -167,7 +167,7 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
         offset += len(rows)
     line_support = gold.sum(axis=0)
 
-    def fit_paragraphs() -> np.ndarray:
+    def fit_paragraphs() -> None:
         lines = span_lines()
         tp, fp, fn = (np.zeros((n_t, n_g)) for _ in range(3))
         for t in range(n_t):
@@ -177,7 +177,6 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
             fn[t] = (~predicted & gold[:, t]).sum(axis=1)
         choice = joint_thresholds(*_counts_from_confusion(tp, fp, fn), fitted=line_support >= MIN_POSITIVES)
         thresholds.sentence = _thresholds(choice, line_support, TECHNIQUES)
-        return choice
 
     # 1. Word spans, and paragraphs given them.
     word_choice = joint_thresholds(*span_counts[:, :, 0], fitted=span_fitted)
