@@ -1,9 +1,10 @@
 """A trained model directory: what is in it, how it is written and how it is read back offline.
 
-Layout: `framing.json` (name, version, window settings), `config.json` (encoder architecture),
-`weights.safetensors` (fp16), `thresholds.json`, tokenizer files, `metrics.json` and
-`MODEL_CARD.md`; `tfidf.joblib` holds the TF-IDF model trained beside it (the baseline, and the
-lexical half of the ensemble when `lexical_weight` > 0).
+Layout: `framing.json` (name, version, window settings, arithmetic), `config.json` (encoder
+architecture), `weights.safetensors` (fp16, run in int8 when the manifest's `quantization` says so),
+`thresholds.json`, tokenizer files, `metrics.json` and `MODEL_CARD.md`; `tfidf.joblib` holds the
+TF-IDF model trained beside it (the baseline, and the lexical half of the ensemble when
+`lexical_weight` > 0).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from safetensors.torch import load_file, save_file
 from transformers import AutoTokenizer
 
 from model.network import FramingNetwork
+from model.quantization import QUANTIZATIONS, quantize
 from model.thresholds import Thresholds
 
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "shipped"
@@ -39,6 +41,8 @@ class Manifest:
     frame_sharpness: float = 4.0
     # Weight of the TF-IDF model (tfidf.joblib) in the sentence and frame scores; 0 = network only.
     lexical_weight: float = 0.0
+    # Arithmetic the network is served in (see model.quantization); the thresholds were fitted to it.
+    quantization: str = "none"
     encoder: str = "sentence-transformers/all-MiniLM-L6-v2"
     extra: dict = field(default_factory=dict)
 
@@ -64,12 +68,17 @@ def save_model(directory: Path, network: FramingNetwork, tokenizer, manifest: Ma
     thresholds.save(directory / THRESHOLDS)
 
 
-def load_network(directory: Path) -> tuple[FramingNetwork, object, Manifest, Thresholds]:
+def load_network(directory: Path, trainable: bool = False) -> tuple[FramingNetwork, object, Manifest, Thresholds]:
+    """The network as the model serves it, or with float weights when `trainable` (to fine-tune
+    or recalibrate it: quantised layers cannot learn)."""
     directory = Path(directory)
     missing = [name for name in (MANIFEST, WEIGHTS, THRESHOLDS, "config.json") if not (directory / name).is_file()]
     if missing:
         raise ModelLoadError(f"{directory} is not a framing model directory (missing {', '.join(missing)})")
     manifest = Manifest.load(directory)
+    if manifest.quantization not in QUANTIZATIONS:
+        raise ModelLoadError(f"{directory}: unknown quantization {manifest.quantization!r} in {MANIFEST}; "
+                             f"this version knows {', '.join(QUANTIZATIONS)}")
     network = FramingNetwork.from_config(str(directory), frame_sharpness=manifest.frame_sharpness)
     state = {key: value.float() for key, value in load_file(str(directory / WEIGHTS)).items()}
     try:
@@ -77,4 +86,5 @@ def load_network(directory: Path) -> tuple[FramingNetwork, object, Manifest, Thr
     except RuntimeError as error:
         raise ModelLoadError(f"{directory}: weights do not fit the network: {error}") from error
     tokenizer = AutoTokenizer.from_pretrained(str(directory))
-    return network.eval(), tokenizer, manifest, Thresholds.load(directory / THRESHOLDS)
+    network = network.eval() if trainable else quantize(network.eval(), manifest.quantization)
+    return network, tokenizer, manifest, Thresholds.load(directory / THRESHOLDS)

@@ -144,8 +144,18 @@ def test_calibrate_refits_a_trained_model_without_training_and_checks_its_split(
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["split"] == json.loads((model / "metrics.json").read_text())["split"]
     assert Analyzer.load(out).info.version == "c1"
-    history = json.loads((out / "framing.json").read_text())["extra"]["history"]
+    manifest = json.loads((out / "framing.json").read_text())
+    history = manifest["extra"]["history"]
     assert "recalibrated" in history[-1] and "paragraph_micro_f1" in history[-1]
+    assert manifest["quantization"] == "int8"  # the model keeps its own arithmetic by default
+    assert "int8" in (out / "MODEL_CARD.md").read_text()
+
+    plain = tmp_path / "plain"
+    assert main(["calibrate", str(model), "--data", str(sample_corpus), "-o", str(plain),
+                 "--quantization", "none"]) == 0
+    assert json.loads((plain / "framing.json").read_text())["quantization"] == "none"
+    assert "int8" not in (plain / "MODEL_CARD.md").read_text()
+    assert (plain / "weights.safetensors").read_bytes() == weights
 
     # Other data would split differently: the model would be judged on articles it trained on.
     fewer = tmp_path / "fewer"

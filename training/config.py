@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +34,8 @@ class TrainConfig(BaseModel):
     threads: int | None = None
     baseline: bool = True
     lexical_weight: float = Field(0.5, ge=0, le=1, description="TF-IDF share of the served ensemble; 0 = network only")
+    quantization: Literal["none", "int8"] = Field(
+        "int8", description="arithmetic the model is served and calibrated in (model.quantization)")
 
     @classmethod
     def from_file(cls, path: Path | None, **overrides) -> TrainConfig:

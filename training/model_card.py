@@ -38,6 +38,9 @@ def write_model_card(directory: Path, metrics: dict, config: dict, data: dict) -
         f"sentences (the sentence head's decision): {', '.join(by_sentence)}." if by_sentence
         else "Spans are tagged word by word."
     )
+    arithmetic = ("; the network runs with int8 linear layers (dynamic quantisation at load), and the "
+                  "thresholds and figures below come from that int8 network"
+                  if config.get("quantization", "none") == "int8" else "")
     card = f"""# Model card: {config['name']} {config['version']}
 
 ## What it does
@@ -50,7 +53,7 @@ all-MiniLM-L6-v2 encoder (6 layers, 384 hidden, 22M parameters, from the `gt-all
 package) fine-tuned end to end with three heads: a multi-label token tagger for the 23 techniques,
 a sentence technique head (mean+max pooled tokens), and a sentence frame head pooled over the
 article with log-sum-exp (multiple-instance learning from article labels). Windows of
-{config['window_length']} tokens, stride {config['stride']}. Weights stored in fp16.
+{config['window_length']} tokens, stride {config['stride']}. Weights stored in fp16{arithmetic}.
 {ensemble}
 {span_units}
 

@@ -27,6 +27,7 @@ from model.encoder import pretrained_encoder_path
 from model.ensemble import combine
 from model.network import FramingNetwork
 from model.neural_scorer import NeuralScorer
+from model.quantization import quantize
 from model.schema import ModelInfo
 from model.scores import PreparedText
 from model.taxonomy import FRAMES, TECHNIQUES
@@ -171,7 +172,7 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     log.info("%d training articles, %d held out", len(train_docs), len(heldout_docs))
 
     if init_from:
-        network, tokenizer, _, _ = load_network(init_from)
+        network, tokenizer, _, _ = load_network(init_from, trainable=True)
         network.train()
     else:
         encoder_path = str(pretrained_encoder_path())
@@ -188,7 +189,8 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     checkpoint = work_dir / CHECKPOINT
     if checkpoint.is_file():
         state = torch.load(checkpoint, weights_only=False)
-        if state["config"] != config.model_dump():
+        # Compared as configs, so a checkpoint from before a setting existed matches its default.
+        if TrainConfig(**state["config"]) != config:
             raise ValueError(f"{checkpoint} was written with another configuration; remove it to start over")
         network.load_state_dict(state["network"])
         optimizer.load_state_dict(state["optimizer"])
@@ -239,16 +241,18 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     return package_model(network, tokenizer, config, documents, train_docs, heldout_docs, output, history, sources)
 
 
-def recalibrate(model: Path, documents: Sequence[Document], output: Path, sources: Sequence[dict] = ()) -> dict:
+def recalibrate(model: Path, documents: Sequence[Document], output: Path, sources: Sequence[dict] = (),
+                quantization: str | None = None) -> dict:
     """Calibrate and evaluate a trained model again without training it, e.g. after a change to
-    decoding or calibration. The held-out split is recomputed from the model's own config and
+    decoding or calibration, or to serve it in other arithmetic (`quantization`; by default the
+    model keeps its own). The held-out split is recomputed from the model's own config and
     must match the one it was trained with, or the model would be judged on its training articles.
     """
-    network, tokenizer, manifest, _ = load_network(model)
+    network, tokenizer, manifest, _ = load_network(model, trainable=True)
     network.eval()
     if "config" not in manifest.extra:
         raise ValueError(f"{model}: no training configuration recorded; it cannot be recalibrated")
-    config = TrainConfig(**manifest.extra["config"])
+    config = TrainConfig(**{**manifest.extra["config"], "quantization": quantization or manifest.quantization})
     train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
     data_file = model / "data.json"
     if data_file.is_file():
@@ -268,9 +272,11 @@ def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, docum
     """Calibrate on the held-out articles, measure every system there, and write the model folder.
 
     Systems: the network alone, the TF-IDF baseline, and (when `lexical_weight` > 0) their
-    ensemble, which is what the folder then serves. Each is judged with cross-fitted thresholds.
+    ensemble, which is what the folder then serves. Each is judged with cross-fitted thresholds,
+    the network in the arithmetic it will be served in (`config.quantization`).
     """
-    prepared, neural_scores = score_documents(network, tokenizer, config, heldout_docs)
+    served_network = quantize(network.eval(), config.quantization)
+    prepared, neural_scores = score_documents(served_network, tokenizer, config, heldout_docs)
     info = ModelInfo(name=config.name, version=config.version)
     reports: dict[str, dict] = {}
     reports["network"], thresholds = cross_fitted(heldout_docs, prepared, neural_scores, info, seed=config.seed)
@@ -291,6 +297,7 @@ def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, docum
     manifest = Manifest(name=config.name, version=config.version, window_length=config.window_length,
                         stride=config.stride, frame_sharpness=config.frame_sharpness,
                         lexical_weight=config.lexical_weight if served == "ensemble" else 0.0,
+                        quantization=config.quantization,
                         extra={"config": config.model_dump(), "history": history, "served": served})
     save_model(output, network, tokenizer, manifest, thresholds)
     if baseline is not None:

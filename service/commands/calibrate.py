@@ -19,6 +19,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--data", action="append", required=True, type=Path, metavar="PATH",
                         help="the annotations the model was trained on; repeat as in `framing train`")
     parser.add_argument("-o", "--output", type=Path, help="write the recalibrated model here (default: in place)")
+    parser.add_argument("--quantization", choices=("none", "int8"),
+                        help="serve the network in this arithmetic and fit the thresholds to it "
+                             "(default: the model's own)")
     parser.set_defaults(run=run)
 
 
@@ -29,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         data = load_training_data(args.data)
-        metrics = recalibrate(args.model, data.documents, args.output or args.model, data.sources)
+        metrics = recalibrate(args.model, data.documents, args.output or args.model, data.sources,
+                              quantization=args.quantization)
     except (AnnotationError, ModelLoadError, ValueError, OSError) as error:
         print(f"framing calibrate: {error}", file=sys.stderr)
         return 2
