@@ -11,7 +11,7 @@ import importlib
 import sys
 
 # Module names under service.commands, in the order `framing --help` lists them.
-COMMANDS = ("serve", "analyze", "batch", "annotations", "train", "calibrate", "evaluate", "models")
+COMMANDS = ("serve", "analyze", "batch", "annotations", "train", "calibrate", "average", "evaluate", "models")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -171,3 +171,35 @@ def test_calibrate_refits_a_trained_model_without_training_and_checks_its_split(
                                 if line.split("\t")[0] in kept_ids))
     assert main(["calibrate", str(model), "--data", str(fewer), "-o", str(tmp_path / "bad")]) == 2
     assert "held out on other articles" in capsys.readouterr().err
+
+
+def test_average_writes_the_mean_of_two_runs_and_recalibrates_it(
+        sample_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from safetensors.torch import load_file
+
+    documents = read_semeval_folder(sample_corpus)
+    first, second = tmp_path / "first", tmp_path / "second"
+    train(documents, first, TrainConfig(**TINY, version="a1", baseline=False))
+    train(documents, second, TrainConfig(**TINY, version="a2", baseline=False), init_from=first)
+
+    soup = tmp_path / "soup"
+    assert main(["average", str(first), str(second), "--data", str(sample_corpus), "-o", str(soup)]) == 0
+    assert "model written to" in capsys.readouterr().out
+    a, b, mean = (load_file(str(m / "weights.safetensors")) for m in (first, second, soup))
+    key = "token_head.weight"
+    assert not (a[key] == b[key]).all()  # the runs differ, so the test can tell an average from a copy
+    assert (mean[key].float() - (a[key].float() + b[key].float()) / 2).abs().max() < 1e-3
+    manifest = json.loads((soup / "framing.json").read_text())
+    assert manifest["version"] == "a2"
+    assert manifest["extra"]["history"][-1]["averaged"] == [str(first), str(second)]
+    assert Analyzer.load(soup).analyze("A shameful, reckless betrayal.").model.version == "a2"
+
+    # Runs of another split would bring one run's training articles into the other's calibration.
+    other = tmp_path / "other"
+    train(documents, other, TrainConfig(**TINY, seed=5, baseline=False))
+    assert main(["average", str(first), str(other), "--data", str(sample_corpus), "-o", str(tmp_path / "x")]) == 2
+    assert "held out on different articles" in capsys.readouterr().err
+    assert main(["average", str(first), "--data", str(sample_corpus), "-o", str(tmp_path / "y")]) == 2
+    assert "at least two models" in capsys.readouterr().err
+    assert main(["average", str(first), str(second), "--data", str(sample_corpus), "-o", str(first)]) == 2
+    assert "is one of the models" in capsys.readouterr().err

@@ -242,7 +242,7 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
 
 
 def recalibrate(model: Path, documents: Sequence[Document], output: Path, sources: Sequence[dict] = (),
-                quantization: str | None = None) -> dict:
+                quantization: str | None = None, note: dict | None = None) -> dict:
     """Calibrate and evaluate a trained model again without training it, e.g. after a change to
     decoding or calibration, or to serve it in other arithmetic (`quantization`; by default the
     model keeps its own). The held-out split is recomputed from the model's own config and
@@ -263,7 +263,7 @@ def recalibrate(model: Path, documents: Sequence[Document], output: Path, source
                              "the data it was trained with")
     return package_model(network, tokenizer, config, documents, train_docs, heldout_docs, output,
                          list(manifest.extra.get("history", [])), sources,
-                         final_entry={"recalibrated": datetime.now(UTC).date().isoformat()})
+                         final_entry={"recalibrated": datetime.now(UTC).date().isoformat(), **(note or {})})
 
 
 def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, documents: Sequence[Document],

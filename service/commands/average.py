@@ -1,0 +1,45 @@
+"""`framing average`: average the weights of runs that share a starting point, then recalibrate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from training.documents import AnnotationError
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "average", help="average the weights of runs fine-tuned from one model, then recalibrate",
+        description="Average the weights of two or more models fine-tuned from the same starting point on the "
+                    "same split (a 'model soup'), then refit thresholds and re-measure the average as "
+                    "`framing calibrate` does. The output is the last model's folder with the averaged weights.")
+    parser.add_argument("models", type=Path, nargs="+", metavar="MODEL", help="trained model folders")
+    parser.add_argument("--data", action="append", required=True, type=Path, metavar="PATH",
+                        help="the annotations the models were trained on; repeat as in `framing train`")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="write the averaged model here")
+    parser.add_argument("--quantization", choices=("none", "int8"),
+                        help="serve the average in this arithmetic (default: that of the last model)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from model.artifact import ModelLoadError
+    from training.average import average_weights
+    from training.data_sources import load_training_data
+    from training.train import recalibrate
+
+    try:
+        data = load_training_data(args.data)
+        average_weights(args.models, args.output)
+        metrics = recalibrate(args.output, data.documents, args.output, data.sources,
+                              quantization=args.quantization,
+                              note={"averaged": [str(model) for model in args.models]})
+    except (AnnotationError, ModelLoadError, ValueError, OSError) as error:
+        print(f"framing average: {error}", file=sys.stderr)
+        return 2
+    print(f"model written to {args.output}")
+    for name, values in metrics["summary"].items():
+        print(name, " ".join(f"{key}={value:.3f}" for key, value in values.items()))
+    return 0
