@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from model.network import FramingNetwork
+from model.quantization import is_quantized
 from model.scores import DocumentScores, PreparedText
 from model.taxonomy import FRAMES, TECHNIQUES
 from model.windows import EncodedText, encode_text
@@ -29,6 +30,9 @@ class NeuralScorer:
         self.window_length = window_length
         self.stride = stride
         self.max_windows_per_batch = max_windows_per_batch
+        # An int8 network quantises activations with one scale per forward pass, so a document
+        # batched with others would score differently than alone: it gets a pass of its own.
+        self.share_batches = not is_quantized(network)
 
     def encode(self, prepared: PreparedText) -> EncodedText:
         return encode_text(prepared, self.tokenizer, self.window_length, self.stride)
@@ -47,7 +51,7 @@ class NeuralScorer:
             if len(item.token_ids) == 0:
                 results[i] = self._empty(documents[i])
                 continue
-            if batch and windows + len(item.windows) > self.max_windows_per_batch:
+            if batch and (not self.share_batches or windows + len(item.windows) > self.max_windows_per_batch):
                 self._score_batch(documents, encoded, batch, results)
                 batch, windows = [], 0
             batch.append(i)

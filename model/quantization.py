@@ -30,3 +30,7 @@ def quantize(network: nn.Module, scheme: str) -> nn.Module:
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", UserWarning)
         return torch.ao.quantization.quantize_dynamic(network, {nn.Linear}, dtype=torch.qint8).eval()
+
+
+def is_quantized(network: nn.Module) -> bool:
+    return any(isinstance(module, torch.ao.nn.quantized.dynamic.Linear) for module in network.modules())

@@ -11,7 +11,9 @@ from torch import nn
 
 from model.artifact import MANIFEST, ModelLoadError, load_network
 from model.network import FramingNetwork
+from model.neural_scorer import NeuralScorer
 from model.quantization import quantize
+from model.scores import PreparedText
 
 
 def dynamic_int8_layers(network: nn.Module) -> int:
@@ -69,3 +71,18 @@ def test_the_manifest_decides_how_the_network_runs(shipped_model_dir: Path, tmp_
     future = model_with_quantization(shipped_model_dir, tmp_path / "future", "int4")
     with pytest.raises(ModelLoadError, match="unknown quantization 'int4'"):
         load_network(future)
+
+
+
+def test_an_int8_document_scores_the_same_alone_and_in_a_batch(shipped_model_dir: Path) -> None:
+    """Int8 activations are quantised per forward pass: batching must not change a document's scores."""
+    network, tokenizer, manifest, _ = load_network(shipped_model_dir, trainable=True)
+    scorer = NeuralScorer(quantize(network, "int8"), tokenizer, manifest.window_length, manifest.stride)
+    texts = ["The regime's thugs looted the town.", "Officials said the bridge reopens on Monday. " * 40]
+    prepared = [PreparedText.from_text(text) for text in texts]
+    together = scorer.score(prepared)
+    for document, batched in zip(prepared, together, strict=True):
+        alone = scorer.score([document])[0]
+        assert (alone.word_techniques == batched.word_techniques).all()
+        assert (alone.sentence_techniques == batched.sentence_techniques).all()
+        assert (alone.article_frames == batched.article_frames).all()
