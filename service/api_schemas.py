@@ -35,7 +35,7 @@ def _example_span(phrase: str, label: str, score: float) -> dict[str, Any]:
 
 EXAMPLE_ANALYSIS: dict[str, Any] = {
     "id": "note-17",
-    "model": {"name": "framing-minilm", "version": "1.1.0"},
+    "model": {"name": "framing-minilm", "version": "1.2.0"},
     "frames": [{"label": "Security_and_defense", "score": 0.81}, {"label": "Political", "score": 0.62}],
     "techniques": [
         {"label": "Loaded_Language", "score": 0.88},
@@ -190,10 +190,10 @@ class LabelsResponse(BaseModel):
 
 class ModelResponse(BaseModel):
     model_config = ConfigDict(protected_namespaces=(), json_schema_extra={"examples": [{
-        "name": "framing-minilm", "version": "1.1.0", "encoder": "sentence-transformers/all-MiniLM-L6-v2",
+        "name": "framing-minilm", "version": "1.2.0", "encoder": "sentence-transformers/all-MiniLM-L6-v2",
         "training_data": {"corpus": "SemEval-2023 task 3 (English)", "articles": 371},
         "validation_metrics": {"paragraph": {"micro_f1": 0.41}, "frames": {"micro_f1": 0.55}},
-        "model_card": "# framing-minilm 1.1.0\n...",
+        "model_card": "# framing-minilm 1.2.0\n...",
     }]})
 
     name: str
