@@ -8,7 +8,6 @@ since its scores are not those of any run.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,13 +15,14 @@ from pathlib import Path
 from safetensors.torch import load_file, save_file
 
 from model.artifact import WEIGHTS, ModelLoadError
+from training.train import DATA_RECORD, recorded_heldout_ids
 
 
 def _heldout_ids(model: Path) -> set[str]:
-    data = model / "data.json"
-    if not data.is_file():
-        raise ModelLoadError(f"{model}: no data.json; only models trained by `framing train` can be averaged")
-    return {d["id"] for d in json.loads(data.read_text(encoding="utf-8"))["documents"] if d["split"] == "heldout"}
+    recorded = recorded_heldout_ids(model)
+    if recorded is None:
+        raise ModelLoadError(f"{model}: no {DATA_RECORD}; only models trained by `framing train` can be averaged")
+    return recorded
 
 
 def average_weights(models: Sequence[Path], output: Path) -> None:

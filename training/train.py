@@ -40,6 +40,7 @@ from training.model_card import write_model_card
 
 log = logging.getLogger("framing.train")
 CHECKPOINT = "checkpoint.pt"
+DATA_RECORD = "data.json"
 
 
 def split_documents(documents: Sequence[Document], fraction: float, seed: int) -> tuple[list, list]:
@@ -157,6 +158,14 @@ def data_record(documents: Sequence[Document], sources: Sequence[dict], heldout:
     }
 
 
+def recorded_heldout_ids(model: Path) -> set[str] | None:
+    """The articles a model was held out on, from its data record (None if it has none)."""
+    path = model / DATA_RECORD
+    if not path.is_file():
+        return None
+    return {d["id"] for d in json.loads(path.read_text(encoding="utf-8"))["documents"] if d["split"] == "heldout"}
+
+
 def train(documents: Sequence[Document], output: Path, config: TrainConfig,
           init_from: Path | None = None, work_dir: Path | None = None,
           sources: Sequence[dict] = ()) -> dict:
@@ -254,13 +263,10 @@ def recalibrate(model: Path, documents: Sequence[Document], output: Path, source
         raise ValueError(f"{model}: no training configuration recorded; it cannot be recalibrated")
     config = TrainConfig(**{**manifest.extra["config"], "quantization": quantization or manifest.quantization})
     train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
-    data_file = model / "data.json"
-    if data_file.is_file():
-        recorded = {d["id"] for d in json.loads(data_file.read_text(encoding="utf-8"))["documents"]
-                    if d["split"] == "heldout"}
-        if recorded != {d.id for d in heldout_docs}:
-            raise ValueError(f"{model} was held out on other articles than these data give; recalibrate it on "
-                             "the data it was trained with")
+    recorded = recorded_heldout_ids(model)
+    if recorded is not None and recorded != {d.id for d in heldout_docs}:
+        raise ValueError(f"{model} was held out on other articles than these data give; recalibrate it on "
+                         "the data it was trained with")
     return package_model(network, tokenizer, config, documents, train_docs, heldout_docs, output,
                          list(manifest.extra.get("history", [])), sources,
                          final_entry={"recalibrated": datetime.now(UTC).date().isoformat(), **(note or {})})
@@ -314,7 +320,7 @@ def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, docum
     (output / METRICS).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     write_report(reports, output / "report", title=f"{config.name} {config.version}: held-out evaluation")
     data = data_record(documents, sources, heldout_docs)
-    (output / "data.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    (output / DATA_RECORD).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     write_model_card(output, metrics, config.model_dump(), data)
     return metrics
 
