@@ -27,6 +27,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from model.artifact import ModelLoadError
+    from service.commands.train import print_model_summary
     from training.data_sources import load_training_data
     from training.train import recalibrate
 
@@ -37,7 +38,5 @@ def run(args: argparse.Namespace) -> int:
     except (AnnotationError, ModelLoadError, ValueError, OSError) as error:
         print(f"framing calibrate: {error}", file=sys.stderr)
         return 2
-    print(f"model written to {args.output or args.model}")
-    for name, values in metrics["summary"].items():
-        print(name, " ".join(f"{key}={value:.3f}" for key, value in values.items()))
+    print_model_summary(args.output or args.model, metrics)
     return 0

@@ -72,9 +72,14 @@ def run(args: argparse.Namespace) -> int:
         import shutil
 
         shutil.rmtree(registry.work_dir(version), ignore_errors=True)
-    print(f"model written to {output}")
-    for name, values in metrics["summary"].items():
-        print(name, " ".join(f"{key}={value:.3f}" for key, value in values.items()))
+    print_model_summary(output, metrics)
     if data.problems:
         print(f"{len(data.problems)} bad records skipped (see above)", file=sys.stderr)
     return 0
+
+
+def print_model_summary(output: Path, metrics: dict) -> None:
+    """Where the model went and its held-out figures, one line per system (train, calibrate, average)."""
+    print(f"model written to {output}")
+    for name, values in metrics["summary"].items():
+        print(name, " ".join(f"{key}={value:.3f}" for key, value in values.items()))
