@@ -86,5 +86,5 @@ def load_network(directory: Path, trainable: bool = False) -> tuple[FramingNetwo
     except RuntimeError as error:
         raise ModelLoadError(f"{directory}: weights do not fit the network: {error}") from error
     tokenizer = AutoTokenizer.from_pretrained(str(directory))
-    network = network.eval() if trainable else quantize(network.eval(), manifest.quantization)
+    network = network.eval() if trainable else quantize(network.eval(), manifest.quantization, inplace=True)
     return network, tokenizer, manifest, Thresholds.load(directory / THRESHOLDS)

@@ -18,8 +18,10 @@ INT8 = "int8"
 QUANTIZATIONS = (NONE, INT8)
 
 
-def quantize(network: nn.Module, scheme: str) -> nn.Module:
-    """A copy of `network` running in `scheme` (the network itself when `scheme` is "none")."""
+def quantize(network: nn.Module, scheme: str, inplace: bool = False) -> nn.Module:
+    """`network` running in `scheme`: a copy, unless `inplace` (for a caller that has no further
+    use for the float network, so loading does not briefly hold two); the network itself when
+    `scheme` is "none"."""
     if scheme == NONE:
         return network
     if scheme != INT8:
@@ -29,7 +31,7 @@ def quantize(network: nn.Module, scheme: str) -> nn.Module:
         # it works as measured in BENCHMARKS.md, and the notice would only alarm users.
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", UserWarning)
-        return torch.ao.quantization.quantize_dynamic(network, {nn.Linear}, dtype=torch.qint8).eval()
+        return torch.ao.quantization.quantize_dynamic(network, {nn.Linear}, dtype=torch.qint8, inplace=inplace).eval()
 
 
 def is_quantized(network: nn.Module) -> bool:
