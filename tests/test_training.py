@@ -41,6 +41,31 @@ def test_train_writes_a_complete_model_that_analyzes_text(sample_corpus: Path, t
     assert all(text[s.start:s.end] == s.text for s in analysis.spans)
 
 
+def test_train_fine_tunes_another_encoder_given_its_folder(sample_corpus: Path, tmp_path: Path) -> None:
+    """A larger teacher is trained the same way: only the encoder folder changes."""
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    from model.artifact import Manifest
+    from model.encoder import pretrained_encoder_path
+
+    base = pretrained_encoder_path()
+    encoder = tmp_path / "tiny-encoder"
+    config = AutoConfig.from_pretrained(base, num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
+                                        intermediate_size=64)
+    AutoModel.from_config(config).save_pretrained(encoder)
+    AutoTokenizer.from_pretrained(base).save_pretrained(encoder)
+
+    documents = read_semeval_folder(sample_corpus)
+    train(documents, tmp_path / "model", TrainConfig(**TINY, baseline=False, encoder_path=str(encoder)))
+    assert json.loads((tmp_path / "model" / "config.json").read_text())["hidden_size"] == 32
+    assert Manifest.load(tmp_path / "model").encoder == "tiny-encoder"
+    analysis = Analyzer.load(tmp_path / "model").analyze("A shameful, reckless betrayal.")
+    assert len(analysis.sentences) == 1
+
+    with pytest.raises(ValueError, match="not a pretrained encoder folder"):
+        train(documents, tmp_path / "other", TrainConfig(**TINY, encoder_path=str(tmp_path / "missing")))
+
+
 def test_an_interrupted_run_resumes_from_its_checkpoint(sample_corpus: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         caplog: pytest.LogCaptureFixture) -> None:

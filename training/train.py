@@ -184,7 +184,9 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
         network, tokenizer, _, _ = load_network(init_from, trainable=True)
         network.train()
     else:
-        encoder_path = str(pretrained_encoder_path())
+        encoder_path = config.encoder_path or str(pretrained_encoder_path())
+        if not (Path(encoder_path) / "config.json").is_file():
+            raise ValueError(f"encoder_path {encoder_path} is not a pretrained encoder folder (no config.json)")
         network = FramingNetwork.from_pretrained(encoder_path, frame_sharpness=config.frame_sharpness)
         tokenizer = AutoTokenizer.from_pretrained(encoder_path)
     examples = [build_example(d, tokenizer, config.window_length, config.stride) for d in train_docs]
@@ -304,6 +306,7 @@ def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, docum
                         stride=config.stride, frame_sharpness=config.frame_sharpness,
                         lexical_weight=config.lexical_weight if served == "ensemble" else 0.0,
                         quantization=config.quantization,
+                        encoder=Path(config.encoder_path).name if config.encoder_path else Manifest.encoder,
                         extra={"config": config.model_dump(), "history": history, "served": served})
     save_model(output, network, tokenizer, manifest, thresholds)
     if baseline is not None:
