@@ -44,6 +44,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -714,7 +715,9 @@ def create_app(settings: Settings | None = None, analyzer: Analyzer | None = Non
             pool.shutdown()
             feedback.close()
 
-    app = FastAPI(
+    # The /docs and /redoc pages serve their scripts from the installed package, not a CDN, so they
+    # work behind a firewall like the rest of the service.
+    app = FastAPIOffline(
         title="Framing analysis",
         version="1",
         summary="Persuasion techniques and news frames in text, sentence by sentence, with exact spans.",

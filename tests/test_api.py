@@ -287,6 +287,20 @@ def test_not_ready_without_a_model():
     assert "Retry-After" in response.headers
 
 
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_load_their_scripts_from_the_service_not_a_cdn(client, page):
+    import re
+
+    html = client.get(page)
+    assert html.status_code == 200 and "text/html" in html.headers["content-type"]
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html.text)
+    assert assets, html.text
+    for asset in assets:
+        assert asset.startswith("/"), f"{page} loads {asset} from outside the service"
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.content) > 1000, asset
+
+
 def test_openapi_documents_the_endpoints_with_examples(client):
     schema = client.get("/openapi.json").json()
     for path in ("/v1/analyze", "/v1/analyze/batch", "/v1/labels", "/v1/model", "/healthz", "/readyz"):
