@@ -34,6 +34,16 @@ ABBREVIATIONS = frozenset((
     "sep", "sept", "oct", "nov", "dec", "mon", "tue", "thu", "fri", "u.s", "u.k", "u.n", "e.g", "i.e",
     "a.m", "p.m", "d.c", "n.y", "l.a",
 ))
+# Abbreviations a sentence may end on ("He moved to the U.S. The job..."): they end it when the next
+# word is one that mostly starts sentences. Titles ("Dr.", "Gen.") and "e.g." never end one.
+FINAL_ABBREVIATIONS = frozenset((
+    "u.s", "u.k", "u.n", "d.c", "n.y", "l.a", "a.m", "p.m", "etc", "inc", "ltd", "co", "corp", "jr", "sr",
+))
+SENTENCE_STARTERS = frozenset((
+    "the", "a", "an", "it", "he", "she", "they", "we", "i", "you", "this", "that", "these", "those", "there",
+    "but", "and", "so", "yet", "however", "then", "when", "while", "after", "before", "if", "as", "in",
+    "his", "her", "their", "our", "its", "what", "why", "how", "who", "where", "some", "many", "most",
+))
 # Abbreviations that are also words a sentence can end on ("He voted no."): abbreviations only
 # when a number follows ("No. 10"). Day names like "sat", "sun", "wed" are left out altogether.
 NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol"})
@@ -44,6 +54,7 @@ _BOUNDARY = re.compile(r"""[.!?…]+['"’”»)\]]*(?=\s+)""")
 # counts), a digit, or an opening quote/bracket before one.
 _NEXT_START = re.compile(r"""\s+['"“‘«(\[]*[^\W_]""", re.UNICODE)
 _WORD_BEFORE = re.compile(r"([\w.]+)$", re.UNICODE)
+_NEXT_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def split_paragraphs(text: str) -> list[Paragraph]:
@@ -62,17 +73,21 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     return paragraphs
 
 
-def _is_abbreviation(text: str, dot_position: int, next_char: str) -> bool:
+def _is_abbreviation(text: str, dot_position: int, next_word: str) -> bool:
+    """Whether the full stop at `dot_position` belongs to an abbreviation inside the sentence."""
     match = _WORD_BEFORE.search(text, 0, dot_position)
     if not match:
         return False
     word = match.group(1).lower().rstrip(".")
     if word in NUMBER_ABBREVIATIONS:
-        return next_char.isdigit()
-    if word in ABBREVIATIONS:
+        return next_word[:1].isdigit()
+    if word in ABBREVIATIONS and word not in FINAL_ABBREVIATIONS:
         return True
+    dotted = bool(re.fullmatch(r"(\w\.)+\w", word))
+    if (word in FINAL_ABBREVIATIONS or dotted) and next_word.lower() in SENTENCE_STARTERS:
+        return False
     # Initials ("J. Smith") and dotted acronyms ("U.S.") do not end sentences.
-    return (len(word) == 1 and word.isalpha()) or bool(re.fullmatch(r"(\w\.)+\w", word))
+    return word in FINAL_ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or dotted
 
 
 def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -83,8 +98,9 @@ def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
         following = _NEXT_START.match(text, boundary, end)
         if not following or following.group()[-1].islower():
             continue
+        next_word = _NEXT_WORD.match(text, following.end() - 1, end)
         if text[match.start()] == "." and match.group().rstrip("'\"’”»)]") == "." and _is_abbreviation(
-            text, match.start(), following.group()[-1]
+            text, match.start(), next_word.group() if next_word else following.group()[-1]
         ):
             continue
         pieces.append((sentence_start, boundary))

@@ -74,6 +74,13 @@ def test_abbreviations_do_not_end_sentences(text: str) -> None:
         ("He voted no. Others abstained.", ["He voted no.", "Others abstained."]),
         ("She lives at No. 10 Elm Street. It is old.", ["She lives at No. 10 Elm Street.", "It is old."]),
         ("They sat in the sun. Then they left.", ["They sat in the sun.", "Then they left."]),
+        # An abbreviation can end a sentence: it does when a typical first word follows.
+        ("He moved to the U.S. The job paid well.", ["He moved to the U.S.", "The job paid well."]),
+        ("It closed at 5 p.m. Then the riots began.", ["It closed at 5 p.m.", "Then the riots began."]),
+        ("He sued Acme Inc. It settled.", ["He sued Acme Inc.", "It settled."]),
+        ("The U.S. Army and the U.N. Security Council met.", ["The U.S. Army and the U.N. Security Council met."]),
+        ("Some cities, e.g. The Hague, agreed.", ["Some cities, e.g. The Hague, agreed."]),
+        ("Gen. The Hon. Lee spoke.", ["Gen. The Hon. Lee spoke."]),
     ],
 )
 def test_words_that_look_like_abbreviations(text: str, expected: list[str]) -> None:
