@@ -43,3 +43,21 @@ def test_evaluate_names_missing_predictions(sample_corpus: Path, tmp_path: Path,
     empty.write_text("")
     assert main(["evaluate", "--predictions", str(empty), "--data", str(sample_corpus), "-o", str(tmp_path)]) == 2
     assert "no prediction for" in capsys.readouterr().err
+
+
+def test_ids_from_evaluates_only_the_articles_a_model_held_out(shipped_model_dir: Path, sample_corpus: Path,
+                                                                tmp_path: Path, capsys) -> None:
+    from training.readers import read_semeval_folder
+
+    ids = sorted(d.id for d in read_semeval_folder(sample_corpus))
+    record = tmp_path / "trained"
+    record.mkdir()
+    (record / "data.json").write_text(json.dumps({"documents": [
+        {"id": i, "split": "heldout" if i in ids[:2] else "train"} for i in ids]}))
+    assert main(["evaluate", "--model", str(shipped_model_dir), "--data", str(sample_corpus),
+                 "--ids-from", str(record), "--no-baseline", "-o", str(tmp_path / "report")]) == 0
+    assert json.loads((tmp_path / "report" / "report.json").read_text())["model"]["articles"] == 2
+
+    assert main(["evaluate", "--model", str(shipped_model_dir), "--data", str(sample_corpus),
+                 "--ids-from", str(tmp_path), "-o", str(tmp_path / "report")]) == 2
+    assert "does not record which articles" in capsys.readouterr().err

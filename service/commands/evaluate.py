@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -23,7 +22,7 @@ def add_parser(subparsers) -> None:
                         help="score a `framing batch` output instead: its JSONL, or a folder of "
                              "SemEval-2023 label files (`--format semeval`)")
     parser.add_argument("--ids-from", type=Path, metavar="MODEL",
-                        help="evaluate only the articles this model held out in training (its metrics.json)")
+                        help="evaluate only the articles this model held out in training (its data.json)")
     parser.add_argument("-o", "--output", type=Path, default=Path("reports"), help="report folder")
     parser.add_argument("--no-baseline", action="store_true")
     parser.set_defaults(run=run)
@@ -42,8 +41,12 @@ def run(args: argparse.Namespace) -> int:
         data = load_training_data(args.data)
         documents = data.documents
         if args.ids_from:
-            metrics = json.loads((args.ids_from / "metrics.json").read_text(encoding="utf-8"))
-            held = set(metrics["split"]["heldout_ids"])
+            from training.train import DATA_RECORD, recorded_heldout_ids
+
+            held = recorded_heldout_ids(resolve_model_dir(args.ids_from))
+            if held is None:
+                raise ValueError(f"{args.ids_from} has no {DATA_RECORD}: it does not record which articles "
+                                 "it held out")
             documents = [d for d in documents if d.id in held]
         if not documents:
             raise ValueError("no annotated documents to evaluate")
