@@ -22,7 +22,7 @@ from model.scores import DocumentScores, PreparedText
 from model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 from model.thresholds import SPAN_UNITS, WORD, Thresholds
 from training.documents import Document
-from training.metrics import SpanCounts
+from training.metrics import SpanCounts, gold_paragraph_labels
 
 OFF = 1.01  # above any probability: the label is never asserted
 GRID = np.append(np.round(np.arange(0.05, 0.951, 0.025), 3), OFF)
@@ -155,12 +155,11 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
     offset = 0
     for d, p, sc, rows in zip(documents, prepared, scores, line_rows, strict=True):
         row_of = {line: offset + i for i, line in enumerate(rows)}
-        bounds = {para.index: (para.start, para.end) for para in p.paragraphs}
-        for line, row in row_of.items():
-            start, end = bounds[line]
-            for s in d.spans:
-                if s.start < end and s.end > start:
-                    gold[row, TECHNIQUE_INDEX[s.technique]] = True
+        # Every non-empty line holds a sentence, so the metric's lines are these rows, in order.
+        labelled = gold_paragraph_labels(d.text, [(s.technique, s.start, s.end) for s in d.spans])
+        assert len(labelled) == len(rows), "segmentation lines and metric lines disagree"
+        for k, labels in enumerate(labelled):
+            gold[offset + k, [TECHNIQUE_INDEX[name] for name in labels]] = True
         for s, sentence in enumerate(p.sentences):
             row = row_of[sentence.paragraph]
             best[row] = np.maximum(best[row], sc.sentence_techniques[s])
