@@ -50,11 +50,10 @@ NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol"})
 
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, then whitespace.
 _BOUNDARY = re.compile(r"""[.!?…]+['"’”»)\]]*(?=\s+)""")
-# What may begin the next sentence: a letter (not lower case, checked apart so that every script
-# counts), a digit, or an opening quote/bracket before one.
-_NEXT_START = re.compile(r"""\s+['"“‘«(\[]*[^\W_]""", re.UNICODE)
+# What may begin the next sentence: a word starting with a letter (not lower case, checked apart so
+# that every script counts) or a digit, maybe after an opening quote/bracket; group 1 is the word.
+_NEXT_START = re.compile(r"""\s+['"“‘«(\[]*([^\W_]\w*)""", re.UNICODE)
 _WORD_BEFORE = re.compile(r"([\w.]+)$", re.UNICODE)
-_NEXT_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def split_paragraphs(text: str) -> list[Paragraph]:
@@ -96,11 +95,10 @@ def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for match in _BOUNDARY.finditer(text, start, end):
         boundary = match.end()
         following = _NEXT_START.match(text, boundary, end)
-        if not following or following.group()[-1].islower():
+        if not following or following.group(1)[0].islower():
             continue
-        next_word = _NEXT_WORD.match(text, following.end() - 1, end)
         if text[match.start()] == "." and match.group().rstrip("'\"’”»)]") == "." and _is_abbreviation(
-            text, match.start(), next_word.group() if next_word else following.group()[-1]
+            text, match.start(), following.group(1)
         ):
             continue
         pieces.append((sentence_start, boundary))
