@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from service.commands.calibrate import add_recalibration_arguments
 from training.documents import AnnotationError
 
 
@@ -16,11 +17,8 @@ def add_parser(subparsers) -> None:
                     "same split (a 'model soup'), then refit thresholds and re-measure the average as "
                     "`framing calibrate` does. The output is the last model's folder with the averaged weights.")
     parser.add_argument("models", type=Path, nargs="+", metavar="MODEL", help="trained model folders")
-    parser.add_argument("--data", action="append", required=True, type=Path, metavar="PATH",
-                        help="the annotations the models were trained on; repeat as in `framing train`")
     parser.add_argument("-o", "--output", type=Path, required=True, help="write the averaged model here")
-    parser.add_argument("--quantization", choices=("none", "int8"),
-                        help="serve the average in this arithmetic (default: that of the last model)")
+    add_recalibration_arguments(parser, quantization_default="that of the last model")
     parser.set_defaults(run=run)
 
 

@@ -16,13 +16,19 @@ def add_parser(subparsers) -> None:
                     "and rewrite its metrics, report and model card. Use it after a change to decoding or "
                     "calibration. The data must be what the model was trained on (the held-out split is checked).")
     parser.add_argument("model", type=Path, help="a trained model folder")
-    parser.add_argument("--data", action="append", required=True, type=Path, metavar="PATH",
-                        help="the annotations the model was trained on; repeat as in `framing train`")
     parser.add_argument("-o", "--output", type=Path, help="write the recalibrated model here (default: in place)")
+    add_recalibration_arguments(parser, quantization_default="the model's own")
+    parser.set_defaults(run=run)
+
+
+def add_recalibration_arguments(parser: argparse.ArgumentParser, quantization_default: str) -> None:
+    """--data and --quantization, shared with `framing average`, which recalibrates the same way."""
+    parser.add_argument("--data", action="append", required=True, type=Path, metavar="PATH",
+                        help="the annotations the model(s) were trained on; repeat as in `framing train`")
+    # Spelled out rather than read from model.quantization, so that building the parser skips torch.
     parser.add_argument("--quantization", choices=("none", "int8"),
                         help="serve the network in this arithmetic and fit the thresholds to it "
-                             "(default: the model's own)")
-    parser.set_defaults(run=run)
+                             f"(default: {quantization_default})")
 
 
 def run(args: argparse.Namespace) -> int:
