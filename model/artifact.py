@@ -39,6 +39,8 @@ class Manifest:
     window_length: int = 254
     stride: int = 190
     frame_sharpness: float = 4.0
+    # Whether the sentence and frame heads read a summary of the whole article (model.network).
+    article_context: bool = False
     # Weight of the TF-IDF model (tfidf.joblib) in the sentence and frame scores; 0 = network only.
     lexical_weight: float = 0.0
     # Arithmetic the network is served in (see model.quantization); the thresholds were fitted to it.
@@ -79,7 +81,8 @@ def load_network(directory: Path, trainable: bool = False) -> tuple[FramingNetwo
     if manifest.quantization not in QUANTIZATIONS:
         raise ModelLoadError(f"{directory}: unknown quantization {manifest.quantization!r} in {MANIFEST}; "
                              f"this version knows {', '.join(QUANTIZATIONS)}")
-    network = FramingNetwork.from_config(str(directory), frame_sharpness=manifest.frame_sharpness)
+    network = FramingNetwork.from_config(str(directory), frame_sharpness=manifest.frame_sharpness,
+                                         article_context=manifest.article_context)
     state = {key: value.float() for key, value in load_file(str(directory / WEIGHTS)).items()}
     try:
         network.load_state_dict(state)

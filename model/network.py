@@ -5,6 +5,10 @@
 - a sentence head on mean+max pooled sentence tokens: sentence-level technique decisions;
 - a sentence frame head whose logits are pooled over the article with log-sum-exp, so frames are
   learned from article labels alone (multiple-instance learning) yet each sentence gets a score.
+
+With `article_context`, both sentence-level heads also see a summary of the whole article (the
+mean token state over all its windows), so a sentence far from the headline still knows what the
+article is about.
 """
 
 from __future__ import annotations
@@ -39,17 +43,37 @@ def pool_frames(sentence_frame_logits: torch.Tensor, sharpness: float) -> torch.
 
 
 class FramingNetwork(nn.Module):
-    def __init__(self, encoder: nn.Module, dropout: float = 0.1, frame_sharpness: float = 4.0) -> None:
+    def __init__(self, encoder: nn.Module, dropout: float = 0.1, frame_sharpness: float = 4.0,
+                 article_context: bool = False) -> None:
         super().__init__()
         self.encoder = encoder
         hidden = encoder.config.hidden_size
+        features = (3 if article_context else 2) * hidden
         self.dropout = nn.Dropout(dropout)
         self.token_head = nn.Linear(hidden, len(TECHNIQUES))
-        self.sentence_head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.GELU(), nn.Dropout(dropout),
+        self.sentence_head = nn.Sequential(nn.Linear(features, hidden), nn.GELU(), nn.Dropout(dropout),
                                            nn.Linear(hidden, len(TECHNIQUES)))
-        self.frame_head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.GELU(), nn.Dropout(dropout),
+        self.frame_head = nn.Sequential(nn.Linear(features, hidden), nn.GELU(), nn.Dropout(dropout),
                                         nn.Linear(hidden, len(FRAMES)))
         self.frame_sharpness = frame_sharpness
+        self.article_context = article_context
+
+    @torch.no_grad()
+    def add_article_context(self) -> FramingNetwork:
+        """Widen the sentence and frame heads to read the article summary, with zero weights on it,
+        so a network trained without context starts out scoring exactly as before."""
+        if self.article_context:
+            return self
+        hidden = self.encoder.config.hidden_size
+        for head in (self.sentence_head, self.frame_head):
+            old = head[0]
+            new = nn.Linear(3 * hidden, old.out_features).to(old.weight.device)
+            new.weight.zero_()
+            new.weight[:, : 2 * hidden] = old.weight
+            new.bias.copy_(old.bias)
+            head[0] = new
+        self.article_context = True
+        return self
 
     @classmethod
     def from_pretrained(cls, encoder_path: str, **kwargs) -> FramingNetwork:
@@ -84,14 +108,20 @@ class FramingNetwork(nn.Module):
         sentence_logits, frame_logits, article_logits = [], [], []
         row = 0
         for item in encoded:
+            if self.article_context:
+                mask = attention[row: row + len(item.windows)].to(hidden.device).unsqueeze(-1).to(hidden.dtype)
+                window_states = hidden[row: row + len(item.windows)]
+                context = ((window_states * mask).sum(dim=1) / mask.sum(dim=1)).mean(dim=0)
             pooled = []
             for s, (a, b) in enumerate(item.sentence_tokens):
                 w = int(item.sentence_window[s])
                 ws, we = item.windows[w]
                 lo, hi = max(a, ws) - ws + 1, min(b, we) - ws + 1  # +1 skips [CLS]
                 states = hidden[row + w, lo:hi] if hi > lo else hidden[row + w, :1]
-                pooled.append(torch.cat([states.mean(dim=0), states.max(dim=0).values]))
-            features = torch.stack(pooled) if pooled else hidden.new_zeros((0, 2 * hidden.shape[-1]))
+                parts = [states.mean(dim=0), states.max(dim=0).values]
+                pooled.append(torch.cat([*parts, context] if self.article_context else parts))
+            width = self.sentence_head[0].in_features
+            features = torch.stack(pooled) if pooled else hidden.new_zeros((0, width))
             sentence_logits.append(self.sentence_head(features))
             sentence_frames = self.frame_head(features)
             frame_logits.append(sentence_frames)

@@ -41,11 +41,11 @@ def test_train_writes_a_complete_model_that_analyzes_text(sample_corpus: Path, t
     assert all(text[s.start:s.end] == s.text for s in analysis.spans)
 
 
-def test_train_fine_tunes_another_encoder_given_its_folder(sample_corpus: Path, tmp_path: Path) -> None:
-    """A larger teacher is trained the same way: only the encoder folder changes."""
+@pytest.fixture
+def tiny_encoder(tmp_path: Path) -> Path:
+    """A 1-layer, 32-wide encoder with MiniLM's tokenizer: real training code, seconds to run."""
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-    from model.artifact import Manifest
     from model.encoder import pretrained_encoder_path
 
     base = pretrained_encoder_path()
@@ -54,9 +54,16 @@ def test_train_fine_tunes_another_encoder_given_its_folder(sample_corpus: Path, 
                                         intermediate_size=64)
     AutoModel.from_config(config).save_pretrained(encoder)
     AutoTokenizer.from_pretrained(base).save_pretrained(encoder)
+    return encoder
+
+
+def test_train_fine_tunes_another_encoder_given_its_folder(sample_corpus: Path, tmp_path: Path,
+                                                           tiny_encoder: Path) -> None:
+    """A larger teacher is trained the same way: only the encoder folder changes."""
+    from model.artifact import Manifest
 
     documents = read_semeval_folder(sample_corpus)
-    train(documents, tmp_path / "model", TrainConfig(**TINY, baseline=False, encoder_path=str(encoder)))
+    train(documents, tmp_path / "model", TrainConfig(**TINY, baseline=False, encoder_path=str(tiny_encoder)))
     assert json.loads((tmp_path / "model" / "config.json").read_text())["hidden_size"] == 32
     assert Manifest.load(tmp_path / "model").encoder == "tiny-encoder"
     analysis = Analyzer.load(tmp_path / "model").analyze("A shameful, reckless betrayal.")
@@ -64,6 +71,40 @@ def test_train_fine_tunes_another_encoder_given_its_folder(sample_corpus: Path, 
 
     with pytest.raises(ValueError, match="not a pretrained encoder folder"):
         train(documents, tmp_path / "other", TrainConfig(**TINY, encoder_path=str(tmp_path / "missing")))
+
+
+def test_article_context_is_added_to_a_trained_model_without_changing_its_scores(
+        sample_corpus: Path, tmp_path: Path, tiny_encoder: Path) -> None:
+    """Widened heads start with zero weight on the article summary, then learn from it."""
+    import numpy as np
+
+    from model.artifact import Manifest, load_network
+    from model.neural_scorer import NeuralScorer
+
+    documents = read_semeval_folder(sample_corpus)
+    plain = {**TINY, "baseline": False, "encoder_path": str(tiny_encoder), "quantization": "none"}
+    train(documents, tmp_path / "plain", TrainConfig(**plain))
+    network, tokenizer, manifest, _ = load_network(tmp_path / "plain")
+    prepared = [Analyzer.prepare(d.text) for d in documents[:3]]
+    before = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride).score(prepared)
+    network.add_article_context()
+    assert network.sentence_head[0].in_features == 3 * 32
+    after = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride).score(prepared)
+    for a, b in zip(before, after, strict=True):
+        np.testing.assert_allclose(a.sentence_techniques, b.sentence_techniques, atol=1e-6)
+        np.testing.assert_allclose(a.article_frames, b.article_frames, atol=1e-6)
+
+    train(documents, tmp_path / "context", TrainConfig(**plain, article_context=True),
+          init_from=tmp_path / "plain")
+    assert Manifest.load(tmp_path / "context").article_context
+    assert "whole article" in (tmp_path / "context" / "MODEL_CARD.md").read_text()
+    context_network, *_ = load_network(tmp_path / "context")
+    assert context_network.article_context
+    assert not context_network.sentence_head[0].weight[:, 64:].eq(0).all(), "the context weights never trained"
+    assert len(Analyzer.load(tmp_path / "context").analyze("A shameful, reckless betrayal.").sentences) == 1
+
+    with pytest.raises(ValueError, match="article context"):
+        train(documents, tmp_path / "again", TrainConfig(**plain), init_from=tmp_path / "context")
 
 
 def test_an_interrupted_run_resumes_from_its_checkpoint(sample_corpus: Path, tmp_path: Path,

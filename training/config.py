@@ -29,6 +29,9 @@ class TrainConfig(BaseModel):
     stride: int = Field(190, ge=8)
     max_windows_per_step: int = Field(12, ge=1, description="long articles are cut to this many windows")
     frame_sharpness: float = 4.0
+    article_context: bool = Field(
+        False, description="sentence and frame heads also read a summary of the whole article; with --init-from "
+                           "a model without it, the heads are widened so training starts from that model's scores")
     token_loss_weight: float = 1.0
     sentence_loss_weight: float = 1.0
     frame_loss_weight: float = 1.0

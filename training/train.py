@@ -182,12 +182,17 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
 
     if init_from:
         network, tokenizer, _, _ = load_network(init_from, trainable=True)
+        if network.article_context and not config.article_context:
+            raise ValueError(f"{init_from} reads article context; keep \"article_context\": true to train it further")
+        if config.article_context:
+            network.add_article_context()
         network.train()
     else:
         encoder_path = config.encoder_path or str(pretrained_encoder_path())
         if not (Path(encoder_path) / "config.json").is_file():
             raise ValueError(f"encoder_path {encoder_path} is not a pretrained encoder folder (no config.json)")
-        network = FramingNetwork.from_pretrained(encoder_path, frame_sharpness=config.frame_sharpness)
+        network = FramingNetwork.from_pretrained(encoder_path, frame_sharpness=config.frame_sharpness,
+                                                 article_context=config.article_context)
         tokenizer = AutoTokenizer.from_pretrained(encoder_path)
     examples = [build_example(d, tokenizer, config.window_length, config.stride) for d in train_docs]
     losses = Losses(examples, config)
@@ -304,6 +309,7 @@ def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, docum
     history.append({**(final_entry or {"epoch": config.epochs}), **summary(reports["model"])})
     manifest = Manifest(name=config.name, version=config.version, window_length=config.window_length,
                         stride=config.stride, frame_sharpness=config.frame_sharpness,
+                        article_context=config.article_context,
                         lexical_weight=config.lexical_weight if served == "ensemble" else 0.0,
                         quantization=config.quantization,
                         encoder=Path(config.encoder_path).name if config.encoder_path else Manifest.encoder,
