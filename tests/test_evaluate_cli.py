@@ -36,6 +36,9 @@ def test_batch_predictions_score_the_same_as_the_model(shipped_model_dir: Path, 
     assert from_files["spans"] == from_model["spans"]
     assert from_files["frames"] == from_model["frames"]
     assert from_model["articles"] == len(list(articles.glob("*.txt")))
+    low, high = from_model["intervals"]["paragraph_micro_f1"]
+    assert low <= from_model["paragraph"]["micro_f1"] <= high
+    assert "95% intervals" in (tmp_path / "from-model" / "report.md").read_text()
 
 
 def test_evaluate_names_missing_predictions(sample_corpus: Path, tmp_path: Path, capsys) -> None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from training.metrics import (
     SpanCounts,
+    bootstrap_intervals,
+    frame_metrics,
     gold_paragraph_labels,
+    headline_counts,
+    headline_figures,
     merge_intervals,
     multilabel_f1,
+    paragraph_metrics,
     span_metrics,
 )
 
@@ -70,3 +76,49 @@ def test_micro_and_macro_f1_over_labels() -> None:
     assert result["macro_f1"] == pytest.approx(1 / 3)  # over the two labels with gold support
     assert result["macro_f1_all_labels"] == pytest.approx(2 / 9)
     assert result["per_label"]["Loaded_Language"]["support"] == 2
+
+
+# Three articles: (gold lines, predicted lines, gold spans, predicted spans, gold frames, predicted frames).
+ARTICLES = [
+    ([{"Loaded_Language"}, set()], [{"Loaded_Language"}, {"Doubt"}],
+     [("Loaded_Language", 0, 10)], [("Loaded_Language", 2, 10), ("Doubt", 30, 40)],
+     ["Security_and_defense"], ["Security_and_defense", "Morality"]),
+    ([{"Name_Calling-Labeling", "Loaded_Language"}], [set()],
+     [("Name_Calling-Labeling", 5, 9)], [], ["Morality"], []),
+    ([{"Doubt"}, {"Loaded_Language"}], [{"Doubt"}, {"Loaded_Language"}],
+     [("Doubt", 0, 20), ("Loaded_Language", 25, 30)], [("Doubt", 0, 10)], None, ["Morality"]),
+]
+
+
+def test_headline_counts_summed_over_articles_give_the_reported_figures() -> None:
+    """The bootstrap resamples these sums, so they must add up to exactly what the report says."""
+    counts = np.stack([headline_counts(*article) for article in ARTICLES])
+    figures = headline_figures(counts.sum(axis=0))
+    paragraphs = paragraph_metrics([line for a in ARTICLES for line in a[0]], [line for a in ARTICLES for line in a[1]])
+    spans = span_metrics([a[3] for a in ARTICLES], [a[2] for a in ARTICLES])
+    framed = [a for a in ARTICLES if a[4] is not None]
+    frames = frame_metrics([a[4] for a in framed], [a[5] for a in framed])
+    assert figures["paragraph_micro_f1"] == pytest.approx(paragraphs["micro_f1"])
+    assert figures["loaded_language_f1"] == pytest.approx(paragraphs["per_label"]["Loaded_Language"]["f1"])
+    assert figures["span_f1"] == pytest.approx(spans["identification"]["f1"])
+    assert figures["frame_micro_f1"] == pytest.approx(frames["micro_f1"])
+
+
+def test_bootstrap_intervals_bracket_the_figure_and_shrink_to_it_on_identical_articles() -> None:
+    counts = np.stack([headline_counts(*article) for article in ARTICLES])
+    intervals = bootstrap_intervals(counts, samples=500, seed=1)
+    point = headline_figures(counts.sum(axis=0))
+    for name, (low, high) in intervals.items():
+        assert low <= point[name] <= high, name
+    assert intervals["paragraph_micro_f1"][0] < intervals["paragraph_micro_f1"][1]
+    assert intervals == bootstrap_intervals(counts, samples=500, seed=1)
+
+    same = np.repeat(counts[:1], 20, axis=0)
+    single = headline_figures(counts[0])
+    for name, (low, high) in bootstrap_intervals(same, samples=200).items():
+        assert low == high == pytest.approx(float(single[name]), abs=1e-4), name
+
+
+def test_a_figure_with_nothing_behind_it_gets_no_interval() -> None:
+    no_frames = np.stack([headline_counts(a[0], a[1], a[2], a[3], None, a[5]) for a in ARTICLES])
+    assert set(bootstrap_intervals(no_frames, samples=50)) == {"paragraph_micro_f1", "loaded_language_f1", "span_f1"}

@@ -27,6 +27,7 @@ def test_train_writes_a_complete_model_that_analyzes_text(sample_corpus: Path, t
                  "data.json", "tfidf.joblib", "report/report.md", "report/report.json"):
         assert (model / name).is_file(), name
     assert set(metrics["summary"]) == {"model", "network", "baseline"}
+    assert "95% intervals for `model`" in (model / "MODEL_CARD.md").read_text()
     assert metrics["served"] == "ensemble"
     held = set(metrics["split"]["heldout_ids"])
     data = json.loads((model / "data.json").read_text())

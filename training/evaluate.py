@@ -19,8 +19,11 @@ from model.thresholds import Thresholds
 from training.calibrate import calibrate
 from training.documents import Document
 from training.metrics import (
+    HEADLINE,
+    bootstrap_intervals,
     frame_metrics,
     gold_paragraph_labels,
+    headline_counts,
     paragraph_metrics,
     paragraph_techniques,
     span_metrics,
@@ -36,15 +39,21 @@ def score_analyses(documents: Sequence[Document], analyses: Sequence[Analysis]) 
     gold_paragraphs, predicted_paragraphs = [], []
     gold_spans, predicted_spans = [], []
     gold_frames, predicted_frames = [], []
+    counts = []
     for document, analysis in zip(documents, analyses, strict=True):
         spans = [(s.technique, s.start, s.end) for s in document.spans]
-        gold_paragraphs.extend(gold_paragraph_labels(document.text, spans))
-        predicted_paragraphs.extend(predicted_paragraph_labels(document.text, analysis))
+        gold_lines = gold_paragraph_labels(document.text, spans)
+        predicted_lines = predicted_paragraph_labels(document.text, analysis)
+        gold_paragraphs.extend(gold_lines)
+        predicted_paragraphs.extend(predicted_lines)
         gold_spans.append(spans)
         predicted_spans.append([(s.label, s.start, s.end) for s in analysis.spans])
+        frames = [item.label for item in analysis.frames]
         if document.frames is not None:
             gold_frames.append(document.frames)
-            predicted_frames.append([item.label for item in analysis.frames])
+            predicted_frames.append(frames)
+        counts.append(headline_counts(gold_lines, predicted_lines, spans, predicted_spans[-1],
+                                      document.frames, frames))
     return {
         "articles": len(documents),
         "paragraphs": len(gold_paragraphs),
@@ -52,6 +61,7 @@ def score_analyses(documents: Sequence[Document], analyses: Sequence[Analysis]) 
         "spans": span_metrics(predicted_spans, gold_spans),
         "frames": frame_metrics(gold_frames, predicted_frames) if gold_frames else None,
         "frame_articles": len(gold_frames),
+        "intervals": bootstrap_intervals(np.stack(counts)) if counts else None,
     }
 
 
@@ -83,6 +93,24 @@ def _row(name: str, report: dict) -> str:
             f"| {frames.get('micro_f1', float('nan')):.3f} | {frames.get('macro_f1', float('nan')):.3f} |")
 
 
+def _interval(bounds: list[float] | None) -> str:
+    return f"{bounds[0]:.3f}-{bounds[1]:.3f}" if bounds else "n/a"
+
+
+def _interval_lines(reports: dict[str, dict]) -> list[str]:
+    with_intervals = {name: r["intervals"] for name, r in reports.items() if r.get("intervals")}
+    if not with_intervals:
+        return []
+    lines = ["", "95% intervals of the headline figures, articles resampled 1,000 times with predictions "
+                 "fixed: how much they would move on another draw of articles like these.", "",
+             "| system | " + " | ".join(HEADLINE.values()) + " |",
+             "| --- |" + " --- |" * len(HEADLINE)]
+    for name, intervals in with_intervals.items():
+        lines.append(f"| {name} | " + " | ".join(_interval(intervals.get(k)) for k in HEADLINE)
+                     + " |")
+    return lines
+
+
 def markdown_report(reports: dict[str, dict], title: str = "Evaluation") -> str:
     first = next(iter(reports.values()))
     lines = [
@@ -94,6 +122,7 @@ def markdown_report(reports: dict[str, dict], title: str = "Evaluation") -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     lines += [_row(name, report) for name, report in reports.items()]
+    lines += _interval_lines(reports)
     lines += ["", "Macro-F1 averages the labels present in the gold data of this split.", "",
               "## Per technique (paragraph F1 / span F1, gold paragraphs)", "",
               "| technique | " + " | ".join(f"{name} paragraph F1 | {name} span F1" for name in reports)

@@ -6,6 +6,10 @@
   R = sum_s sum_t |s∩t|/|t| / |T|, after merging overlapping spans; overall (labels ignored) and per
   technique.
 - Frames (subtask 2): micro- and macro-F1 over the frames, article level.
+
+Held-out sets are tens of articles, so the headline figures also get bootstrap intervals:
+articles are resampled with replacement (thresholds and predictions fixed), which is how the
+figures would move on another draw of articles like these.
 """
 
 from __future__ import annotations
@@ -175,3 +179,67 @@ def paragraph_metrics(gold: Sequence[Iterable[str]], predicted: Sequence[Iterabl
 def frame_metrics(gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]]) -> dict:
     return multilabel_f1(gold, predicted, FRAMES)
 
+
+
+# The figures the quality targets are set on, with the names reports print them under.
+HEADLINE = {"paragraph_micro_f1": "paragraph micro-F1", "loaded_language_f1": "Loaded_Language F1",
+            "span_f1": "span F1", "frame_micro_f1": "frame micro-F1"}
+_LOADED_LANGUAGE = TECHNIQUES.index("Loaded_Language")
+
+
+def headline_counts(gold_paragraphs: Sequence[Iterable[str]], predicted_paragraphs: Sequence[Iterable[str]],
+                    gold_spans: Sequence[LabelledSpan], predicted_spans: Sequence[LabelledSpan],
+                    gold_frames: Iterable[str] | None, predicted_frames: Iterable[str]) -> np.ndarray:
+    """One article's sums behind the headline figures; sums over articles give the figures back.
+
+    Layout: paragraph tp/fp/fn (all techniques), Loaded_Language tp/fp/fn, span precision sum,
+    predicted spans, recall sum, gold spans, frame tp/fp/fn (zeros for an article without frames).
+    """
+    index = {name: i for i, name in enumerate(TECHNIQUES)}
+    y_true, y_pred = _indicator(gold_paragraphs, index), _indicator(predicted_paragraphs, index)
+    spans = SpanCounts()
+    spans.add([(s, e) for _, s, e in predicted_spans], [(s, e) for _, s, e in gold_spans])
+    frames = np.zeros(3)
+    if gold_frames is not None:
+        gold_set, predicted_set = set(gold_frames), set(predicted_frames)
+        frames = np.array([len(gold_set & predicted_set), len(predicted_set - gold_set), len(gold_set - predicted_set)])
+    ll_true, ll_pred = y_true[:, _LOADED_LANGUAGE], y_pred[:, _LOADED_LANGUAGE]
+    return np.concatenate([
+        [(y_true & y_pred).sum(), ((1 - y_true) & y_pred).sum(), (y_true & (1 - y_pred)).sum()],
+        [(ll_true & ll_pred).sum(), ((1 - ll_true) & ll_pred).sum(), (ll_true & (1 - ll_pred)).sum()],
+        [spans.precision_sum, spans.n_predicted, spans.recall_sum, spans.n_gold],
+        frames,
+    ]).astype(np.float64)
+
+
+def headline_figures(totals: np.ndarray) -> dict[str, np.ndarray]:
+    """The headline figures from summed `headline_counts` (the last axis; leading axes are samples)."""
+    def f1(tp, fp, fn):
+        denominator = 2 * tp + fp + fn
+        return np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
+
+    def ratio(a, b):
+        return np.divide(a, b, out=np.zeros_like(a), where=b > 0)
+
+    precision, recall = ratio(totals[..., 6], totals[..., 7]), ratio(totals[..., 8], totals[..., 9])
+    return {
+        "paragraph_micro_f1": f1(totals[..., 0], totals[..., 1], totals[..., 2]),
+        "loaded_language_f1": f1(totals[..., 3], totals[..., 4], totals[..., 5]),
+        "span_f1": ratio(2 * precision * recall, precision + recall),
+        "frame_micro_f1": f1(totals[..., 10], totals[..., 11], totals[..., 12]),
+    }
+
+
+def bootstrap_intervals(counts: np.ndarray, samples: int = 1000, level: float = 0.95,
+                        seed: int = 0) -> dict[str, list[float]]:
+    """Percentile intervals of the headline figures over article resamples of `counts` [articles, 13]."""
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(len(counts), np.full(len(counts), 1 / len(counts)), size=samples)
+    figures = headline_figures(weights.astype(np.float64) @ counts)
+    totals = counts.sum(axis=0)
+    # A figure with nothing gold or predicted behind it (no frame labels, say) has no interval.
+    supported = {"paragraph_micro_f1": totals[0:3].sum(), "loaded_language_f1": totals[3:6].sum(),
+                 "span_f1": totals[7] + totals[9], "frame_micro_f1": totals[10:13].sum()}
+    tail = (1 - level) / 2 * 100
+    return {name: [round(float(np.percentile(values, tail)), 4), round(float(np.percentile(values, 100 - tail)), 4)]
+            for name, values in figures.items() if supported[name] > 0}

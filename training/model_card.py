@@ -5,10 +5,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from training.metrics import HEADLINE
+
 HEADER = (
     "| system | paragraph micro-F1 | paragraph macro-F1 | Loaded_Language F1 | span F1 "
     "| span F1 (technique) | frame micro-F1 | frame macro-F1 |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
 )
+
+
+def _interval_sentence(metrics: dict) -> str:
+    """The served model's bootstrap intervals, so nobody reads a held-out figure to three decimals."""
+    bounds = metrics.get("reports", {}).get("model", {}).get("intervals") or {}
+    parts = [f"{HEADLINE[key]} {low:.2f}-{high:.2f}" for key, (low, high) in bounds.items() if key in HEADLINE]
+    if not parts:
+        return ""
+    return ("\n95% intervals for `model`, resampling the held-out articles 1,000 times with its predictions "
+            f"fixed: {', '.join(parts)}.\n")
 
 
 def write_model_card(directory: Path, metrics: dict, config: dict, data: dict) -> Path:
@@ -43,6 +55,7 @@ def write_model_card(directory: Path, metrics: dict, config: dict, data: dict) -
                   if config.get("quantization", "none") == "int8" else "")
     context = ("; both sentence heads also read the mean token state of the whole article"
                if config.get("article_context") else "")
+    intervals = _interval_sentence(metrics)
     card = f"""# Model card: {config['name']} {config['version']}
 
 ## What it does
@@ -74,7 +87,7 @@ article; span scores are SemEval-2020 task 11 partial overlap.
 
 {HEADER}
 {rows}
-
+{intervals}
 Re-measure on the same articles with `framing evaluate --model <this folder> --data <corpus> --ids-from
 <this folder>`; that uses the shipped thresholds, fitted on these very articles, so it reads a little
 higher than the cross-fitted figures above, which are the honest ones.
