@@ -95,9 +95,11 @@ def test_article_context_is_added_to_a_trained_model_without_changing_its_scores
         np.testing.assert_allclose(a.sentence_techniques, b.sentence_techniques, atol=1e-6)
         np.testing.assert_allclose(a.article_frames, b.article_frames, atol=1e-6)
 
-    train(documents, tmp_path / "context", TrainConfig(**plain, article_context=True),
+    without_encoder_path = {k: v for k, v in plain.items() if k != "encoder_path"}
+    train(documents, tmp_path / "context", TrainConfig(**without_encoder_path, article_context=True),
           init_from=tmp_path / "plain")
     assert Manifest.load(tmp_path / "context").article_context
+    assert Manifest.load(tmp_path / "context").encoder == "tiny-encoder", "the encoder is the initial model's"
     assert "whole article" in (tmp_path / "context" / "MODEL_CARD.md").read_text()
     context_network, *_ = load_network(tmp_path / "context")
     assert context_network.article_context

@@ -181,7 +181,8 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     log.info("%d training articles, %d held out", len(train_docs), len(heldout_docs))
 
     if init_from:
-        network, tokenizer, _, _ = load_network(init_from, trainable=True)
+        network, tokenizer, init_manifest, _ = load_network(init_from, trainable=True)
+        encoder_name = init_manifest.encoder
         if network.article_context and not config.article_context:
             raise ValueError(f"{init_from} reads article context; keep \"article_context\": true to train it further")
         if config.article_context:
@@ -191,6 +192,7 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
         encoder_path = config.encoder_path or str(pretrained_encoder_path())
         if not (Path(encoder_path) / "config.json").is_file():
             raise ValueError(f"encoder_path {encoder_path} is not a pretrained encoder folder (no config.json)")
+        encoder_name = Path(config.encoder_path).name if config.encoder_path else Manifest.encoder
         network = FramingNetwork.from_pretrained(encoder_path, frame_sharpness=config.frame_sharpness,
                                                  article_context=config.article_context)
         tokenizer = AutoTokenizer.from_pretrained(encoder_path)
@@ -254,7 +256,8 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
             save_checkpoint()
 
     network.eval()
-    return package_model(network, tokenizer, config, documents, train_docs, heldout_docs, output, history, sources)
+    return package_model(network, tokenizer, config, encoder_name, documents, train_docs, heldout_docs, output,
+                         history, sources)
 
 
 def recalibrate(model: Path, documents: Sequence[Document], output: Path, sources: Sequence[dict] = (),
@@ -274,13 +277,14 @@ def recalibrate(model: Path, documents: Sequence[Document], output: Path, source
     if recorded is not None and recorded != {d.id for d in heldout_docs}:
         raise ValueError(f"{model} was held out on other articles than these data give; recalibrate it on "
                          "the data it was trained with")
-    return package_model(network, tokenizer, config, documents, train_docs, heldout_docs, output,
+    return package_model(network, tokenizer, config, manifest.encoder, documents, train_docs, heldout_docs, output,
                          list(manifest.extra.get("history", [])), sources,
                          final_entry={"recalibrated": datetime.now(UTC).date().isoformat(), **(note or {})})
 
 
-def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, documents: Sequence[Document],
-                  train_docs: Sequence[Document], heldout_docs: Sequence[Document], output: Path,
+def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, encoder: str,
+                  documents: Sequence[Document], train_docs: Sequence[Document],
+                  heldout_docs: Sequence[Document], output: Path,
                   history: list, sources: Sequence[dict] = (), final_entry: dict | None = None) -> dict:
     """Calibrate on the held-out articles, measure every system there, and write the model folder.
 
@@ -312,7 +316,7 @@ def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, docum
                         article_context=config.article_context,
                         lexical_weight=config.lexical_weight if served == "ensemble" else 0.0,
                         quantization=config.quantization,
-                        encoder=Path(config.encoder_path).name if config.encoder_path else Manifest.encoder,
+                        encoder=encoder,
                         extra={"config": config.model_dump(), "history": history, "served": served})
     save_model(output, network, tokenizer, manifest, thresholds)
     if baseline is not None:
