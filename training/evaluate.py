@@ -19,6 +19,7 @@ from model.thresholds import Thresholds
 from training.calibrate import calibrate
 from training.documents import Document
 from training.metrics import (
+    BOOTSTRAP_SAMPLES,
     HEADLINE,
     bootstrap_intervals,
     frame_metrics,
@@ -101,8 +102,8 @@ def _interval_lines(reports: dict[str, dict]) -> list[str]:
     with_intervals = {name: r["intervals"] for name, r in reports.items() if r.get("intervals")}
     if not with_intervals:
         return []
-    lines = ["", "95% intervals of the headline figures, articles resampled 1,000 times with predictions "
-                 "fixed: how much they would move on another draw of articles like these.", "",
+    lines = ["", f"95% intervals of the headline figures, articles resampled {BOOTSTRAP_SAMPLES:,} times with "
+                 "predictions fixed: how much they would move on another draw of articles like these.", "",
              "| system | " + " | ".join(HEADLINE.values()) + " |",
              "| --- |" + " --- |" * len(HEADLINE)]
     for name, intervals in with_intervals.items():

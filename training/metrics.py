@@ -21,7 +21,7 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 
 from model.schema import Analysis
 from model.segmentation import Paragraph, split_paragraphs
-from model.taxonomy import FRAMES, TECHNIQUES
+from model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 
 Interval = tuple[int, int]
 
@@ -180,11 +180,17 @@ def frame_metrics(gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[st
     return multilabel_f1(gold, predicted, FRAMES)
 
 
-
 # The figures the quality targets are set on, with the names reports print them under.
 HEADLINE = {"paragraph_micro_f1": "paragraph micro-F1", "loaded_language_f1": "Loaded_Language F1",
             "span_f1": "span F1", "frame_micro_f1": "frame micro-F1"}
-_LOADED_LANGUAGE = TECHNIQUES.index("Loaded_Language")
+BOOTSTRAP_SAMPLES = 1000
+# Where each figure's sums sit in a `headline_counts` row.
+_PARAGRAPHS, _LOADED_LANGUAGE, _SPANS, _FRAMES = slice(0, 3), slice(3, 6), slice(6, 10), slice(10, 13)
+
+
+def _confusion(y_true: np.ndarray, y_pred: np.ndarray) -> list[int]:
+    """True positives, false positives, false negatives of 0/1 indicator arrays."""
+    return [(y_true & y_pred).sum(), ((1 - y_true) & y_pred).sum(), (y_true & (1 - y_pred)).sum()]
 
 
 def headline_counts(gold_paragraphs: Sequence[Iterable[str]], predicted_paragraphs: Sequence[Iterable[str]],
@@ -195,18 +201,18 @@ def headline_counts(gold_paragraphs: Sequence[Iterable[str]], predicted_paragrap
     Layout: paragraph tp/fp/fn (all techniques), Loaded_Language tp/fp/fn, span precision sum,
     predicted spans, recall sum, gold spans, frame tp/fp/fn (zeros for an article without frames).
     """
-    index = {name: i for i, name in enumerate(TECHNIQUES)}
-    y_true, y_pred = _indicator(gold_paragraphs, index), _indicator(predicted_paragraphs, index)
+    y_true, y_pred = _indicator(gold_paragraphs, TECHNIQUE_INDEX), _indicator(predicted_paragraphs, TECHNIQUE_INDEX)
     spans = SpanCounts()
     spans.add([(s, e) for _, s, e in predicted_spans], [(s, e) for _, s, e in gold_spans])
     frames = np.zeros(3)
     if gold_frames is not None:
         gold_set, predicted_set = set(gold_frames), set(predicted_frames)
         frames = np.array([len(gold_set & predicted_set), len(predicted_set - gold_set), len(gold_set - predicted_set)])
-    ll_true, ll_pred = y_true[:, _LOADED_LANGUAGE], y_pred[:, _LOADED_LANGUAGE]
+    loaded_language = TECHNIQUE_INDEX["Loaded_Language"]
+    ll_true, ll_pred = y_true[:, loaded_language], y_pred[:, loaded_language]
     return np.concatenate([
-        [(y_true & y_pred).sum(), ((1 - y_true) & y_pred).sum(), (y_true & (1 - y_pred)).sum()],
-        [(ll_true & ll_pred).sum(), ((1 - ll_true) & ll_pred).sum(), (ll_true & (1 - ll_pred)).sum()],
+        _confusion(y_true, y_pred),
+        _confusion(ll_true, ll_pred),
         [spans.precision_sum, spans.n_predicted, spans.recall_sum, spans.n_gold],
         frames,
     ]).astype(np.float64)
@@ -221,16 +227,17 @@ def headline_figures(totals: np.ndarray) -> dict[str, np.ndarray]:
     def ratio(a, b):
         return np.divide(a, b, out=np.zeros_like(a), where=b > 0)
 
-    precision, recall = ratio(totals[..., 6], totals[..., 7]), ratio(totals[..., 8], totals[..., 9])
+    precision_sum, n_predicted, recall_sum, n_gold = np.moveaxis(totals[..., _SPANS], -1, 0)
+    precision, recall = ratio(precision_sum, n_predicted), ratio(recall_sum, n_gold)
     return {
-        "paragraph_micro_f1": f1(totals[..., 0], totals[..., 1], totals[..., 2]),
-        "loaded_language_f1": f1(totals[..., 3], totals[..., 4], totals[..., 5]),
+        "paragraph_micro_f1": f1(*np.moveaxis(totals[..., _PARAGRAPHS], -1, 0)),
+        "loaded_language_f1": f1(*np.moveaxis(totals[..., _LOADED_LANGUAGE], -1, 0)),
         "span_f1": ratio(2 * precision * recall, precision + recall),
-        "frame_micro_f1": f1(totals[..., 10], totals[..., 11], totals[..., 12]),
+        "frame_micro_f1": f1(*np.moveaxis(totals[..., _FRAMES], -1, 0)),
     }
 
 
-def bootstrap_intervals(counts: np.ndarray, samples: int = 1000, level: float = 0.95,
+def bootstrap_intervals(counts: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, level: float = 0.95,
                         seed: int = 0) -> dict[str, list[float]]:
     """Percentile intervals of the headline figures over article resamples of `counts` [articles, 13]."""
     rng = np.random.default_rng(seed)
@@ -238,8 +245,10 @@ def bootstrap_intervals(counts: np.ndarray, samples: int = 1000, level: float = 
     figures = headline_figures(weights.astype(np.float64) @ counts)
     totals = counts.sum(axis=0)
     # A figure with nothing gold or predicted behind it (no frame labels, say) has no interval.
-    supported = {"paragraph_micro_f1": totals[0:3].sum(), "loaded_language_f1": totals[3:6].sum(),
-                 "span_f1": totals[7] + totals[9], "frame_micro_f1": totals[10:13].sum()}
+    supported = {"paragraph_micro_f1": totals[_PARAGRAPHS].sum(),
+                 "loaded_language_f1": totals[_LOADED_LANGUAGE].sum(),
+                 "span_f1": totals[_SPANS][1] + totals[_SPANS][3],  # predicted and gold spans
+                 "frame_micro_f1": totals[_FRAMES].sum()}
     tail = (1 - level) / 2 * 100
     return {name: [round(float(np.percentile(values, tail)), 4), round(float(np.percentile(values, 100 - tail)), 4)]
             for name, values in figures.items() if supported[name] > 0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from training.metrics import HEADLINE
+from training.metrics import BOOTSTRAP_SAMPLES, HEADLINE
 
 HEADER = (
     "| system | paragraph micro-F1 | paragraph macro-F1 | Loaded_Language F1 | span F1 "
@@ -19,8 +19,8 @@ def _interval_sentence(metrics: dict) -> str:
     parts = [f"{HEADLINE[key]} {low:.2f}-{high:.2f}" for key, (low, high) in bounds.items() if key in HEADLINE]
     if not parts:
         return ""
-    return ("\n95% intervals for `model`, resampling the held-out articles 1,000 times with its predictions "
-            f"fixed: {', '.join(parts)}.\n")
+    return (f"\n95% intervals for `model`, resampling the held-out articles {BOOTSTRAP_SAMPLES:,} times with its "
+            f"predictions fixed: {', '.join(parts)}.\n")
 
 
 def write_model_card(directory: Path, metrics: dict, config: dict, data: dict) -> Path:
