@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from model.schema import ModelInfo
 from model.scores import DocumentScores, PreparedText
 from model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+from model.tfidf import BaselineScorer
 from training.calibrate import GRID, OFF, calibrate, joint_thresholds
 from training.documents import Document, GoldSpan
+from training.evaluate import cross_fitted, fold_assignment
+from training.metrics import HEADLINE_COUNTS, bootstrap_intervals
+from training.readers import read_semeval_folder
 
 
 def test_a_label_that_only_adds_false_positives_is_switched_off() -> None:
@@ -80,3 +86,54 @@ def test_calibration_cuts_clause_long_techniques_by_sentence_and_short_ones_by_w
     assert 0.05 < thresholds.span["Loaded_Language"] <= 0.8
     # Techniques too rare to fit keep the word unit.
     assert thresholds.span_unit["Slogans"] == "word"
+
+
+@pytest.fixture(scope="module")
+def scored_sample(sample_corpus):
+    """Sample articles scored by TF-IDF fitted on a few of them: cheap, and imperfect enough that
+    which articles share a fold changes the figures."""
+    documents = read_semeval_folder(sample_corpus)[:6]
+    prepared = [PreparedText.from_text(d.text) for d in documents]
+    return documents, prepared, BaselineScorer().fit(documents[:3]).score(prepared)
+
+
+def test_fold_assignment_is_seeded_and_balanced() -> None:
+    folds = fold_assignment(11, 2, seed=4)
+    assert sorted(np.bincount(folds)) == [5, 6]
+    assert (folds == fold_assignment(11, 2, seed=4)).all()
+    assert any((fold_assignment(11, 2, seed=s) != folds).any() for s in range(5, 10))
+
+
+def test_cross_fitting_over_several_deals_reports_the_mean_of_single_deals(scored_sample) -> None:
+    documents, prepared, scores = scored_sample
+    info = ModelInfo(name="tfidf", version="test")
+    (first, fitted_on_all), (second, _) = (cross_fitted(documents, prepared, scores, info, seed=seed)
+                                           for seed in (3, 4))
+    singles = [first, second]
+    averaged, thresholds = cross_fitted(documents, prepared, scores, info, seed=3, assignments=2)
+    assert averaged["fold_assignments"] == 2 and first["fold_assignments"] == 1
+    for path in (("paragraph", "micro_f1"), ("paragraph", "per_label", "Loaded_Language", "f1"),
+                 ("spans", "identification", "f1"), ("frames", "micro_f1")):
+        values = []
+        for report in (*singles, averaged):
+            for key in path:
+                report = report[key]
+            values.append(report)
+        assert values[-1] == pytest.approx(np.mean(values[:-1])), path
+    assert len({s["paragraph"]["micro_f1"] for s in singles}) > 1, "the deals should differ on this data"
+    # Counts of gold items do not depend on the deal and stay integers.
+    assert averaged["paragraph"]["per_label"]["Loaded_Language"]["support"] == \
+        singles[0]["paragraph"]["per_label"]["Loaded_Language"]["support"]
+    # The served thresholds are fitted on all articles, whatever the deals.
+    assert thresholds == fitted_on_all
+    for low, high in averaged["intervals"].values():
+        assert 0.0 <= low <= high <= 1.0
+    with pytest.raises(ValueError, match="at least 1"):
+        cross_fitted(documents, prepared, scores, info, assignments=0)
+
+
+def test_intervals_over_identical_deals_equal_those_of_one_deal() -> None:
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 6, size=(15, HEADLINE_COUNTS)).astype(np.float64)
+    assert bootstrap_intervals(np.stack([counts, counts, counts]), samples=300) == \
+        bootstrap_intervals(counts, samples=300)

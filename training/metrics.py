@@ -186,6 +186,7 @@ HEADLINE = {"paragraph_micro_f1": "paragraph micro-F1", "loaded_language_f1": "L
 BOOTSTRAP_SAMPLES = 1000
 # Where each figure's sums sit in a `headline_counts` row.
 _PARAGRAPHS, _LOADED_LANGUAGE, _SPANS, _FRAMES = slice(0, 3), slice(3, 6), slice(6, 10), slice(10, 13)
+HEADLINE_COUNTS = _FRAMES.stop  # length of a `headline_counts` row
 
 
 def _confusion(y_true: np.ndarray, y_pred: np.ndarray) -> list[int]:
@@ -239,11 +240,19 @@ def headline_figures(totals: np.ndarray) -> dict[str, np.ndarray]:
 
 def bootstrap_intervals(counts: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, level: float = 0.95,
                         seed: int = 0) -> dict[str, list[float]]:
-    """Percentile intervals of the headline figures over article resamples of `counts` [articles, 13]."""
+    """Percentile intervals of the headline figures over article resamples of `counts`.
+
+    `counts` is [articles, 13], or [deals, articles, 13] for figures averaged over several
+    cross-fitting deals: each resample then draws the same articles in every deal and averages
+    the deals' figures, as the report does.
+    """
+    deals = counts if counts.ndim == 3 else counts[None]
+    n_articles = deals.shape[1]
     rng = np.random.default_rng(seed)
-    weights = rng.multinomial(len(counts), np.full(len(counts), 1 / len(counts)), size=samples)
-    figures = headline_figures(weights.astype(np.float64) @ counts)
-    totals = counts.sum(axis=0)
+    weights = rng.multinomial(n_articles, np.full(n_articles, 1 / n_articles), size=samples)
+    resampled = np.einsum("sa,dak->sdk", weights.astype(np.float64), deals)
+    figures = {name: values.mean(axis=1) for name, values in headline_figures(resampled).items()}
+    totals = deals.sum(axis=(0, 1))
     # A figure with nothing gold or predicted behind it (no frame labels, say) has no interval.
     supported = {"paragraph_micro_f1": totals[_PARAGRAPHS].sum(),
                  "loaded_language_f1": totals[_LOADED_LANGUAGE].sum(),

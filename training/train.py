@@ -32,6 +32,7 @@ from model.schema import ModelInfo
 from model.scores import PreparedText
 from model.taxonomy import FRAMES, TECHNIQUES
 from model.tfidf import BASELINE_THRESHOLDS, TFIDF_FILE, BaselineScorer
+from model.thresholds import Thresholds
 from training.config import TrainConfig
 from training.dataset import Example, build_example, positive_weights
 from training.documents import Document
@@ -296,18 +297,21 @@ def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, encod
     prepared, neural_scores = score_documents(served_network, tokenizer, config, heldout_docs)
     info = ModelInfo(name=config.name, version=config.version)
     reports: dict[str, dict] = {}
-    reports["network"], thresholds = cross_fitted(heldout_docs, prepared, neural_scores, info, seed=config.seed)
+
+    def measure(scores: list, system: ModelInfo) -> tuple[dict, Thresholds]:
+        return cross_fitted(heldout_docs, prepared, scores, system, seed=config.seed,
+                            assignments=config.fold_assignments)
+
+    reports["network"], thresholds = measure(neural_scores, info)
     baseline = None
     if config.baseline or config.lexical_weight > 0:
         baseline = BaselineScorer().fit(train_docs)
         baseline_scores = baseline.score(prepared)
-        reports["baseline"], baseline_thresholds = cross_fitted(
-            heldout_docs, prepared, baseline_scores, ModelInfo(name=baseline.name, version=config.version),
-            seed=config.seed)
+        reports["baseline"], baseline_thresholds = measure(
+            baseline_scores, ModelInfo(name=baseline.name, version=config.version))
     if baseline is not None and config.lexical_weight > 0:
         ensemble_scores = combine(neural_scores, baseline_scores, config.lexical_weight)
-        reports["ensemble"], thresholds = cross_fitted(heldout_docs, prepared, ensemble_scores, info,
-                                                       seed=config.seed)
+        reports["ensemble"], thresholds = measure(ensemble_scores, info)
     served = "ensemble" if "ensemble" in reports else "network"
     reports = {"model": reports[served], **{k: v for k, v in reports.items() if k != served}}
     history.append({**(final_entry or {"epoch": config.epochs}), **summary(reports["model"])})
@@ -325,7 +329,9 @@ def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, encod
     metrics = {
         "split": {"training_articles": len(train_docs), "heldout_articles": len(heldout_docs),
                   "heldout_ids": [d.id for d in heldout_docs], "seed": config.seed,
-                  "protocol": "2-fold cross-fitted thresholds on the held-out articles"},
+                  "protocol": "2-fold cross-fitted thresholds on the held-out articles"
+                              + (f", figures averaged over {config.fold_assignments} random deals of the "
+                                 "articles into the folds" if config.fold_assignments > 1 else "")},
         "served": served,
         "summary": {name: summary(r) for name, r in reports.items()},
         "reports": reports,
