@@ -39,6 +39,9 @@ class TrainConfig(BaseModel):
     sentence_loss_weight: float = 1.0
     frame_loss_weight: float = 1.0
     positive_weight_cap: float = 10.0
+    teacher_path: str | None = Field(
+        None, description="a trained model folder whose probabilities are blended into the targets (distillation)")
+    distillation_weight: float = Field(0.5, ge=0, le=1, description="the teacher's share of each target")
     checkpoint_every: int = Field(50, ge=1)
     threads: int | None = None
     baseline: bool = True

@@ -35,6 +35,7 @@ from model.tfidf import BASELINE_THRESHOLDS, TFIDF_FILE, BaselineScorer
 from model.thresholds import Thresholds
 from training.config import TrainConfig
 from training.dataset import Example, build_example, positive_weights
+from training.distillation import ClassWeights, distil
 from training.documents import Document
 from training.evaluate import cross_fitted, write_report
 from training.model_card import write_model_card
@@ -91,6 +92,9 @@ class Losses(nn.Module):
         self.frame = nn.BCEWithLogitsLoss(
             pos_weight=torch.from_numpy(positive_weights(frames.sum(0), len(frames), cap)))
         self.config = config
+
+    def class_weights(self) -> ClassWeights:
+        return ClassWeights(*(head.pos_weight.numpy() for head in (self.token, self.sentence, self.frame)))
 
     def forward(self, output, example: Example) -> torch.Tensor:
         targets, masks = [], []
@@ -198,7 +202,10 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
                                                  article_context=config.article_context)
         tokenizer = AutoTokenizer.from_pretrained(encoder_path)
     examples = [build_example(d, tokenizer, config.window_length, config.stride) for d in train_docs]
-    losses = Losses(examples, config)
+    losses = Losses(examples, config)  # class weights from the gold labels, before any blending
+    if config.teacher_path:
+        examples = distil(examples, Path(config.teacher_path), config.distillation_weight, work_dir,
+                          losses.class_weights())
     optimizer = _optimizer(network, config)
     steps_per_epoch = len(examples)
     total = config.max_steps or math.ceil(config.epochs * steps_per_epoch)
