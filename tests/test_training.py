@@ -31,6 +31,8 @@ def test_train_writes_a_complete_model_that_analyzes_text(sample_corpus: Path, t
     assert metrics["served"] == "ensemble"
     assert all(r["fold_assignments"] == 2 for r in metrics["reports"].values())
     assert "averaged over 2 random deals" in metrics["split"]["protocol"]
+    # The report states the same protocol in the same words.
+    assert metrics["split"]["protocol"] in (model / "report" / "report.md").read_text()
     held = set(metrics["split"]["heldout_ids"])
     data = json.loads((model / "data.json").read_text())
     assert {d["id"] for d in data["documents"] if d["split"] == "heldout"} == held

@@ -150,15 +150,21 @@ def _interval_lines(reports: dict[str, dict]) -> list[str]:
     return lines
 
 
+def protocol(assignments: int) -> str:
+    """How the held-out figures were obtained, in words, for metrics.json and the reports."""
+    return ("2-fold cross-fitted thresholds on the held-out articles"
+            + (f", figures averaged over {assignments} random deals of the articles into the folds"
+               if assignments > 1 else ""))
+
+
 def markdown_report(reports: dict[str, dict], title: str = "Evaluation") -> str:
     first = next(iter(reports.values()))
     lines = [
         f"# {title}", "",
         f"{first['articles']} articles, {first['paragraphs']} paragraphs, "
         f"{first['frame_articles']} articles with frame labels."
-        + (f" Thresholds cross-fitted: every figure is the mean over {first['fold_assignments']} random deals "
-           "of the articles into two folds, each fold judged with thresholds fitted on the other."
-           if first.get("fold_assignments", 1) > 1 else ""), "",
+        + (f" Protocol: {protocol(first['fold_assignments'])}; each fold is judged with thresholds fitted on "
+           "the other." if "fold_assignments" in first else ""), "",
         "| system | paragraph micro-F1 | paragraph macro-F1 | span P | span R | span F1 "
         "| span F1 (technique) | frame micro-F1 | frame macro-F1 |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",

@@ -37,7 +37,7 @@ from training.config import TrainConfig
 from training.dataset import Example, build_example, positive_weights
 from training.distillation import ClassWeights, distil
 from training.documents import Document
-from training.evaluate import cross_fitted, write_report
+from training.evaluate import cross_fitted, protocol, write_report
 from training.model_card import write_model_card
 
 log = logging.getLogger("framing.train")
@@ -336,9 +336,7 @@ def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, encod
     metrics = {
         "split": {"training_articles": len(train_docs), "heldout_articles": len(heldout_docs),
                   "heldout_ids": [d.id for d in heldout_docs], "seed": config.seed,
-                  "protocol": "2-fold cross-fitted thresholds on the held-out articles"
-                              + (f", figures averaged over {config.fold_assignments} random deals of the "
-                                 "articles into the folds" if config.fold_assignments > 1 else "")},
+                  "protocol": protocol(config.fold_assignments)},
         "served": served,
         "summary": {name: summary(r) for name, r in reports.items()},
         "reports": reports,
