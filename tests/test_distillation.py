@@ -93,3 +93,9 @@ def test_blended_targets_use_the_teachers_unweighted_probabilities(sample_corpus
     # A weighted teacher's raw probability overstates the rate, so the targets sit below it.
     assert (blended.sentence_labels <= scores.sentence_techniques + 1e-6).all()
     assert blended.sentence_labels.sum() < scores.sentence_techniques.sum()
+
+
+def test_a_teacher_path_without_a_model_is_refused_clearly(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="not a trained model folder"):
+        distillation.teacher_scores(tmp_path / "empty", [], tmp_path)

@@ -47,6 +47,8 @@ def _fingerprint(teacher: Path, examples: Sequence[Example]) -> str:
 def teacher_scores(teacher: Path, examples: Sequence[Example], cache_dir: Path) -> list[DocumentScores]:
     """The teacher's float-network scores of every training article, cached in the work folder
     (scoring with a large teacher takes minutes; a resumed run should not pay it twice)."""
+    if not (Path(teacher) / WEIGHTS).is_file():
+        raise ValueError(f"teacher_path {teacher}: not a trained model folder (no {WEIGHTS} in it)")
     cache = cache_dir / CACHE
     fingerprint = _fingerprint(teacher, examples)
     if cache.is_file():
