@@ -70,13 +70,19 @@ def save_model(directory: Path, network: FramingNetwork, tokenizer, manifest: Ma
     thresholds.save(directory / THRESHOLDS)
 
 
-def load_network(directory: Path, trainable: bool = False) -> tuple[FramingNetwork, object, Manifest, Thresholds]:
-    """The network as the model serves it, or with float weights when `trainable` (to fine-tune
-    or recalibrate it: quantised layers cannot learn)."""
+def require_model_files(directory: Path) -> None:
+    """Refuses a folder that is not a trained model before anything reads from it."""
     directory = Path(directory)
     missing = [name for name in (MANIFEST, WEIGHTS, THRESHOLDS, "config.json") if not (directory / name).is_file()]
     if missing:
         raise ModelLoadError(f"{directory} is not a framing model directory (missing {', '.join(missing)})")
+
+
+def load_network(directory: Path, trainable: bool = False) -> tuple[FramingNetwork, object, Manifest, Thresholds]:
+    """The network as the model serves it, or with float weights when `trainable` (to fine-tune
+    or recalibrate it: quantised layers cannot learn)."""
+    directory = Path(directory)
+    require_model_files(directory)
     manifest = Manifest.load(directory)
     if manifest.quantization not in QUANTIZATIONS:
         raise ModelLoadError(f"{directory}: unknown quantization {manifest.quantization!r} in {MANIFEST}; "

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from model.analyzer import Analyzer
-from model.artifact import load_network
+from model.artifact import ModelLoadError, load_network
 from model.taxonomy import TECHNIQUE_INDEX
+from service.cli import main
 from training import distillation
 from training.config import TrainConfig
 from training.dataset import build_example
@@ -95,7 +97,17 @@ def test_blended_targets_use_the_teachers_unweighted_probabilities(sample_corpus
     assert blended.sentence_labels.sum() < scores.sentence_techniques.sum()
 
 
-def test_a_teacher_path_without_a_model_is_refused_clearly(tmp_path: Path) -> None:
+def test_a_teacher_path_without_a_model_is_refused_clearly(sample_corpus: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ValueError, match="not a trained model folder"):
+    with pytest.raises(ModelLoadError, match="is not a framing model directory"):
         distillation.teacher_scores(tmp_path / "empty", [], tmp_path)
+    # From the command line: a clear message and exit status 2, not a traceback.
+    (tmp_path / "config.json").write_text(json.dumps({"teacher_path": str(tmp_path / "empty"), **TINY}))
+    assert main(["train", "--data", str(sample_corpus), "-o", str(tmp_path / "student"),
+                 "--config", str(tmp_path / "config.json")]) == 2
+    assert "is not a framing model directory" in capsys.readouterr().err
+    # The same for a model to start from.
+    assert main(["train", "--data", str(sample_corpus), "-o", str(tmp_path / "student"),
+                 "--init-from", str(tmp_path / "empty"), "--max-steps", "1"]) == 2
+    assert "is not a framing model directory" in capsys.readouterr().err

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.artifact import WEIGHTS, load_network
+from model.artifact import WEIGHTS, load_network, require_model_files
 from model.neural_scorer import NeuralScorer
 from model.scores import DocumentScores
 from training.dataset import Example
@@ -47,8 +47,7 @@ def _fingerprint(teacher: Path, examples: Sequence[Example]) -> str:
 def teacher_scores(teacher: Path, examples: Sequence[Example], cache_dir: Path) -> list[DocumentScores]:
     """The teacher's float-network scores of every training article, cached in the work folder
     (scoring with a large teacher takes minutes; a resumed run should not pay it twice)."""
-    if not (Path(teacher) / WEIGHTS).is_file():
-        raise ValueError(f"teacher_path {teacher}: not a trained model folder (no {WEIGHTS} in it)")
+    require_model_files(teacher)  # before the fingerprint reads its weights
     cache = cache_dir / CACHE
     fingerprint = _fingerprint(teacher, examples)
     if cache.is_file():

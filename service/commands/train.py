@@ -37,6 +37,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    from model.artifact import ModelLoadError
     from training.data_sources import load_training_data
     from training.registry import Registry
     from training.train import train
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
                                        baseline=False if args.no_baseline else None)
         metrics = train(data.documents, output, config, init_from=args.init_from, work_dir=work_dir,
                         sources=data.sources)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, ModelLoadError) as error:  # bad settings, or --init-from / teacher_path
         print(f"framing train: {error}", file=sys.stderr)
         return 2
     if registry:
