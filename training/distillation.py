@@ -57,7 +57,7 @@ def teacher_scores(teacher: Path, examples: Sequence[Example], cache_dir: Path) 
     network, tokenizer, manifest, _ = load_network(teacher, trainable=True)
     scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
     log.info("scoring %d training articles with the teacher %s", len(examples), teacher)
-    scores = [scorer.score([example.prepared])[0] for example in examples]
+    scores = scorer.score([example.prepared for example in examples])
     temporary = cache.with_suffix(".tmp")
     torch.save({"fingerprint": fingerprint, "scores": scores}, temporary)
     temporary.replace(cache)
