@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from model.analyzer import Analyzer
+from framing.model.analyzer import Analyzer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     port = free_port()
-    command = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--log-level", "warning"]
+    command = [sys.executable, "-m", "framing.service.cli", "serve", "--port", str(port), "--log-level", "warning"]
     if args.model:
         command += ["--model", str(args.model)]
     if args.workers:

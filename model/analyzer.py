@@ -8,17 +8,18 @@ from pathlib import Path
 
 import torch
 
-from model.artifact import METRICS, SHIPPED_MODEL_DIR, ModelLoadError, load_network
-from model.decoding import build_analysis
-from model.ensemble import EnsembleScorer
-from model.neural_scorer import NeuralScorer
-from model.schema import Analysis, ModelInfo
-from model.scores import DocumentScores, PreparedText, Scorer
-from model.tfidf import TFIDF_FILE, BaselineScorer
-from model.thresholds import Thresholds
+from framing.model.artifact import METRICS, SHIPPED_MODEL_DIR, ModelLoadError, load_network
+from framing.model.decoding import build_analysis
+from framing.model.ensemble import EnsembleScorer
+from framing.model.errors import FramingError
+from framing.model.neural_scorer import NeuralScorer
+from framing.model.schema import Analysis, ModelInfo
+from framing.model.scores import DocumentScores, PreparedText, Scorer
+from framing.model.tfidf import LEGACY_TFIDF_FILE, TFIDF_FILES, BaselineScorer, TfidfFormatError
+from framing.model.thresholds import Thresholds
 
 
-class EmptyTextError(ValueError):
+class EmptyTextError(FramingError, ValueError):
     """Raised for text with nothing to analyse, so callers can answer 422 rather than guess."""
 
 
@@ -39,10 +40,17 @@ class Analyzer:
         network, tokenizer, manifest, thresholds = load_network(directory)
         scorer: Scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
         if manifest.lexical_weight > 0:
-            lexical_path = directory / TFIDF_FILE
-            if not lexical_path.is_file():
-                raise ModelLoadError(f"{directory}: the manifest asks for {TFIDF_FILE}, which is missing")
-            scorer = EnsembleScorer(scorer, BaselineScorer.load(lexical_path), manifest.lexical_weight)
+            missing = [name for name in TFIDF_FILES if not (directory / name).is_file()]
+            if missing:
+                legacy = (" (its tfidf.joblib is a pickle from an older version, which is never loaded: "
+                          "retrain or recalibrate the model)") if (directory / LEGACY_TFIDF_FILE).exists() else ""
+                raise ModelLoadError(f"{directory}: the manifest asks for the TF-IDF model, but "
+                                     f"{', '.join(missing)} is missing{legacy}")
+            try:
+                lexical = BaselineScorer.load(directory)
+            except TfidfFormatError as error:
+                raise ModelLoadError(str(error)) from error
+            scorer = EnsembleScorer(scorer, lexical, manifest.lexical_weight)
         return cls(scorer, thresholds, ModelInfo(name=manifest.name, version=manifest.version), directory)
 
     @property

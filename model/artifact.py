@@ -2,7 +2,8 @@
 
 Layout: `framing.json` (name, version, window settings, arithmetic), `config.json` (encoder
 architecture), `weights.safetensors` (fp16, run in int8 when the manifest's `quantization` says so),
-`thresholds.json`, tokenizer files, `metrics.json` and `MODEL_CARD.md`; `tfidf.joblib` holds the
+`thresholds.json`, tokenizer files, `metrics.json` and `MODEL_CARD.md`; `tfidf.json` and
+`tfidf.safetensors` hold the
 TF-IDF model trained beside it (the baseline, and the lexical half of the ensemble when
 `lexical_weight` > 0).
 """
@@ -17,9 +18,10 @@ import torch
 from safetensors.torch import load_file, save_file
 from transformers import AutoTokenizer
 
-from model.network import FramingNetwork
-from model.quantization import QUANTIZATIONS, quantize
-from model.thresholds import Thresholds
+from framing.model.errors import FramingError
+from framing.model.network import FramingNetwork
+from framing.model.quantization import QUANTIZATIONS, quantize
+from framing.model.thresholds import Thresholds
 
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "shipped"
 MANIFEST = "framing.json"
@@ -28,7 +30,7 @@ THRESHOLDS = "thresholds.json"
 METRICS = "metrics.json"
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(FramingError, RuntimeError):
     """The model directory is missing, incomplete or from an incompatible version."""
 
 
@@ -41,7 +43,7 @@ class Manifest:
     frame_sharpness: float = 4.0
     # Whether the sentence and frame heads read a summary of the whole article (model.network).
     article_context: bool = False
-    # Weight of the TF-IDF model (tfidf.joblib) in the sentence and frame scores; 0 = network only.
+    # Weight of the TF-IDF model (tfidf.json, tfidf.safetensors) in the sentence and frame scores; 0 = network only.
     lexical_weight: float = 0.0
     # Arithmetic the network is served in (see model.quantization); the thresholds were fitted to it.
     quantization: str = "none"

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.schema import Analysis, LabelScore, ModelInfo, SentenceAnalysis, Span
-from model.scores import DocumentScores, PreparedText
-from model.taxonomy import FRAMES, TECHNIQUES
-from model.thresholds import SENTENCE, Thresholds
+from framing.model.schema import Analysis, LabelScore, ModelInfo, SentenceAnalysis, Span
+from framing.model.scores import DocumentScores, PreparedText
+from framing.model.taxonomy import FRAMES, TECHNIQUES
+from framing.model.thresholds import SENTENCE, Thresholds
 
 EDGE_WORDS = frozenset((
     "a", "an", "the", "and", "or", "but", "nor", "so", "yet", "of", "in", "on", "at", "to", "for", "from",

@@ -7,7 +7,7 @@ TF-IDF model has no notion of where in a sentence a technique sits.
 
 from __future__ import annotations
 
-from model.scores import DocumentScores, PreparedText, Scorer
+from framing.model.scores import DocumentScores, PreparedText, Scorer
 
 
 class EnsembleScorer:

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from model.schema import Analysis, LabelScore, SentenceAnalysis
-from model.taxonomy import TECHNIQUE_INDEX
+from framing.model.errors import FramingError
+from framing.model.schema import Analysis, LabelScore, SentenceAnalysis
+from framing.model.taxonomy import TECHNIQUE_INDEX
 
 
-class UnknownLabelError(ValueError):
+class UnknownLabelError(FramingError, ValueError):
     """A technique name that is not in the taxonomy (a typo would otherwise silently match nothing)."""
 
     def __init__(self, unknown: list[str]) -> None:

@@ -21,8 +21,8 @@ from torch import nn
 from transformers import AutoConfig, AutoModel
 from transformers.utils import logging as transformers_logging
 
-from model.taxonomy import FRAMES, TECHNIQUES
-from model.windows import EncodedText
+from framing.model.taxonomy import FRAMES, TECHNIQUES
+from framing.model.windows import EncodedText
 
 
 @dataclass

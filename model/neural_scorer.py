@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from model.network import FramingNetwork
-from model.quantization import is_quantized
-from model.scores import DocumentScores, PreparedText
-from model.taxonomy import FRAMES, TECHNIQUES
-from model.windows import EncodedText, encode_text
+from framing.model.network import FramingNetwork
+from framing.model.quantization import is_quantized
+from framing.model.scores import DocumentScores, PreparedText
+from framing.model.taxonomy import FRAMES, TECHNIQUES
+from framing.model.windows import EncodedText, encode_text
 
 
 def word_probabilities(encoded: EncodedText, token_probabilities: np.ndarray, n_words: int) -> np.ndarray:

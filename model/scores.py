@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from model.segmentation import Paragraph, Sentence, split_paragraphs, split_sentences
+from framing.model.segmentation import Paragraph, Sentence, split_paragraphs, split_sentences
 
 # Words are the unit spans snap to: runs of letters/digits (with inner hyphens or apostrophes), or
 # single punctuation marks.

@@ -3,54 +3,85 @@ half of the shipped ensemble.
 
 Its sentence probabilities stand in for every word of the sentence, so on its own its "spans" are
 whole sentences: the honest floor a span model has to beat.
+
+Saved as plain data (`tfidf.json`: settings and vocabulary; `tfidf.safetensors`: idf and the
+logistic-regression weights), never as a pickle: loading a model folder runs no code from it, and
+a saved model survives moving this module or upgrading scikit-learn.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import joblib
 import numpy as np
+from safetensors.numpy import load_file, save_file
+from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from model.scores import DocumentScores, PreparedText
-from model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+from framing.model.errors import FramingError
+from framing.model.scores import DocumentScores, PreparedText
+from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 
 if TYPE_CHECKING:
-    from training.documents import Document
+    from framing.training.documents import Document
 
-TFIDF_FILE = "tfidf.joblib"
+TFIDF_SETTINGS = "tfidf.json"
+TFIDF_ARRAYS = "tfidf.safetensors"
+TFIDF_FILES = (TFIDF_SETTINGS, TFIDF_ARRAYS)
+# Written by versions before 0.2 of the folder layout; refused on load (it is a pickle).
+LEGACY_TFIDF_FILE = "tfidf.joblib"
 BASELINE_THRESHOLDS = "baseline_thresholds.json"
+FORMAT = "framing-tfidf/1"
+NGRAM_RANGE = (1, 2)
 
 
-def _fit_columns(features, targets: np.ndarray) -> list[LogisticRegression | float]:
-    """One balanced logistic regression per label; a constant where a label has one class only."""
-    models: list[LogisticRegression | float] = []
-    for column in targets.T:
-        if column.min() == column.max():
-            models.append(float(column[0]))
-        else:
-            models.append(LogisticRegression(class_weight="balanced", C=1.0, max_iter=2000).fit(features, column))
-    return models
+class TfidfFormatError(FramingError, ValueError):
+    """The saved TF-IDF files are missing, inconsistent or of an unknown format."""
 
 
-def _predict_columns(models: list, features) -> np.ndarray:
-    columns = [
-        np.full(features.shape[0], m) if isinstance(m, float) else m.predict_proba(features)[:, 1] for m in models
-    ]
-    return np.stack(columns, axis=1).astype(np.float32) if columns else np.zeros((features.shape[0], 0))
+@dataclass
+class LinearHeads:
+    """One logistic regression per label as weights: p = sigmoid(x . w + b), or a constant where the
+    label had one class only in training (`constant` holds NaN for fitted labels)."""
+
+    weights: np.ndarray  # [labels, features]
+    bias: np.ndarray  # [labels]
+    constant: np.ndarray  # [labels]
+
+    @classmethod
+    def fit(cls, features, targets: np.ndarray) -> LinearHeads:
+        labels, width = targets.shape[1], features.shape[1]
+        weights = np.zeros((labels, width), dtype=np.float64)
+        bias = np.zeros(labels, dtype=np.float64)
+        constant = np.full(labels, np.nan)
+        for index, column in enumerate(targets.T):
+            if column.min() == column.max():
+                constant[index] = float(column[0])
+                continue
+            fitted = LogisticRegression(class_weight="balanced", C=1.0, max_iter=2000).fit(features, column)
+            weights[index], bias[index] = fitted.coef_[0], fitted.intercept_[0]
+        return cls(weights, bias, constant)
+
+    def predict(self, features) -> np.ndarray:
+        probabilities = expit(np.asarray(features @ self.weights.T) + self.bias)
+        fixed = ~np.isnan(self.constant)
+        probabilities[:, fixed] = self.constant[fixed]
+        return probabilities.astype(np.float32)
 
 
 class BaselineScorer:
     name = "tfidf-logreg"
 
     def __init__(self) -> None:
-        self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=100_000)
-        self.technique_models: list = []
-        self.frame_models: list = []
+        self.vectorizer = TfidfVectorizer(ngram_range=NGRAM_RANGE, min_df=2, sublinear_tf=True,
+                                          max_features=100_000)
+        self.techniques: LinearHeads | None = None
+        self.frames: LinearHeads | None = None
 
     def fit(self, documents: Sequence[Document]) -> BaselineScorer:
         sentences, sentence_targets = [], []
@@ -65,36 +96,78 @@ class BaselineScorer:
                 sentence_targets.append(target)
         framed = [d for d in documents if d.frames is not None]
         self.vectorizer.fit(sentences + [d.text for d in framed])
-        self.technique_models = _fit_columns(self.vectorizer.transform(sentences), np.array(sentence_targets))
+        self.techniques = LinearHeads.fit(self.vectorizer.transform(sentences),
+                                          np.array(sentence_targets).reshape(-1, len(TECHNIQUES)))
         frame_targets = np.zeros((len(framed), len(FRAMES)))
         for i, document in enumerate(framed):
             for frame in document.frames or []:
                 frame_targets[i, FRAME_INDEX[frame]] = 1
-        self.frame_models = _fit_columns(self.vectorizer.transform([d.text for d in framed]), frame_targets)
+        self.frames = LinearHeads.fit(self.vectorizer.transform([d.text for d in framed]), frame_targets)
         return self
 
+    def _heads(self) -> tuple[LinearHeads, LinearHeads]:
+        if self.techniques is None or self.frames is None:
+            raise RuntimeError("the TF-IDF scorer is not fitted")
+        return self.techniques, self.frames
+
     def score(self, documents: list[PreparedText]) -> list[DocumentScores]:
+        techniques, frames = self._heads()
         results = []
         for prepared in documents:
             texts = [prepared.text[s.start:s.end] for s in prepared.sentences]
             features = self.vectorizer.transform(texts)
-            sentence_techniques = _predict_columns(self.technique_models, features)
+            sentence_techniques = techniques.predict(features)
             word_techniques = (sentence_techniques[prepared.word_sentence] if len(prepared.words)
                                else np.zeros((0, len(TECHNIQUES)), dtype=np.float32))
             results.append(DocumentScores(
                 word_techniques=word_techniques,
                 sentence_techniques=sentence_techniques,
-                sentence_frames=_predict_columns(self.frame_models, features),
-                article_frames=_predict_columns(self.frame_models, self.vectorizer.transform([prepared.text]))[0],
+                sentence_frames=frames.predict(features),
+                article_frames=frames.predict(self.vectorizer.transform([prepared.text]))[0],
             ))
         return results
 
-    def save(self, path: Path) -> None:
-        # The vectorizer keeps every pruned term for introspection only; dropping it saves megabytes.
-        if hasattr(self.vectorizer, "stop_words_"):
-            del self.vectorizer.stop_words_
-        joblib.dump(self, path, compress=3)
+    def save(self, directory: Path) -> None:
+        """Writes `tfidf.json` and `tfidf.safetensors` into `directory`."""
+        techniques, frames = self._heads()
+        vocabulary = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.__getitem__)
+        settings = {"format": FORMAT, "ngram_range": list(self.vectorizer.ngram_range),
+                    "sublinear_tf": self.vectorizer.sublinear_tf,
+                    "techniques": list(TECHNIQUES), "frames": list(FRAMES), "vocabulary": vocabulary}
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / TFIDF_SETTINGS).write_text(json.dumps(settings, ensure_ascii=False) + "\n", encoding="utf-8")
+        arrays = {"idf": np.asarray(self.vectorizer.idf_, dtype=np.float64)}
+        for prefix, heads in (("techniques", techniques), ("frames", frames)):
+            arrays.update({f"{prefix}.weights": heads.weights.astype(np.float32),
+                           f"{prefix}.bias": heads.bias.astype(np.float64),
+                           f"{prefix}.constant": heads.constant.astype(np.float64)})
+        save_file(arrays, str(directory / TFIDF_ARRAYS))
 
     @staticmethod
-    def load(path: Path) -> BaselineScorer:
-        return joblib.load(path)
+    def load(directory: Path) -> BaselineScorer:
+        try:
+            settings = json.loads((directory / TFIDF_SETTINGS).read_text(encoding="utf-8"))
+            arrays = load_file(str(directory / TFIDF_ARRAYS))
+        except (OSError, ValueError) as error:
+            raise TfidfFormatError(f"{directory}: cannot read the TF-IDF model: {error}") from error
+        if not isinstance(settings, dict) or settings.get("format") != FORMAT:
+            raise TfidfFormatError(f"{directory / TFIDF_SETTINGS}: not a {FORMAT} file")
+        if settings.get("techniques") != list(TECHNIQUES) or settings.get("frames") != list(FRAMES):
+            raise TfidfFormatError(f"{directory / TFIDF_SETTINGS}: its label order differs from this version's")
+        vocabulary = settings["vocabulary"]
+        scorer = BaselineScorer()
+        scorer.vectorizer = TfidfVectorizer(ngram_range=tuple(settings["ngram_range"]),
+                                            sublinear_tf=bool(settings["sublinear_tf"]),
+                                            vocabulary={term: i for i, term in enumerate(vocabulary)})
+        try:
+            scorer.vectorizer.idf_ = arrays["idf"]
+            heads = [LinearHeads(arrays[f"{p}.weights"], arrays[f"{p}.bias"], arrays[f"{p}.constant"])
+                     for p in ("techniques", "frames")]
+        except (KeyError, ValueError) as error:
+            raise TfidfFormatError(f"{directory / TFIDF_ARRAYS}: {error}") from error
+        for name, head, labels in (("techniques", heads[0], TECHNIQUES), ("frames", heads[1], FRAMES)):
+            if head.weights.shape != (len(labels), len(vocabulary)) or head.bias.shape != (len(labels),):
+                raise TfidfFormatError(f"{directory / TFIDF_ARRAYS}: {name} weights have shape "
+                                       f"{head.weights.shape}, expected {(len(labels), len(vocabulary))}")
+        scorer.techniques, scorer.frames = heads
+        return scorer

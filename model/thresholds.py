@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.taxonomy import FRAMES, TECHNIQUES
+from framing.model.taxonomy import FRAMES, TECHNIQUES
 
 WORD, SENTENCE = "word", "sentence"
 SPAN_UNITS = (WORD, SENTENCE)

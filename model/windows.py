@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.scores import PreparedText
+from framing.model.scores import PreparedText
 
 
 @dataclass

@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from model.filtering import check_techniques
-from model.schema import Analysis, ModelInfo
-from model.taxonomy import TECHNIQUES
+from framing.model.filtering import check_techniques
+from framing.model.schema import Analysis, ModelInfo
+from framing.model.taxonomy import TECHNIQUES
 
 MAX_ID_LENGTH = 512
 

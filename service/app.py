@@ -49,12 +49,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from model.analyzer import Analyzer, EmptyTextError
-from model.artifact import MANIFEST, SHIPPED_MODEL_DIR, Manifest, ModelLoadError
-from model.filtering import filter_analysis
-from model.schema import Analysis
-from model.taxonomy import FRAME_LABELS, TECHNIQUE_LABELS
-from service.api_schemas import (
+from framing.model.analyzer import Analyzer, EmptyTextError
+from framing.model.artifact import MANIFEST, SHIPPED_MODEL_DIR, Manifest, ModelLoadError
+from framing.model.filtering import filter_analysis
+from framing.model.schema import Analysis
+from framing.model.taxonomy import FRAME_LABELS, TECHNIQUE_LABELS
+from framing.service.api_schemas import (
     EXAMPLE_ANALYSIS,
     EXAMPLE_TEXT,
     AnalyzeOptions,
@@ -71,10 +71,10 @@ from service.api_schemas import (
     ReadyResponse,
     ReloadResponse,
 )
-from service.observability import RequestMetricsMiddleware, ServiceMetrics
-from service.settings import Settings
-from training.feedback_store import FeedbackConflict, FeedbackStore, InvalidFeedback
-from training.registry import RegistryError, resolve_model_dir
+from framing.service.observability import RequestMetricsMiddleware, ServiceMetrics
+from framing.service.settings import Settings
+from framing.training.feedback_store import FeedbackConflict, FeedbackStore, InvalidFeedback
+from framing.training.registry import RegistryError, resolve_model_dir
 
 log = logging.getLogger("framing.service")
 

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from training import semeval_writer
+from framing.model.errors import FramingError
+from framing.training import semeval_writer
 
 FORMATS = ("folder", "jsonl", "csv")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
@@ -43,7 +44,7 @@ DEFAULT_BATCH_SIZE = 8
 STDIN = "-"
 
 
-class BatchError(Exception):
+class BatchError(FramingError):
     """A problem that stops the whole job (bad input path, unreadable model, ...): exit status 2."""
 
 
@@ -592,7 +593,7 @@ def _init_worker(model_dir: str | None, threads: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     try:
-        from model.analyzer import Analyzer
+        from framing.model.analyzer import Analyzer
 
         _worker_analyzer = Analyzer.load(model_dir, threads=threads)
     except Exception as error:
@@ -610,8 +611,8 @@ class InProcessScorer:
         if analyzer is not None:
             self.analyzer = analyzer
             return
-        from model.analyzer import Analyzer
-        from model.artifact import ModelLoadError
+        from framing.model.analyzer import Analyzer
+        from framing.model.artifact import ModelLoadError
 
         try:
             self.analyzer = Analyzer.load(model_dir, threads=threads)
@@ -977,7 +978,7 @@ def _semeval_from_output(out: OutputFile, semeval: SemevalOutput, record: Record
                          interrupts: Interrupts) -> None:
     """A document complete in the JSONL but not in the SemEval files (an earlier run without
     --format semeval): rebuild its SemEval lines from the saved Analysis, no re-scoring needed."""
-    from model.schema import Analysis
+    from framing.model.schema import Analysis
 
     analysis = Analysis.model_validate_json(out.read_line(record.id))
     with interrupts.deferred():

@@ -1,7 +1,8 @@
 """The `framing` command: one entry point, one subcommand per way in.
 
 Each subcommand lives in its own module under `service/commands/` and registers itself with
-`add_parser(subparsers)`; the module's `run(args)` returns the exit code.
+`add_parser(subparsers)`; the module's `run(args)` returns the exit code. A `FramingError` that
+escapes a command is reported here, once, as `framing COMMAND: message` with exit status 2.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+
+from framing.model.errors import FramingError
 
 # Module names under service.commands, in the order `framing --help` lists them.
 COMMANDS = ("serve", "analyze", "batch", "annotations", "train", "calibrate", "average", "evaluate", "models")
@@ -21,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"service.commands.{name}").add_parser(subparsers)
+        importlib.import_module(f"framing.service.commands.{name}").add_parser(subparsers)
     return parser
 
 
@@ -30,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
+    except FramingError as error:
+        print(f"framing {args.command}: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -6,8 +6,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from model.schema import Analysis
-from model.taxonomy import TECHNIQUES
+from framing.model.schema import Analysis
+from framing.model.taxonomy import TECHNIQUES
 
 _PALETTE = ("red", "yellow", "magenta", "cyan", "green", "blue", "bright_red", "bright_magenta",
             "bright_cyan", "bright_green", "orange3", "purple", "gold3", "deep_pink3", "spring_green3",

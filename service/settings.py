@@ -34,6 +34,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from framing.model.errors import FramingError
+
 ENV_PREFIX = "FRAMING_"
 # Where POST /v1/annotations stores corrections unless FRAMING_FEEDBACK_DB says otherwise: a file in
 # the working directory, next to wherever the service was started (not hidden in a per-user folder).
@@ -42,7 +44,7 @@ DEFAULT_FEEDBACK_DB = "framing-feedback.sqlite3"
 SECRET_FIELDS = frozenset({"admin_key"})
 
 
-class SettingsError(ValueError):
+class SettingsError(FramingError, ValueError):
     """An environment variable or flag holds a value the service cannot use."""
 
 

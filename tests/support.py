@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from model.analyzer import Analyzer
-from model.schema import ModelInfo
+from framing.model.analyzer import Analyzer
+from framing.model.schema import ModelInfo
 
 
 class GatedAnalyzer:

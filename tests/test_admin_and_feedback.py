@@ -27,13 +27,13 @@ import pytest
 from fastapi.testclient import TestClient
 from support import GatedAnalyzer
 
-from model.analyzer import Analyzer
-from model.artifact import MANIFEST, WEIGHTS
-from service.app import create_app
-from service.cli import main
-from service.settings import Settings
-from training.feedback_store import FeedbackStore
-from training.registry import PROMOTED, Registry
+from framing.model.analyzer import Analyzer
+from framing.model.artifact import MANIFEST, WEIGHTS
+from framing.service.app import create_app
+from framing.service.cli import main
+from framing.service.settings import Settings
+from framing.training.feedback_store import FeedbackStore
+from framing.training.registry import PROMOTED, Registry
 
 KEY = "s3cret-admin-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -365,7 +365,7 @@ class Server:
         environment.update({"FRAMING_HOST": "127.0.0.1", "FRAMING_PORT": str(self.port), "FRAMING_THREADS": "1",
                             "FRAMING_LOG_LEVEL": "info", **env})
         with open(log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], cwd=workdir,
+            self.process = subprocess.Popen([sys.executable, "-m", "framing.service.cli", "serve"], cwd=workdir,
                                             env=environment, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + START_TIMEOUT

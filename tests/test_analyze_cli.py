@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import main
+from framing.service.cli import main
 
 LOADED = "The brutal, barbaric terrorists slaughtered innocent civilians in a cowardly attack."
 
 
 def run_cli(args: list[str], model: Path, stdin: str | None = None, env: dict | None = None):
-    return subprocess.run([sys.executable, "-m", "service.cli", "analyze", "--model", str(model), *args],
+    return subprocess.run([sys.executable, "-m", "framing.service.cli", "analyze", "--model", str(model), *args],
                           input=stdin, capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})})
 

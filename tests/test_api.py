@@ -14,12 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from support import GatedAnalyzer
 
-from model.analyzer import Analyzer
-from model.filtering import filter_analysis
-from model.schema import Analysis, ModelInfo
-from model.taxonomy import FRAME_LABELS, TECHNIQUE_LABELS, TECHNIQUES
-from service.app import create_app
-from service.settings import Settings, SettingsError
+from framing.model.analyzer import Analyzer
+from framing.model.filtering import filter_analysis
+from framing.model.schema import Analysis, ModelInfo
+from framing.model.taxonomy import FRAME_LABELS, TECHNIQUE_LABELS, TECHNIQUES
+from framing.service.app import create_app
+from framing.service.settings import Settings, SettingsError
 
 TEXT = (
     "The brutal, barbaric terrorists slaughtered innocent civilians. Officials said talks resume today.\n"
@@ -451,7 +451,7 @@ def test_settings_come_from_the_environment_with_overrides():
 
 
 def test_serve_command_is_registered():
-    from service.cli import build_parser
+    from framing.service.cli import build_parser
 
     args = build_parser().parse_args(["serve", "--port", "0", "--workers", "2"])
     assert args.command == "serve" and args.port == 0 and args.workers == 2

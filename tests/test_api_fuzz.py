@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.schema import Analysis
-from model.taxonomy import TECHNIQUES
-from service.app import create_app
-from service.settings import Settings
+from framing.model.schema import Analysis
+from framing.model.taxonomy import TECHNIQUES
+from framing.service.app import create_app
+from framing.service.settings import Settings
 
 MAX_CHARS = 300
 EXPECTED = {200, 413, 415, 422}

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from model.schema import Analysis
-from service.batch import BatchError, BatchOptions, default_errors_path, detect_format, run_batch
-from service.cli import main as framing
-from training.predictions import PredictionsError, read_predictions_jsonl
-from training.semeval_writer import FRAMES_FILE, PARAGRAPHS_FILE, SPANS_FOLDER
+from framing.model.schema import Analysis
+from framing.service.batch import BatchError, BatchOptions, default_errors_path, detect_format, run_batch
+from framing.service.cli import main as framing
+from framing.training.predictions import PredictionsError, read_predictions_jsonl
+from framing.training.semeval_writer import FRAMES_FILE, PARAGRAPHS_FILE, SPANS_FOLDER
 
 
 def make_text(i: int) -> str:
@@ -338,7 +338,7 @@ def complete_lines(path: Path) -> int:
 
 
 def start_job(source: Path, out: Path, model_dir: Path, *extra: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "service.cli", "batch", str(source), "-o", str(out),
+    command = [sys.executable, "-m", "framing.service.cli", "batch", str(source), "-o", str(out),
                "--model", str(model_dir), "--batch-size", "1", "--no-progress", *extra]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from service.app import create_app
-from service.settings import Settings
+from framing.service.app import create_app
+from framing.service.settings import Settings
 
 pytestmark = pytest.mark.browser
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.schema import ModelInfo
-from model.scores import DocumentScores, PreparedText
-from model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
-from model.tfidf import BaselineScorer
-from training.calibrate import GRID, OFF, calibrate, joint_thresholds
-from training.documents import Document, GoldSpan
-from training.evaluate import cross_fitted, fold_assignment
-from training.metrics import HEADLINE_COUNTS, bootstrap_intervals
-from training.readers import read_semeval_folder
+from framing.model.schema import ModelInfo
+from framing.model.scores import DocumentScores, PreparedText
+from framing.model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+from framing.model.tfidf import BaselineScorer
+from framing.training.calibrate import GRID, OFF, calibrate, joint_thresholds
+from framing.training.documents import Document, GoldSpan
+from framing.training.evaluate import cross_fitted, fold_assignment
+from framing.training.metrics import HEADLINE_COUNTS, bootstrap_intervals
+from framing.training.readers import read_semeval_folder
 
 
 def test_a_label_that_only_adds_false_positives_is_switched_off() -> None:

@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from model.decoding import build_analysis, run_bounds
-from model.schema import ModelInfo
-from model.scores import DocumentScores, PreparedText
-from model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
-from model.thresholds import Thresholds
+from framing.model.decoding import build_analysis, run_bounds
+from framing.model.schema import ModelInfo
+from framing.model.scores import DocumentScores, PreparedText
+from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+from framing.model.thresholds import Thresholds
 
 INFO = ModelInfo(name="test", version="0")
 LOADED = TECHNIQUE_INDEX["Loaded_Language"]

@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.analyzer import Analyzer
-from model.artifact import ModelLoadError, load_network
-from model.taxonomy import TECHNIQUE_INDEX
-from service.cli import main
-from training import distillation
-from training.config import TrainConfig
-from training.dataset import build_example
-from training.readers import read_semeval_folder
-from training.train import train
+from framing.model.analyzer import Analyzer
+from framing.model.artifact import ModelLoadError, load_network
+from framing.model.taxonomy import TECHNIQUE_INDEX
+from framing.service.cli import main
+from framing.training import distillation
+from framing.training.config import TrainConfig
+from framing.training.dataset import build_example
+from framing.training.readers import read_semeval_folder
+from framing.training.train import train
 
 pytestmark = pytest.mark.slow
 TINY = {"max_steps": 4, "checkpoint_every": 2, "heldout_fraction": 0.34, "threads": 1, "baseline": False}

@@ -86,7 +86,7 @@ def test_the_shipped_model_goes_into_the_image() -> None:
     assert "model/shipped" in copy_sources()
     shipped = ROOT / "model" / "shipped"
     assert (shipped / "framing.json").is_file(), "model/shipped has no trained model yet"
-    package_data = PYPROJECT["tool"]["setuptools"]["package-data"]["model"]
+    package_data = PYPROJECT["tool"]["setuptools"]["package-data"]["framing.model"]
     assert any(pattern.startswith("shipped/") for pattern in package_data)
 
 
@@ -96,7 +96,7 @@ def test_cmd_runs_the_installed_entry_point_serve() -> None:
     argv = json.loads(commands[0])  # exec form, so signals reach the server
     assert argv[0] in PYPROJECT["project"]["scripts"], f"{argv[0]} is not a console script"
     assert argv[1:] == ["serve"]
-    from service.cli import build_parser
+    from framing.service.cli import build_parser
 
     assert build_parser().parse_args(argv[1:]).command == "serve"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import main
+from framing.service.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def test_evaluate_names_missing_predictions(sample_corpus: Path, tmp_path: Path,
 
 def test_ids_from_evaluates_only_the_articles_a_model_held_out(shipped_model_dir: Path, sample_corpus: Path,
                                                                 tmp_path: Path, capsys) -> None:
-    from training.readers import read_semeval_folder
+    from framing.training.readers import read_semeval_folder
 
     ids = sorted(d.id for d in read_semeval_folder(sample_corpus))
     record = tmp_path / "trained"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from training.documents import GoldSpan
-from training.feedback_store import FEEDBACK_DB_ENV, FeedbackConflict, FeedbackStore, InvalidFeedback
-from training.import_formats import read_annotations
+from framing.training.documents import GoldSpan
+from framing.training.feedback_store import FEEDBACK_DB_ENV, FeedbackConflict, FeedbackStore, InvalidFeedback
+from framing.training.import_formats import read_annotations
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "They call it reform; it is a reckless gamble by cowards."
@@ -187,7 +187,7 @@ def test_spans_may_be_objects_with_attributes(store):
 
 
 def test_cli_export(tmp_path, monkeypatch, capsys):
-    from service.cli import main
+    from framing.service.cli import main
 
     path = tmp_path / "feedback.db"
     with FeedbackStore(path) as store:

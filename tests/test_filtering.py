@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from model.filtering import UnknownLabelError, filter_analysis
-from model.schema import Analysis, LabelScore, ModelInfo, SentenceAnalysis, Span
+from framing.model.filtering import UnknownLabelError, filter_analysis
+from framing.model.schema import Analysis, LabelScore, ModelInfo, SentenceAnalysis, Span
 
 TEXT = "Cruel thugs burned the village. Calm voices asked for talks."
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from training.documents import AnnotationError, Document, GoldSpan
-from training.import_formats import (
+from framing.training.documents import AnnotationError, Document, GoldSpan
+from framing.training.import_formats import (
     detect_format,
     read_annotations,
     read_doccano_jsonl,

@@ -9,11 +9,11 @@ import pytest
 import torch
 from torch import nn
 
-from model.artifact import MANIFEST, ModelLoadError, load_network
-from model.network import FramingNetwork
-from model.neural_scorer import NeuralScorer
-from model.quantization import quantize
-from model.scores import PreparedText
+from framing.model.artifact import MANIFEST, ModelLoadError, load_network
+from framing.model.network import FramingNetwork
+from framing.model.neural_scorer import NeuralScorer
+from framing.model.quantization import quantize
+from framing.model.scores import PreparedText
 
 
 def dynamic_int8_layers(network: nn.Module) -> int:

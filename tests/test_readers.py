@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from model.taxonomy import FRAMES, TECHNIQUES
-from training.documents import AnnotationError
-from training.readers import read_semeval_folder
+from framing.model.taxonomy import FRAMES, TECHNIQUES
+from framing.training.documents import AnnotationError
+from framing.training.readers import read_semeval_folder
 
 ARTICLES = "train-articles-subtask-3"
 SPANS = "train-labels-subtask-3-spans"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from model.segmentation import split_paragraphs, split_sentences
-from training.readers import read_semeval_folder
+from framing.model.segmentation import split_paragraphs, split_sentences
+from framing.training.readers import read_semeval_folder
 
 
 def sentences(text: str) -> list[str]:

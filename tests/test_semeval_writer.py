@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from model.schema import Analysis, LabelScore, ModelInfo, SentenceAnalysis, Span
-from model.segmentation import split_sentences
-from training.readers import read_semeval_folder
-from training.semeval_writer import (
+from framing.model.schema import Analysis, LabelScore, ModelInfo, SentenceAnalysis, Span
+from framing.model.segmentation import split_sentences
+from framing.training.readers import read_semeval_folder
+from framing.training.semeval_writer import (
     FRAMES_FILE,
     PARAGRAPHS_FILE,
     SPANS_FOLDER,

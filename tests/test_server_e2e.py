@@ -46,7 +46,7 @@ def server(shipped_model_dir, tmp_path):
            "FRAMING_LOG_LEVEL": "warning"}
     log_path = tmp_path / "server.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], cwd=REPO, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "framing.service.cli", "serve"], cwd=REPO, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from model.analyzer import Analyzer
-from service.cli import main
-from training.config import TrainConfig
-from training.readers import read_semeval_folder
-from training.registry import Registry, RegistryError
-from training.train import Losses, train
+from framing.model.analyzer import Analyzer
+from framing.service.cli import main
+from framing.training.config import TrainConfig
+from framing.training.readers import read_semeval_folder
+from framing.training.registry import Registry, RegistryError
+from framing.training.train import Losses, train
 
 pytestmark = pytest.mark.slow
 TINY = {"max_steps": 4, "checkpoint_every": 2, "heldout_fraction": 0.34, "threads": 1, "fold_assignments": 2}
@@ -24,7 +24,7 @@ def test_train_writes_a_complete_model_that_analyzes_text(sample_corpus: Path, t
     metrics = train(documents, tmp_path / "model", TrainConfig(**TINY, version="t1"))
     model = tmp_path / "model"
     for name in ("weights.safetensors", "thresholds.json", "framing.json", "metrics.json", "MODEL_CARD.md",
-                 "data.json", "tfidf.joblib", "report/report.md", "report/report.json"):
+                 "data.json", "tfidf.json", "tfidf.safetensors", "report/report.md", "report/report.json"):
         assert (model / name).is_file(), name
     assert set(metrics["summary"]) == {"model", "network", "baseline"}
     assert "95% intervals for `model`" in (model / "MODEL_CARD.md").read_text()
@@ -51,7 +51,7 @@ def tiny_encoder(tmp_path: Path) -> Path:
     """A 1-layer, 32-wide encoder with MiniLM's tokenizer: real training code, seconds to run."""
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-    from model.encoder import pretrained_encoder_path
+    from framing.model.encoder import pretrained_encoder_path
 
     base = pretrained_encoder_path()
     encoder = tmp_path / "tiny-encoder"
@@ -65,7 +65,7 @@ def tiny_encoder(tmp_path: Path) -> Path:
 def test_train_fine_tunes_another_encoder_given_its_folder(sample_corpus: Path, tmp_path: Path,
                                                            tiny_encoder: Path) -> None:
     """A larger teacher is trained the same way: only the encoder folder changes."""
-    from model.artifact import Manifest
+    from framing.model.artifact import Manifest
 
     documents = read_semeval_folder(sample_corpus)
     train(documents, tmp_path / "model", TrainConfig(**TINY, baseline=False, encoder_path=str(tiny_encoder)))
@@ -83,8 +83,8 @@ def test_article_context_is_added_to_a_trained_model_without_changing_its_scores
     """Widened heads start with zero weight on the article summary, then learn from it."""
     import numpy as np
 
-    from model.artifact import Manifest, load_network
-    from model.neural_scorer import NeuralScorer
+    from framing.model.artifact import Manifest, load_network
+    from framing.model.neural_scorer import NeuralScorer
 
     documents = read_semeval_folder(sample_corpus)
     plain = {**TINY, "baseline": False, "encoder_path": str(tiny_encoder), "quantization": "none"}

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
-from model.artifact import WEIGHTS, ModelLoadError
-from training.train import DATA_RECORD, recorded_heldout_ids
+from framing.model.artifact import WEIGHTS, ModelLoadError
+from framing.training.train import DATA_RECORD, recorded_heldout_ids
 
 
 def _heldout_ids(model: Path) -> set[str]:

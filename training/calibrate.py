@@ -17,12 +17,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from model.decoding import SpanLayout, span_bounds
-from model.scores import DocumentScores, PreparedText
-from model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
-from model.thresholds import SPAN_UNITS, WORD, Thresholds
-from training.documents import Document
-from training.metrics import SpanCounts, gold_paragraph_labels
+from framing.model.decoding import SpanLayout, span_bounds
+from framing.model.scores import DocumentScores, PreparedText
+from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+from framing.model.thresholds import SPAN_UNITS, WORD, Thresholds
+from framing.training.documents import Document
+from framing.training.metrics import SpanCounts, gold_paragraph_labels
 
 OFF = 1.01  # above any probability: the label is never asserted
 GRID = np.append(np.round(np.arange(0.05, 0.951, 0.025), 3), OFF)

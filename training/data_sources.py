@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.documents import AnnotationError, Document
-from training.import_formats import read_annotations
+from framing.training.documents import AnnotationError, Document
+from framing.training.import_formats import read_annotations
 
 
 @dataclass

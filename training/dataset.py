@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.scores import PreparedText
-from model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
-from model.windows import EncodedText, encode_text
-from training.documents import Document
+from framing.model.scores import PreparedText
+from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+from framing.model.windows import EncodedText, encode_text
+from framing.training.documents import Document
 
 
 @dataclass

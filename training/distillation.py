@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.artifact import WEIGHTS, load_network, require_model_files
-from model.neural_scorer import NeuralScorer
-from model.scores import DocumentScores
-from training.dataset import Example
+from framing.model.artifact import WEIGHTS, load_network, require_model_files
+from framing.model.neural_scorer import NeuralScorer
+from framing.model.scores import DocumentScores
+from framing.training.dataset import Example
 
 log = logging.getLogger("framing.train")
 CACHE = "teacher_scores.pt"

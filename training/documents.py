@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from framing.model.errors import FramingError
 
-class AnnotationError(ValueError):
+
+class AnnotationError(FramingError, ValueError):
     """A record that cannot be trusted; the message names the file and line."""
 
     def __init__(self, source: str, line: int | None, reason: str) -> None:

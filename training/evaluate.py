@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from model.decoding import build_analysis
-from model.schema import Analysis, ModelInfo
-from model.scores import DocumentScores, PreparedText
-from model.thresholds import Thresholds
-from training.calibrate import calibrate
-from training.documents import Document
-from training.metrics import (
+from framing.model.decoding import build_analysis
+from framing.model.schema import Analysis, ModelInfo
+from framing.model.scores import DocumentScores, PreparedText
+from framing.model.thresholds import Thresholds
+from framing.training.calibrate import calibrate
+from framing.training.documents import Document
+from framing.training.metrics import (
     BOOTSTRAP_SAMPLES,
     HEADLINE,
     HEADLINE_COUNTS,

@@ -24,8 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from training.documents import Document, GoldSpan
-from training.import_formats import RawSpan, document_to_record, validate_document, write_records
+from framing.model.errors import FramingError
+from framing.training.documents import Document, GoldSpan
+from framing.training.import_formats import RawSpan, document_to_record, validate_document, write_records
 
 # The environment variable the service and the CLI read the database path from.
 FEEDBACK_DB_ENV = "FRAMING_FEEDBACK_DB"
@@ -45,7 +46,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 _PAGE = 500
 
 
-class InvalidFeedback(ValueError):
+class InvalidFeedback(FramingError, ValueError):
     """A correction that was not stored; `reasons` lists everything wrong with it."""
 
     def __init__(self, reasons: Iterable[str]) -> None:

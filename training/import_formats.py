@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
-from training.documents import AnnotationError, Document, GoldSpan
-from training.readers import read_semeval_folder
+from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+from framing.training.documents import AnnotationError, Document, GoldSpan
+from framing.training.readers import read_semeval_folder
 
 FORMATS = ("semeval", "labelstudio", "doccano", "simple")
 

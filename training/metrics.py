@@ -19,9 +19,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from sklearn.metrics import f1_score, precision_score, recall_score
 
-from model.schema import Analysis
-from model.segmentation import Paragraph, split_paragraphs
-from model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+from framing.model.schema import Analysis
+from framing.model.segmentation import Paragraph, split_paragraphs
+from framing.model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 
 Interval = tuple[int, int]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from training.metrics import BOOTSTRAP_SAMPLES, HEADLINE
+from framing.training.metrics import BOOTSTRAP_SAMPLES, HEADLINE
 
 HEADER = (
     "| system | paragraph micro-F1 | paragraph macro-F1 | Loaded_Language F1 | span F1 "

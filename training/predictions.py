@@ -8,14 +8,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from model.schema import Analysis, LabelScore, ModelInfo, SentenceAnalysis, Span
-from model.segmentation import split_paragraphs
-from model.taxonomy import TECHNIQUE_INDEX
-from training.documents import Document
-from training.semeval_writer import semeval_article_id
+from framing.model.errors import FramingError
+from framing.model.schema import Analysis, LabelScore, ModelInfo, SentenceAnalysis, Span
+from framing.model.segmentation import split_paragraphs
+from framing.model.taxonomy import TECHNIQUE_INDEX
+from framing.training.documents import Document
+from framing.training.semeval_writer import semeval_article_id
 
 
-class PredictionsError(ValueError):
+class PredictionsError(FramingError, ValueError):
     """A predictions file that cannot be trusted; the message names the file and line."""
 
 

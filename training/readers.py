@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from model.taxonomy import FRAME_INDEX, TECHNIQUE_INDEX
-from training.documents import AnnotationError, Document, GoldSpan
+from framing.model.taxonomy import FRAME_INDEX, TECHNIQUE_INDEX
+from framing.training.documents import AnnotationError, Document, GoldSpan
 
 _ARTICLE_NAME = re.compile(r"article(?P<id>[^/]+)\.txt$")
 _SPAN_NAME = re.compile(r"article(?P<id>[^/]+)-labels-subtask-3\.txt$")

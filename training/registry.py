@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.artifact import MANIFEST, METRICS
+from framing.model.artifact import MANIFEST, METRICS
+from framing.model.errors import FramingError
 
 VERSIONS = "versions"
 PROMOTED = "PROMOTED"
@@ -22,7 +23,7 @@ WORK = ".work"
 GATE_METRICS = ("paragraph_micro_f1", "span_f1", "frame_micro_f1")
 
 
-class RegistryError(RuntimeError):
+class RegistryError(FramingError, RuntimeError):
     pass
 
 

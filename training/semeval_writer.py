@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from model.schema import Analysis
-from model.taxonomy import TECHNIQUE_INDEX
-from training.metrics import paragraph_techniques
+from framing.model.schema import Analysis
+from framing.model.taxonomy import TECHNIQUE_INDEX
+from framing.training.metrics import paragraph_techniques
 
 # Named like the task's `train-`/`dev-` files, so `training.readers.read_semeval_folder` reads a
 # predictions folder too once the article texts sit beside it (`predicted-articles-subtask-3/`).

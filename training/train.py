@@ -22,23 +22,23 @@ import torch
 from torch import nn
 from transformers import AutoTokenizer
 
-from model.artifact import METRICS, Manifest, load_network, save_model
-from model.encoder import pretrained_encoder_path
-from model.ensemble import combine
-from model.network import FramingNetwork
-from model.neural_scorer import NeuralScorer
-from model.quantization import quantize
-from model.schema import ModelInfo
-from model.scores import PreparedText
-from model.taxonomy import FRAMES, TECHNIQUES
-from model.tfidf import BASELINE_THRESHOLDS, TFIDF_FILE, BaselineScorer
-from model.thresholds import Thresholds
-from training.config import TrainConfig
-from training.dataset import Example, build_example, positive_weights
-from training.distillation import ClassWeights, distil
-from training.documents import Document
-from training.evaluate import cross_fitted, protocol, write_report
-from training.model_card import write_model_card
+from framing.model.artifact import METRICS, Manifest, load_network, save_model
+from framing.model.encoder import pretrained_encoder_path
+from framing.model.ensemble import combine
+from framing.model.network import FramingNetwork
+from framing.model.neural_scorer import NeuralScorer
+from framing.model.quantization import quantize
+from framing.model.schema import ModelInfo
+from framing.model.scores import PreparedText
+from framing.model.taxonomy import FRAMES, TECHNIQUES
+from framing.model.tfidf import BASELINE_THRESHOLDS, BaselineScorer
+from framing.model.thresholds import Thresholds
+from framing.training.config import TrainConfig
+from framing.training.dataset import Example, build_example, positive_weights
+from framing.training.distillation import ClassWeights, distil
+from framing.training.documents import Document
+from framing.training.evaluate import cross_fitted, protocol, write_report
+from framing.training.model_card import write_model_card
 
 log = logging.getLogger("framing.train")
 CHECKPOINT = "checkpoint.pt"
@@ -331,7 +331,7 @@ def package_model(network: FramingNetwork, tokenizer, config: TrainConfig, encod
                         extra={"config": config.model_dump(), "history": history, "served": served})
     save_model(output, network, tokenizer, manifest, thresholds)
     if baseline is not None:
-        baseline.save(output / TFIDF_FILE)
+        baseline.save(output)
         baseline_thresholds.save(output / BASELINE_THRESHOLDS)
     metrics = {
         "split": {"training_articles": len(train_docs), "heldout_articles": len(heldout_docs),

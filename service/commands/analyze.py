@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.analyzer import Analyzer, EmptyTextError
-from model.artifact import ModelLoadError
-from training.registry import RegistryError, resolve_model_dir
+from framing.model.analyzer import Analyzer, EmptyTextError
+from framing.model.artifact import ModelLoadError
+from framing.training.registry import RegistryError, resolve_model_dir
 
 
 def add_parser(subparsers) -> None:
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"framing analyze: {error}", file=sys.stderr)
         return 2
     if args.pretty:
-        from service.pretty import print_pretty
+        from framing.service.pretty import print_pretty
 
         print_pretty(text, analysis)
     else:

@@ -12,9 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-from training.documents import AnnotationError
-from training.feedback_store import FEEDBACK_DB_ENV, FeedbackStore, export_record
-from training.import_formats import FORMATS, read_annotations
+from framing.training.documents import AnnotationError
+from framing.training.feedback_store import FEEDBACK_DB_ENV, FeedbackStore, export_record
+from framing.training.import_formats import FORMATS, read_annotations
 
 
 def add_parser(subparsers) -> None:

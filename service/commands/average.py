@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from service.commands.calibrate import add_recalibration_arguments
-from training.documents import AnnotationError
+from framing.service.commands.calibrate import add_recalibration_arguments
+from framing.training.documents import AnnotationError
 
 
 def add_parser(subparsers) -> None:
@@ -23,11 +23,11 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.artifact import ModelLoadError
-    from service.commands.train import print_model_summary
-    from training.average import average_weights
-    from training.data_sources import load_training_data
-    from training.train import recalibrate
+    from framing.model.artifact import ModelLoadError
+    from framing.service.commands.train import print_model_summary
+    from framing.training.average import average_weights
+    from framing.training.data_sources import load_training_data
+    from framing.training.train import recalibrate
 
     try:
         data = load_training_data(args.data)

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from service.batch import (
+from framing.service.batch import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_CHARS,
     FORMATS,

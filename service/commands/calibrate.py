@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from training.documents import AnnotationError
+from framing.training.documents import AnnotationError
 
 
 def add_parser(subparsers) -> None:
@@ -32,10 +32,10 @@ def add_recalibration_arguments(parser: argparse.ArgumentParser, quantization_de
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.artifact import ModelLoadError
-    from service.commands.train import print_model_summary
-    from training.data_sources import load_training_data
-    from training.train import recalibrate
+    from framing.model.artifact import ModelLoadError
+    from framing.service.commands.train import print_model_summary
+    from framing.training.data_sources import load_training_data
+    from framing.training.train import recalibrate
 
     try:
         data = load_training_data(args.data)

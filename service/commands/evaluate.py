@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.artifact import SHIPPED_MODEL_DIR, ModelLoadError
+from framing.model.artifact import SHIPPED_MODEL_DIR, ModelLoadError
 
 
 def add_parser(subparsers) -> None:
@@ -29,19 +29,19 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.analyzer import Analyzer
-    from model.tfidf import BASELINE_THRESHOLDS, TFIDF_FILE, BaselineScorer
-    from model.thresholds import Thresholds
-    from training.data_sources import load_training_data
-    from training.documents import AnnotationError
-    from training.evaluate import markdown_report, score_analyses, write_report
-    from training.registry import RegistryError, resolve_model_dir
+    from framing.model.analyzer import Analyzer
+    from framing.model.tfidf import BASELINE_THRESHOLDS, TFIDF_SETTINGS, BaselineScorer
+    from framing.model.thresholds import Thresholds
+    from framing.training.data_sources import load_training_data
+    from framing.training.documents import AnnotationError
+    from framing.training.evaluate import markdown_report, score_analyses, write_report
+    from framing.training.registry import RegistryError, resolve_model_dir
 
     try:
         data = load_training_data(args.data)
         documents = data.documents
         if args.ids_from:
-            from training.train import DATA_RECORD, recorded_heldout_ids
+            from framing.training.train import DATA_RECORD, recorded_heldout_ids
 
             held = recorded_heldout_ids(resolve_model_dir(args.ids_from))
             if held is None:
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("no annotated documents to evaluate")
         reports: dict[str, dict] = {}
         if args.predictions:
-            from training.predictions import read_predictions_jsonl, read_semeval_predictions
+            from framing.training.predictions import read_predictions_jsonl, read_semeval_predictions
 
             if args.predictions.is_dir():
                 predicted = read_semeval_predictions(args.predictions, documents)
@@ -71,10 +71,9 @@ def run(args: argparse.Namespace) -> int:
             analyzer = Analyzer.load(directory)
             texts, ids = [d.text for d in documents], [d.id for d in documents]
             reports["model"] = score_analyses(documents, analyzer.analyze_many(texts, ids))
-            baseline_path = directory / TFIDF_FILE
-            if not args.no_baseline and baseline_path.is_file():
+            if not args.no_baseline and (directory / TFIDF_SETTINGS).is_file():
                 thresholds = Thresholds.load(directory / BASELINE_THRESHOLDS)
-                baseline = Analyzer(BaselineScorer.load(baseline_path), thresholds, analyzer.info)
+                baseline = Analyzer(BaselineScorer.load(directory), thresholds, analyzer.info)
                 reports["baseline"] = score_analyses(documents, baseline.analyze_many(texts, ids))
     except (AnnotationError, ModelLoadError, RegistryError, ValueError, OSError, KeyError) as error:
         print(f"framing evaluate: {error}", file=sys.stderr)

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from training.registry import GATE_METRICS, Registry, RegistryError
+from framing.training.registry import GATE_METRICS, Registry, RegistryError
 
 REGISTRY_ENV = "FRAMING_REGISTRY"
 

@@ -13,9 +13,9 @@ import signal
 import sys
 from pathlib import Path
 
-from model.artifact import ModelLoadError
-from service.settings import Settings, SettingsError
-from training.registry import RegistryError
+from framing.model.artifact import ModelLoadError
+from framing.service.settings import Settings, SettingsError
+from framing.training.registry import RegistryError
 
 
 def add_parser(subparsers) -> None:
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"framing serve: {error}", file=sys.stderr)
         return 2
-    from service.app import create_app, load_analyzer
+    from framing.service.app import create_app, load_analyzer
 
     if hasattr(signal, "SIGHUP"):  # until the app installs its reload handler, SIGHUP must not kill us
         signal.signal(signal.SIGHUP, signal.SIG_IGN)

@@ -7,8 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
-from training.config import TrainConfig
-from training.documents import AnnotationError
+from framing.training.config import TrainConfig
+from framing.training.documents import AnnotationError
 
 
 def add_parser(subparsers) -> None:
@@ -37,10 +37,10 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    from model.artifact import ModelLoadError
-    from training.data_sources import load_training_data
-    from training.registry import Registry
-    from training.train import train
+    from framing.model.artifact import ModelLoadError
+    from framing.training.data_sources import load_training_data
+    from framing.training.registry import Registry
+    from framing.training.train import train
 
     try:
         data = load_training_data(args.data, strict=args.strict)
