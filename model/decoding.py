@@ -143,7 +143,7 @@ def build_analysis(
         spans.append(Span(start=start, end=end, text=text[start:end], label=TECHNIQUES[t],
                           score=round(score, 4), sentence=max(first, 0)))
         overlapping = np.nonzero((sentence_starts < end) & (sentence_ends > start))[0]
-        for s in overlapping:
+        for s in overlapping.tolist():
             sentence_labels[s][t] = max(sentence_labels[s].get(t, 0.0), score)
 
     sentence_thresholds = thresholds.sentence_array()
@@ -157,8 +157,8 @@ def build_analysis(
     sentences: list[SentenceAnalysis] = []
     for s, sentence in enumerate(prepared.sentences):
         labels = sentence_labels[s]
-        for t in np.nonzero(scores.sentence_techniques[s] >= sentence_thresholds)[0]:
-            labels[int(t)] = max(labels.get(int(t), 0.0), float(scores.sentence_techniques[s, t]))
+        for t in np.nonzero(scores.sentence_techniques[s] >= sentence_thresholds)[0].tolist():
+            labels[t] = max(labels.get(t, 0.0), float(scores.sentence_techniques[s, t]))
         for t, score in labels.items():
             article_techniques[t] = max(article_techniques.get(t, 0.0), score)
         # A sentence shows a frame the article carries when it alone would carry it.

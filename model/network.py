@@ -14,11 +14,12 @@ article is about.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import torch
 from torch import nn
-from transformers import AutoConfig, AutoModel
+from transformers import AutoConfig, AutoModel, PreTrainedModel
 from transformers.utils import logging as transformers_logging
 
 from framing.model.taxonomy import FRAMES, TECHNIQUES
@@ -43,11 +44,11 @@ def pool_frames(sentence_frame_logits: torch.Tensor, sharpness: float) -> torch.
 
 
 class FramingNetwork(nn.Module):
-    def __init__(self, encoder: nn.Module, dropout: float = 0.1, frame_sharpness: float = 4.0,
+    def __init__(self, encoder: PreTrainedModel, dropout: float = 0.1, frame_sharpness: float = 4.0,
                  article_context: bool = False) -> None:
         super().__init__()
         self.encoder = encoder
-        hidden = encoder.config.hidden_size
+        hidden = self.hidden_size
         features = (3 if article_context else 2) * hidden
         self.dropout = nn.Dropout(dropout)
         self.token_head = nn.Linear(hidden, len(TECHNIQUES))
@@ -58,15 +59,24 @@ class FramingNetwork(nn.Module):
         self.frame_sharpness = frame_sharpness
         self.article_context = article_context
 
+    @property
+    def hidden_size(self) -> int:
+        return int(self.encoder.config.hidden_size)
+
+    @staticmethod
+    def _first_layer(head: nn.Sequential) -> nn.Linear:
+        # A cast, not an isinstance check: in int8 the layer is a quantised Linear, not an nn.Linear.
+        return cast(nn.Linear, head[0])
+
     @torch.no_grad()
     def add_article_context(self) -> FramingNetwork:
         """Widen the sentence and frame heads to read the article summary, with zero weights on it,
         so a network trained without context starts out scoring exactly as before."""
         if self.article_context:
             return self
-        hidden = self.encoder.config.hidden_size
+        hidden = self.hidden_size
         for head in (self.sentence_head, self.frame_head):
-            old = head[0]
+            old = self._first_layer(head)
             new = nn.Linear(3 * hidden, old.out_features).to(old.weight.device)
             new.weight.zero_()
             new.weight[:, : 2 * hidden] = old.weight
@@ -98,15 +108,15 @@ class FramingNetwork(nn.Module):
         device = next(self.parameters()).device
         input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
         attention = torch.zeros((len(rows), width), dtype=torch.long)
-        for r, row in enumerate(rows):
-            input_ids[r, : len(row)] = torch.from_numpy(row)
-            attention[r, : len(row)] = 1
+        for r, ids in enumerate(rows):
+            input_ids[r, : len(ids)] = torch.from_numpy(ids)
+            attention[r, : len(ids)] = 1
         hidden = self.encoder(input_ids=input_ids.to(device), attention_mask=attention.to(device)).last_hidden_state
         hidden = self.dropout(hidden)
         token_logits = self.token_head(hidden)
 
         sentence_logits, frame_logits, article_logits = [], [], []
-        row = 0
+        row = 0  # first window row of the current document
         for item in encoded:
             if self.article_context:
                 mask = attention[row: row + len(item.windows)].to(hidden.device).unsqueeze(-1).to(hidden.dtype)
@@ -120,8 +130,8 @@ class FramingNetwork(nn.Module):
                 states = hidden[row + w, lo:hi] if hi > lo else hidden[row + w, :1]
                 parts = [states.mean(dim=0), states.max(dim=0).values]
                 pooled.append(torch.cat([*parts, context] if self.article_context else parts))
-            width = self.sentence_head[0].in_features
-            features = torch.stack(pooled) if pooled else hidden.new_zeros((0, width))
+            in_features = self._first_layer(self.sentence_head).in_features
+            features = torch.stack(pooled) if pooled else hidden.new_zeros((0, in_features))
             sentence_logits.append(self.sentence_head(features))
             sentence_frames = self.frame_head(features)
             frame_logits.append(sentence_frames)
