@@ -19,7 +19,8 @@ from fastapi_offline import FastAPIOffline
 from framing.model.analyzer import Analyzer
 from framing.service.api.errors import install_error_handlers
 from framing.service.api.middleware import install_middleware
-from framing.service.api.routers import admin, analysis, annotations, operations, page, reference
+from framing.service.api.routers import admin, analysis, operations, page, reference
+from framing.service.api.routers import annotations as annotation_routes  # `annotations` is taken by __future__
 from framing.service.api.runtime import Runtime, lifespan_for
 from framing.service.settings import Settings
 
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None, analyzer: Analyzer | None = Non
     )
     app.state.framing = runtime  # read only by `deps.get_runtime`
     install_error_handlers(app)
-    routers = [module.router for module in (analysis, reference, admin, annotations, operations, page)]
+    routers = [module.router for module in (analysis, reference, admin, annotation_routes, operations, page)]
     for router in routers:
         app.include_router(router)
     page.mount_static(app)

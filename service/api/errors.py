@@ -7,7 +7,7 @@ unexpected exception into that shape, so a client parses one error format whatev
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -49,7 +49,7 @@ def clean(value: object, limit: int = 300) -> str:
 
 
 def error_response(status: int, code: str, detail: str, errors: Sequence[dict] = (),
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
     body = {"detail": clean(detail, 2000), "code": code, "errors": list(errors)}
     return JSONResponse(body, status_code=status, headers=headers)
 
