@@ -29,9 +29,15 @@ from support import GatedAnalyzer
 
 from framing.model.analyzer import Analyzer
 from framing.model.artifact import MANIFEST, WEIGHTS
-from framing.service.app import create_app
+from framing.service.api.app import create_app
+from framing.service.api.deps import get_pool
+from framing.service.api.errors import InvalidAnnotation
+from framing.service.api.pool import InferencePool
 from framing.service.cli import main
+from framing.service.observability import ServiceMetrics
 from framing.service.settings import Settings
+from framing.training import feedback_store
+from framing.training.documents import Problem
 from framing.training.feedback_store import FeedbackStore
 from framing.training.registry import PROMOTED, Registry
 
@@ -130,6 +136,8 @@ def test_reload_is_disabled_without_a_configured_key(analyzer: Analyzer):
 def test_reload_picks_up_a_promoted_version_while_a_request_is_in_flight(registry: Path):
     gated = GatedAnalyzer(Analyzer.load(registry / "versions" / "v1"))
     app = create_app(Settings(model_dir=registry, admin_key=KEY, workers=2), analyzer=gated)
+    pool = InferencePool(workers=2, queue_size=16, retry_after=1, metrics=ServiceMetrics())
+    app.dependency_overrides[get_pool] = lambda: pool  # shut down below: this test runs no lifespan
 
     async def scenario():
         transport = httpx.ASGITransport(app=app)
@@ -150,7 +158,7 @@ def test_reload_picks_up_a_promoted_version_while_a_request_is_in_flight(registr
         reload, before, after, model, metrics = asyncio.run(scenario())
     finally:
         gated.gate.set()
-        app.state.framing.pool.shutdown()
+        pool.shutdown()
     assert reload.status_code == 200, reload.text
     assert reload.json()["status"] == "reloaded"
     assert reload.json()["previous"]["version"] == "v1" and reload.json()["model"]["version"] == "v2"
@@ -292,6 +300,35 @@ def test_bad_annotations_get_422_with_every_reason_and_nothing_is_stored(feedbac
     metrics = client.get("/metrics").text
     assert metric(metrics, "framing_annotations_total", outcome="invalid") == 3
     assert not db.exists() or len(FeedbackStore(db)) == 0
+
+
+def test_error_fields_come_from_the_validator_not_from_its_wording(feedback_client, monkeypatch):
+    """The API reports each problem under the field the validator names, whatever its message says
+    (a message about frames that starts like a span message stays under `frames`)."""
+    client, _ = feedback_client
+    problems = [Problem.span(1, "Reworded: this span is not acceptable"),
+                Problem("frames", "span 9: unknown frame, said in other words"),
+                Problem("text", "id something that reads like an id problem")]
+    monkeypatch.setattr(feedback_store, "validate_document", lambda *args, **kwargs: (None, problems))
+    response = client.post("/v1/annotations", json=annotation(id="reworded"))
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "invalid_annotation"
+    assert body["errors"] == [{"field": problem.field, "message": problem.message, "type": "invalid_annotation"}
+                              for problem in problems]
+    assert body["detail"] == "; ".join(f"{problem.field}: {problem.message}" for problem in problems)
+
+
+def test_validator_problems_map_to_the_fields_and_messages_the_api_always_gave():
+    error = InvalidAnnotation([Problem.span(0, "unknown technique 'X'"), Problem("frames", "unknown frame 'Y'"),
+                               Problem("id", "id must be a non-empty string, got ''")])
+    assert (error.status, error.code) == (422, "invalid_annotation")
+    assert [(item["field"], item["message"]) for item in error.errors] == [
+        ("spans.0", "unknown technique 'X'"), ("frames", "unknown frame 'Y'"),
+        ("id", "id must be a non-empty string, got ''")]
+    assert error.message.startswith("spans.0: unknown technique 'X'; frames: unknown frame 'Y'")
+    many = InvalidAnnotation([Problem.span(index, "bad") for index in range(7)])
+    assert many.message.endswith("spans.4: bad; and 2 more") and len(many.errors) == 7
 
 
 def test_a_different_annotation_under_a_stored_id_is_a_conflict(feedback_client):

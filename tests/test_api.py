@@ -18,7 +18,11 @@ from framing.model.analyzer import Analyzer
 from framing.model.filtering import filter_analysis
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.taxonomy import FRAME_LABELS, TECHNIQUE_LABELS, TECHNIQUES
-from framing.service.app import create_app
+from framing.service.api.app import create_app
+from framing.service.api.deps import get_model_state, get_pool
+from framing.service.api.pool import InferencePool
+from framing.service.api.runtime import ModelState
+from framing.service.observability import ServiceMetrics
 from framing.service.settings import Settings, SettingsError
 
 TEXT = (
@@ -365,7 +369,8 @@ async def _wait_until(predicate, timeout=20.0):
 def test_full_queue_answers_503_with_retry_after(analyzer):
     gated = GatedAnalyzer(analyzer)
     app = create_app(Settings(workers=1, queue_size=1, retry_after=3), analyzer=gated)
-    pool = app.state.framing.pool
+    pool = InferencePool(workers=1, queue_size=1, retry_after=3, metrics=ServiceMetrics())
+    app.dependency_overrides[get_pool] = lambda: pool
 
     async def scenario():
         transport = httpx.ASGITransport(app=app)
@@ -381,7 +386,7 @@ def test_full_queue_answers_503_with_retry_after(analyzer):
         rejected, first, second = asyncio.run(scenario())
     finally:
         gated.gate.set()
-        app.state.framing.pool.shutdown()
+        pool.shutdown()
     assert rejected.status_code == 503
     assert rejected.headers["Retry-After"] == "3"
     assert rejected.json()["code"] == "overloaded"
@@ -394,7 +399,11 @@ def test_model_can_be_replaced_while_a_request_is_in_flight(analyzer):
     new = Analyzer(analyzer.scorer, analyzer.thresholds, ModelInfo(name="framing", version="new"),
                    analyzer.directory)
     app = create_app(Settings(workers=2), analyzer=old)
-    state = app.state.framing.state
+    state = ModelState()
+    state.replace(old)
+    app.dependency_overrides[get_model_state] = lambda: state
+    pool = InferencePool(workers=2, queue_size=16, retry_after=1, metrics=ServiceMetrics())
+    app.dependency_overrides[get_pool] = lambda: pool
 
     async def scenario():
         transport = httpx.ASGITransport(app=app)
@@ -411,7 +420,7 @@ def test_model_can_be_replaced_while_a_request_is_in_flight(analyzer):
         previous, before, after, ready = asyncio.run(scenario())
     finally:
         old.gate.set()
-        app.state.framing.pool.shutdown()
+        pool.shutdown()
     assert previous is old
     assert before.status_code == 200 and before.json()["model"]["version"] == "old"
     assert after.status_code == 200 and after.json()["model"]["version"] == "new"

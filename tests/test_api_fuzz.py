@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from framing.model.schema import Analysis
 from framing.model.taxonomy import TECHNIQUES
-from framing.service.app import create_app
+from framing.service.api.app import create_app
 from framing.service.settings import Settings
 
 MAX_CHARS = 300

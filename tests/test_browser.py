@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from framing.service.app import create_app
+from framing.service.api.app import create_app
 from framing.service.settings import Settings
 
 pytestmark = pytest.mark.browser

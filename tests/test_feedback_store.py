@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from framing.training.documents import GoldSpan
+from framing.training.documents import GoldSpan, Problem
 from framing.training.feedback_store import FEEDBACK_DB_ENV, FeedbackConflict, FeedbackStore, InvalidFeedback
 from framing.training.import_formats import read_annotations
 
@@ -164,6 +164,18 @@ def test_all_reasons_are_listed(store):
     with pytest.raises(InvalidFeedback) as raised:
         store.add("tiny", [{"start": 0, "end": 50, "label": "Nope"}], ["Nah"], "v1")
     assert len(raised.value.reasons) == 3
+
+
+def test_problems_name_their_field_and_read_as_before(store):
+    with pytest.raises(InvalidFeedback) as raised:
+        store.add("tiny", [{"start": 0, "end": 50, "label": "Loaded_Language"}, {"start": 0}], ["Nah"], "",
+                  id="a\tb")
+    fields = [problem.field for problem in raised.value.problems]
+    assert fields == ["spans.1", "model_version", "id", "spans.0", "frames"]
+    assert raised.value.reasons[0].startswith("span 2: expected an object with start, end and label")
+    assert raised.value.reasons[3] == "span 1: 0-50 lies outside the text (length 4)"
+    assert str(Problem.span(2, "m")) == "span 3: m" and str(Problem("frames", "unknown frame 'Nah'")) == (
+        "unknown frame 'Nah'")
 
 
 def test_ids_are_never_overwritten_but_a_retry_is_harmless(store):

@@ -19,6 +19,30 @@ class AnnotationError(FramingError, ValueError):
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an annotated document, tied to the field it concerns.
+
+    `field` is a dotted path into the document as the API receives it (`id`, `text`, `spans.0`,
+    `frames`, `model_version`): the API reports it as it is, so rewording `message` never moves an
+    error to another field. `str()` gives the sentence annotation-file readers print.
+    """
+
+    field: str
+    message: str
+
+    @classmethod
+    def span(cls, index: int, message: str) -> Problem:
+        """A problem with the span at `index` (counted from 0, as in `spans.0`)."""
+        return cls(f"spans.{index}", message)
+
+    def __str__(self) -> str:
+        kind, _, index = self.field.partition(".")
+        if kind == "spans" and index.isdigit():
+            return f"span {int(index) + 1}: {self.message}"  # people count spans from 1
+        return self.message
+
+
+@dataclass(frozen=True)
 class GoldSpan:
     technique: str
     start: int

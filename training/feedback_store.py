@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from framing.model.errors import FramingError
-from framing.training.documents import Document, GoldSpan
+from framing.training.documents import Document, GoldSpan, Problem
 from framing.training.import_formats import RawSpan, document_to_record, validate_document, write_records
 
 # The environment variable the service and the CLI read the database path from.
@@ -47,11 +47,16 @@ _PAGE = 500
 
 
 class InvalidFeedback(FramingError, ValueError):
-    """A correction that was not stored; `reasons` lists everything wrong with it."""
+    """A correction that was not stored; `problems` lists everything wrong with it, by field."""
 
-    def __init__(self, reasons: Iterable[str]) -> None:
-        self.reasons = list(reasons)
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
         super().__init__("; ".join(self.reasons))
+
+    @property
+    def reasons(self) -> list[str]:
+        """The problems as sentences, for people (the API reports `problems` field by field)."""
+        return [str(problem) for problem in self.problems]
 
 
 class FeedbackConflict(InvalidFeedback):
@@ -147,25 +152,25 @@ class FeedbackStore:
         if `id` is taken by a different one. Adding the same correction under the same id again
         is a no-op, so a client may safely retry.
         """
-        reasons: list[str] = []
+        problems: list[Problem] = []
         raw_spans: list[RawSpan] = []
         if isinstance(spans, (str, bytes, dict)) or not isinstance(spans, Iterable):
-            reasons.append(f"spans must be a list, got {type(spans).__name__}")
+            problems.append(Problem("spans", f"spans must be a list, got {type(spans).__name__}"))
         else:
-            for number, span in enumerate(spans, start=1):
+            for index, span in enumerate(spans):
                 raw = _raw_span(span)
                 if raw is None:
-                    reasons.append(f"span {number}: expected an object with start, end and label,"
-                                   f" got {span!r}")
+                    problems.append(Problem.span(index, f"expected an object with start, end and label, got {span!r}"))
                 else:
                     raw_spans.append(raw)
         if model_version is not None and (not isinstance(model_version, str) or not model_version.strip()):
-            reasons.append(f"model_version must be a non-empty string or null, got {model_version!r}")
+            problems.append(Problem("model_version",
+                                    f"model_version must be a non-empty string or null, got {model_version!r}"))
         doc_id = f"fb-{uuid.uuid4().hex}" if id is None else id
-        document, document_reasons = validate_document(doc_id, text, raw_spans, frames)
-        reasons += document_reasons
-        if reasons or document is None:
-            raise InvalidFeedback(reasons)
+        document, document_problems = validate_document(doc_id, text, raw_spans, frames)
+        problems += document_problems
+        if problems or document is None:
+            raise InvalidFeedback(problems)
 
         spans_json = json.dumps([[s.start, s.end, s.technique] for s in document.spans])
         frames_json = None if document.frames is None else json.dumps(document.frames)
@@ -177,7 +182,7 @@ class FeedbackStore:
             if existing is not None:
                 if existing == (document.text, spans_json, frames_json, model_version):
                     return document.id
-                raise FeedbackConflict([f"id {document.id!r} is already stored with different content"])
+                raise FeedbackConflict([Problem("id", f"id {document.id!r} is already stored with different content")])
             connection.execute(
                 "INSERT INTO feedback (id, text, spans, frames, model_version, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
-from framing.training.documents import AnnotationError, Document, GoldSpan
+from framing.training.documents import AnnotationError, Document, GoldSpan, Problem
 from framing.training.readers import read_semeval_folder
 
 FORMATS = ("semeval", "labelstudio", "doccano", "simple")
@@ -88,47 +88,46 @@ def validate_id(value: Any) -> tuple[str | None, str | None]:
 
 def validate_document(
     doc_id: Any, text: Any, spans: Iterable[RawSpan], frames: Any, source: str = ""
-) -> tuple[Document | None, list[str]]:
-    """Check one annotated document; return it, or None and every reason it is not acceptable.
+) -> tuple[Document | None, list[Problem]]:
+    """Check one annotated document; return it, or None and every problem that makes it unacceptable.
 
     Rules: a non-empty string id and a text that is not blank; each span has integer offsets with
     0 <= start < end <= len(text), one of the 23 technique labels, and, where given, a text equal to
     `text[start:end]`; frames are None (not annotated) or a list of the 14 frame labels. Duplicate
     spans and frames are merged; spans are sorted by (start, end, label).
     """
-    reasons: list[str] = []
+    problems: list[Problem] = []
     identifier, reason = validate_id(doc_id)
     if reason:
-        reasons.append(reason)
+        problems.append(Problem("id", reason))
     if not isinstance(text, str):
-        reasons.append(f"text must be a string, got {type(text).__name__}")
+        problems.append(Problem("text", f"text must be a string, got {type(text).__name__}"))
         text = None
     elif not text.strip():
-        reasons.append("text is empty")
+        problems.append(Problem("text", "text is empty"))
 
     gold: set[GoldSpan] = set()
-    for number, span in enumerate(spans, start=1):
-        where = f"span {number}"
+    for index, span in enumerate(spans):
         label_ok = isinstance(span.label, str) and span.label in TECHNIQUE_INDEX
         if not label_ok:
             hint = _suggest(span.label, TECHNIQUES) if isinstance(span.label, str) else ""
-            reasons.append(f"{where}: unknown technique {span.label!r}{hint}")
+            problems.append(Problem.span(index, f"unknown technique {span.label!r}{hint}"))
         if not (_is_int(span.start) and _is_int(span.end)):
-            reasons.append(f"{where}: start and end must be integers, got {span.start!r}, {span.end!r}")
+            problems.append(Problem.span(index, f"start and end must be integers, got {span.start!r}, {span.end!r}"))
             continue
         if span.start >= span.end:
-            reasons.append(f"{where}: start {span.start} is not before end {span.end}")
+            problems.append(Problem.span(index, f"start {span.start} is not before end {span.end}"))
             continue
         if text is None:
             continue
         if span.start < 0 or span.end > len(text):
-            reasons.append(f"{where}: {span.start}-{span.end} lies outside the text (length {len(text)})")
+            problems.append(Problem.span(index, f"{span.start}-{span.end} lies outside the text (length {len(text)})"))
             continue
         if span.text is not None and span.text != text[span.start:span.end]:
-            reasons.append(
-                f"{where}: text {span.text!r} does not match text[{span.start}:{span.end}]"
+            problems.append(Problem.span(
+                index, f"text {span.text!r} does not match text[{span.start}:{span.end}]"
                 f" = {text[span.start:span.end]!r}"
-            )
+            ))
             continue
         if label_ok:
             gold.add(GoldSpan(span.label, span.start, span.end))
@@ -136,18 +135,19 @@ def validate_document(
     frame_list: list[str] | None = None
     if frames is not None:
         if not isinstance(frames, list):
-            reasons.append(f"frames must be a list of frame labels or null, got {type(frames).__name__}")
+            problems.append(Problem("frames",
+                                    f"frames must be a list of frame labels or null, got {type(frames).__name__}"))
         else:
             frame_list = []
             for frame in frames:
                 if not isinstance(frame, str) or frame not in FRAME_INDEX:
                     hint = _suggest(frame, FRAMES) if isinstance(frame, str) else ""
-                    reasons.append(f"unknown frame {frame!r}{hint}")
+                    problems.append(Problem("frames", f"unknown frame {frame!r}{hint}"))
                 elif frame not in frame_list:
                     frame_list.append(frame)
 
-    if reasons:
-        return None, reasons
+    if problems:
+        return None, problems
     assert identifier is not None and isinstance(text, str)
     ordered = sorted(gold, key=lambda s: (s.start, s.end, s.technique))
     return Document(id=identifier, text=text, spans=ordered, frames=frame_list, source=source), []
@@ -175,8 +175,9 @@ class _Collector:
 
     def record(self, line: int | None, label: str, doc_id: Any, text: Any,
                spans: Iterable[RawSpan], frames: Any) -> None:
-        document, reasons = validate_document(doc_id, text, spans, frames,
-                                              source=f"{self.source}:{line}" if line else self.source)
+        document, problems = validate_document(doc_id, text, spans, frames,
+                                               source=f"{self.source}:{line}" if line else self.source)
+        reasons = [str(problem) for problem in problems]
         if document is not None and document.id in self._first_line:
             first = self._first_line[document.id]
             reasons = [f"duplicate id {document.id!r} (first used on line {first})"]
@@ -573,7 +574,8 @@ def write_jsonl(documents: Iterable[Document], path: str | Path) -> int:
         seen: set[str] = set()
         for document in documents:
             raw = [RawSpan(s.start, s.end, s.technique) for s in document.spans]
-            _, reasons = validate_document(document.id, document.text, raw, document.frames)
+            _, problems = validate_document(document.id, document.text, raw, document.frames)
+            reasons = [str(problem) for problem in problems]
             if document.id in seen:
                 reasons.append("duplicate id")
             seen.add(document.id)

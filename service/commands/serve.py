@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"framing serve: {error}", file=sys.stderr)
         return 2
-    from framing.service.app import create_app, load_analyzer
+    from framing.service.api.app import create_app
+    from framing.service.api.runtime import load_analyzer
 
     if hasattr(signal, "SIGHUP"):  # until the app installs its reload handler, SIGHUP must not kill us
         signal.signal(signal.SIGHUP, signal.SIG_IGN)

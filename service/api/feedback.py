@@ -1,0 +1,68 @@
+"""User corrections (`POST /v1/annotations`) go to the feedback database through this service.
+
+The database (`training.feedback_store`) is opened on the first annotation, so merely serving
+creates no file; writes run in a thread, and every failure becomes the `ApiError` the client sees.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+
+from framing.service.api.errors import ApiError, InvalidAnnotation, clean
+from framing.service.api.schemas import AnnotationRequest
+from framing.service.observability import ServiceMetrics
+from framing.training.feedback_store import FeedbackConflict, FeedbackStore, InvalidFeedback
+
+log = logging.getLogger("framing.service")
+
+
+class FeedbackService:
+    """The feedback database, opened on the first annotation (so merely serving creates no file)."""
+
+    def __init__(self, path: Path, metrics: ServiceMetrics) -> None:
+        self.path = path
+        self.metrics = metrics
+        self._store: FeedbackStore | None = None
+        self._lock = threading.Lock()
+
+    def store(self) -> FeedbackStore:
+        with self._lock:
+            if self._store is None:
+                try:
+                    self._store = FeedbackStore(self.path)
+                except (OSError, sqlite3.Error, RuntimeError) as error:
+                    log.error("cannot open the feedback database %s: %s", self.path, error)
+                    raise ApiError(503, "feedback_unavailable",
+                                   f"the feedback database cannot be opened: {clean(error)}",
+                                   {"Retry-After": "30"}) from error
+            return self._store
+
+    def close(self) -> None:
+        with self._lock:
+            store, self._store = self._store, None
+        if store is not None:
+            store.close()
+
+    def add(self, request: AnnotationRequest, model_version: str | None) -> tuple[str, bool]:
+        """Store one correction (blocking); returns (id, created). Raises ApiError 422/409/503."""
+        store = self.store()
+        try:
+            existed = request.id is not None and store.get(request.id) is not None
+            stored_id = store.add(request.text, request.spans, request.frames, model_version, id=request.id)
+        except FeedbackConflict as error:
+            self.metrics.annotations.labels(outcome="conflict").inc()
+            raise ApiError(409, "annotation_conflict", str(error)) from error
+        except InvalidFeedback as error:
+            self.metrics.annotations.labels(outcome="invalid").inc()
+            raise InvalidAnnotation(error.problems) from error
+        except sqlite3.Error as error:
+            self.metrics.annotations.labels(outcome="error").inc()
+            log.error("storing an annotation in %s failed: %s", self.path, error)
+            raise ApiError(503, "feedback_unavailable", f"the annotation was not stored: {clean(error)}",
+                           {"Retry-After": "5"}) from error
+        created = not existed
+        self.metrics.annotations.labels(outcome="stored" if created else "unchanged").inc()
+        return stored_id, created

@@ -1,0 +1,130 @@
+"""`POST /v1/analyze` and `/v1/analyze/batch`: text in, `Analysis` out, through the inference pool."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from fastapi.responses import Response
+
+from framing.model.analyzer import Analyzer, EmptyTextError
+from framing.model.filtering import filter_analysis
+from framing.model.schema import Analysis
+from framing.service.api.deps import AnalyzerDep, MetricsDep, PoolDep, SettingsDep
+from framing.service.api.errors import ERROR_RESPONSES, ApiError, clean, text_problem
+from framing.service.api.schemas import (
+    EXAMPLE_ANALYSIS,
+    EXAMPLE_TEXT,
+    AnalyzeOptions,
+    AnalyzeRequest,
+    BatchRequest,
+    BatchResponse,
+)
+from framing.service.observability import ServiceMetrics
+
+log = logging.getLogger("framing.service")
+
+router = APIRouter(tags=["analysis"])
+
+ANALYZE_EXAMPLES = {
+    "plain": {"summary": "Just the text", "value": {"text": EXAMPLE_TEXT}},
+    "filtered": {"summary": "Only two techniques, confident ones, no sentence breakdown",
+                 "value": {"text": EXAMPLE_TEXT, "id": "note-17",
+                           "options": {"techniques": ["Loaded_Language", "Name_Calling-Labeling"],
+                                       "min_score": 0.6, "sentences": False}}},
+}
+
+
+def _options(options: AnalyzeOptions | None) -> AnalyzeOptions:
+    return options if options is not None else AnalyzeOptions()
+
+
+def _filtered(analysis: Analysis, options: AnalyzeOptions) -> Analysis:
+    if options.techniques is None and options.min_score is None and options.sentences:
+        return analysis  # nothing to filter: skip the copy
+    return filter_analysis(analysis, options.techniques, options.min_score, options.sentences)
+
+
+def _analyze_one(metrics: ServiceMetrics, analyzer: Analyzer, text: str, document_id: str | None,
+                 options: AnalyzeOptions) -> bytes:
+    started = time.perf_counter()
+    analysis = analyzer.analyze(text, document_id)
+    metrics.observe_inference("/v1/analyze", time.perf_counter() - started, [text])
+    return _filtered(analysis, options).model_dump_json().encode("utf-8")
+
+
+def _analyze_batch(metrics: ServiceMetrics, analyzer: Analyzer, items: list[tuple[int, str, str | None]],
+                   options: AnalyzeOptions) -> dict[int, Analysis | ApiError]:
+    """One batched model pass; if it fails, each document alone, so one bad text fails only itself."""
+    if not items:
+        return {}
+    texts = [text for _, text, _ in items]
+    started = time.perf_counter()
+    results: dict[int, Analysis | ApiError] = {}
+    try:
+        analyses = analyzer.analyze_many(texts, [document_id for _, _, document_id in items])
+        results = {index: _filtered(a, options) for (index, _, _), a in zip(items, analyses, strict=True)}
+    except Exception:
+        log.warning("batched analysis failed; retrying document by document", exc_info=True)
+        for index, text, document_id in items:
+            try:
+                results[index] = _filtered(analyzer.analyze(text, document_id), options)
+            except EmptyTextError as error:
+                results[index] = ApiError(422, "empty_text", f"documents.{index}.text: {error}")
+            except Exception:
+                log.exception("analysis of batch document %d failed", index)
+                results[index] = ApiError(500, "internal_error", "analysis failed for this document")
+    metrics.observe_inference("/v1/analyze/batch", time.perf_counter() - started, texts)
+    return results
+
+
+@router.post("/v1/analyze", response_model=Analysis, responses=ERROR_RESPONSES,
+             summary="Analyse one text",
+             response_description="The Analysis: frames, techniques, sentences and spans.",
+             openapi_extra={"responses": {"200": {"content": {"application/json": {
+                 "example": EXAMPLE_ANALYSIS}}}}})
+async def analyze(
+    request: Annotated[AnalyzeRequest, Body(openapi_examples=ANALYZE_EXAMPLES)],
+    settings: SettingsDep, pool: PoolDep, metrics: MetricsDep, analyzer: AnalyzerDep,
+) -> Response:
+    problem = text_problem(request.text, settings.max_chars, "text")
+    if problem is not None:
+        raise problem
+    body = await pool.run(_analyze_one, metrics, analyzer, request.text, request.id, _options(request.options))
+    return Response(body, media_type="application/json")
+
+
+@router.post("/v1/analyze/batch", response_model=BatchResponse, responses=ERROR_RESPONSES,
+             summary="Analyse several texts",
+             description="One result per document, in order. A document that is empty or too long gets an "
+                         "error entry with the status it would have had alone; the others are analysed.")
+async def analyze_batch(request: BatchRequest, settings: SettingsDep, pool: PoolDep, metrics: MetricsDep,
+                        analyzer: AnalyzerDep) -> Response:
+    documents = request.documents
+    if len(documents) > settings.max_batch:
+        raise ApiError(413, "batch_too_large",
+                       f"documents: {len(documents)} documents; the limit is {settings.max_batch}")
+    options = _options(request.options)
+    problems: dict[int, ApiError] = {}
+    items: list[tuple[int, str, str | None]] = []
+    for index, document in enumerate(documents):
+        problem = text_problem(document.text, settings.max_chars, f"documents.{index}.text")
+        if problem is not None:
+            problems[index] = problem
+        else:
+            items.append((index, document.text, document.id))
+    analysed = await pool.run(_analyze_batch, metrics, analyzer, items, options) if items else {}
+    results = []
+    for index, document in enumerate(documents):
+        outcome = problems.get(index) or analysed[index]
+        if isinstance(outcome, ApiError):
+            results.append({"index": index, "id": document.id, "status": outcome.status, "analysis": None,
+                            "error": {"code": outcome.code, "message": clean(outcome.message, 2000)}})
+        else:
+            results.append({"index": index, "id": document.id, "status": 200,
+                            "analysis": outcome.model_dump(mode="json"), "error": None})
+    return Response(json.dumps({"results": results}, ensure_ascii=False).encode("utf-8"),
+                    media_type="application/json")

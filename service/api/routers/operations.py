@@ -1,0 +1,31 @@
+"""`GET /healthz`, `/readyz` and `/metrics`: what orchestrators and Prometheus ask."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+
+from framing.service.api.deps import MetricsDep, ModelStateDep
+from framing.service.api.schemas import HealthResponse, ReadyResponse
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", response_model=HealthResponse, summary="The process is up")
+async def healthz() -> HealthResponse:
+    return HealthResponse()
+
+
+@router.get("/readyz", response_model=ReadyResponse,
+            responses={503: {"model": ReadyResponse, "description": "Model not loaded yet."}},
+            summary="The model is loaded and requests will be answered")
+async def readyz(state: ModelStateDep) -> JSONResponse:
+    if not state.ready:
+        return JSONResponse({"status": "loading", "model": None}, status_code=503)
+    return JSONResponse({"status": "ready", "model": state.current().info.model_dump()})
+
+
+@router.get("/metrics", summary="Prometheus metrics",
+            response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+async def prometheus_metrics(metrics: MetricsDep) -> Response:
+    return Response(metrics.render(), media_type=metrics.content_type)
