@@ -440,3 +440,13 @@ def test_cli_exit_status_and_summary(tmp_path, shipped_model_dir, capsys):
     err = capsys.readouterr().err
     assert "1 done" in err and "1 failed" in err and "docs/s" in err
     assert json.loads(summary_file.read_text())["failed"] == 1
+
+
+def test_summary_report_is_typed_and_keeps_the_json_keys():
+    from framing.service.batch import Summary
+
+    summary = Summary(done=3, skipped=1, failed=2, seconds=1.5, workers=2, interrupted_by=2)
+    report = summary.report()
+    assert report.model_dump() == {"done": 3, "skipped": 1, "failed": 2, "seconds": 1.5,
+                                   "docs_per_second": 2.0, "workers": 2, "interrupted": True}
+    assert summary.line().startswith("framing batch: 3 done, 1 skipped (already in the output), 2 failed in 1.5s")
