@@ -74,9 +74,9 @@ def _labelstudio_span(value: dict, text: Any, to_index: Callable[[int], int | No
         # Label Studio's editor counts offsets in UTF-16 code units; outside the Basic Multilingual
         # Plane (emoji, some CJK) those differ from Python's. Convert only when the given span
         # text proves the converted offsets right.
-        converted = to_index(start), to_index(end)
-        if None not in converted and text[converted[0]:converted[1]] == span_text:
-            start, end = converted
+        new_start, new_end = to_index(start), to_index(end)
+        if new_start is not None and new_end is not None and text[new_start:new_end] == span_text:
+            start, end = new_start, new_end
     return [RawSpan(start, end, label, span_text) for label in labels]
 
 
