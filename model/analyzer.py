@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from framing.model.schema import Analysis, ModelInfo
 from framing.model.scores import DocumentScores, PreparedText, Scorer
 from framing.model.tfidf import LEGACY_TFIDF_FILE, TFIDF_FILES, BaselineScorer, TfidfFormatError
 from framing.model.thresholds import Thresholds
+
+log = logging.getLogger(__name__)
 
 
 class EmptyTextError(FramingError, ValueError):
@@ -85,3 +88,26 @@ class Analyzer:
             build_analysis(p, s, self.thresholds, self.info, document_id)
             for p, s, document_id in zip(prepared, scores, ids, strict=True)
         ]
+
+    def analyze_each(self, texts: list[str], ids: Iterable[str | None] | None = None) -> list[Analysis | Exception]:
+        """Analyse in one batched pass; if that fails, each text alone, so one bad text fails only itself.
+
+        Returns, in the order of `texts`, the Analysis of each text or the exception its own pass
+        raised (an `EmptyTextError`, or any failure of the scorer), for the caller to report.
+        """
+        ids = list(ids) if ids is not None else [None] * len(texts)
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts differ in length")
+        if not texts:
+            return []
+        try:
+            return list(self.analyze_many(texts, ids))
+        except Exception:
+            log.warning("batched analysis failed; retrying document by document", exc_info=True)
+        results: list[Analysis | Exception] = []
+        for text, document_id in zip(texts, ids, strict=True):
+            try:
+                results.append(self.analyze(text, document_id))
+            except Exception as error:  # reported per document by the caller
+                results.append(error)
+        return results

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from framing.model.schema import Analysis
-from framing.service.batch import BatchError, BatchOptions, default_errors_path, detect_format, run_batch
+from framing.service.batch import BatchError, BatchOptions, default_errors_path, detect_input_kind, run_batch
 from framing.service.cli import main as framing
 from framing.training.predictions import PredictionsError, read_predictions_jsonl
 from framing.training.semeval_writer import FRAMES_FILE, PARAGRAPHS_FILE, SPANS_FOLDER
@@ -88,7 +88,7 @@ def test_folder_of_txt_files_with_broken_files(tmp_path, analyzer):
     errors = errors_of(out)
     assert set(errors) == {"latin1", "blank", "huge", "gone"}
     assert "UTF-8" in errors["latin1"]
-    assert errors["blank"] == "empty text"
+    assert errors["blank"] == "text is empty"
     assert "limit" in errors["huge"]
     assert "cannot read" in errors["gone"]
     assert (summary.done, summary.skipped, summary.failed) == (4, 0, 4)
@@ -154,7 +154,7 @@ def test_csv_with_quoted_newlines_bom_and_broken_rows(tmp_path, analyzer):
     out = tmp_path / "out.jsonl"
     assert output_ids(out) == ["c1", "c2"]
     errors = errors_of(out)
-    assert errors["c3"] == "empty text"
+    assert errors["c3"] == "text is empty"
     assert "UTF-8" in errors["c4"]
     assert "fields" in errors[None]
     assert summary.failed == 3
@@ -185,10 +185,10 @@ def test_unknown_or_missing_input_is_a_clear_error(tmp_path, capsys):
     odd = tmp_path / "docs.xml"
     odd.write_text("<docs/>", encoding="utf-8")
     with pytest.raises(BatchError, match="cannot tell the input format"):
-        detect_format(str(odd))
+        detect_input_kind(str(odd))
     with pytest.raises(BatchError, match="no such file"):
-        detect_format(str(tmp_path / "missing.jsonl"))
-    assert detect_format(str(odd), "jsonl") == "jsonl"
+        detect_input_kind(str(tmp_path / "missing.jsonl"))
+    assert detect_input_kind(str(odd), "jsonl") == "jsonl"
     assert framing(["batch", str(odd), "-o", str(tmp_path / "o.jsonl")]) == 2
     assert "--input-format" in capsys.readouterr().err
 
@@ -440,3 +440,13 @@ def test_cli_exit_status_and_summary(tmp_path, shipped_model_dir, capsys):
     err = capsys.readouterr().err
     assert "1 done" in err and "1 failed" in err and "docs/s" in err
     assert json.loads(summary_file.read_text())["failed"] == 1
+
+
+def test_summary_report_is_typed_and_keeps_the_json_keys():
+    from framing.service.batch import Summary
+
+    summary = Summary(done=3, skipped=1, failed=2, seconds=1.5, workers=2, interrupted_by=2)
+    report = summary.report()
+    assert report.model_dump() == {"done": 3, "skipped": 1, "failed": 2, "seconds": 1.5,
+                                   "docs_per_second": 2.0, "workers": 2, "interrupted": True}
+    assert summary.line().startswith("framing batch: 3 done, 1 skipped (already in the output), 2 failed in 1.5s")

@@ -9,7 +9,7 @@ import pytest
 
 from framing.training.documents import AnnotationError, Document, GoldSpan
 from framing.training.import_formats import (
-    detect_format,
+    detect_annotation_format,
     read_annotations,
     read_doccano_jsonl,
     read_labelstudio_json,
@@ -44,7 +44,7 @@ def simple(id_="d1", text=TEXT, spans=None, **extra) -> dict:
 ])
 def test_each_sample_reads_cleanly(name, fmt):
     result = read_annotations(SAMPLES / name)
-    assert detect_format(SAMPLES / name) == fmt
+    assert detect_annotation_format(SAMPLES / name) == fmt
     assert result.format == fmt
     assert result.problems == []
     assert len(result.documents) == 3

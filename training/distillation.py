@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from framing.model.artifact import WEIGHTS, load_network, require_model_files
+from framing.model.files import atomic_writer
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.scores import DocumentScores
 from framing.training.dataset import Example
@@ -58,9 +59,8 @@ def teacher_scores(teacher: Path, examples: Sequence[Example], cache_dir: Path) 
     scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
     log.info("scoring %d training articles with the teacher %s", len(examples), teacher)
     scores = scorer.score([example.prepared for example in examples])
-    temporary = cache.with_suffix(".tmp")
-    torch.save({"fingerprint": fingerprint, "scores": scores}, temporary)
-    temporary.replace(cache)
+    with atomic_writer(cache) as handle:
+        torch.save({"fingerprint": fingerprint, "scores": scores}, handle)
     return scores
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from framing.model.errors import FramingError
+from framing.model.inputs import new_document_id
 from framing.training.documents import Document, GoldSpan, Problem
 from framing.training.import_formats import RawSpan, document_to_record, validate_document, write_records
 
@@ -166,7 +166,7 @@ class FeedbackStore:
         if model_version is not None and (not isinstance(model_version, str) or not model_version.strip()):
             problems.append(Problem("model_version",
                                     f"model_version must be a non-empty string or null, got {model_version!r}"))
-        doc_id = f"fb-{uuid.uuid4().hex}" if id is None else id
+        doc_id = new_document_id("fb") if id is None else id
         document, document_problems = validate_document(doc_id, text, raw_spans, frames)
         problems += document_problems
         if problems or document is None:

@@ -8,13 +8,13 @@ that is a plain model directory is served as it is.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from framing.model.artifact import MANIFEST, METRICS
 from framing.model.errors import FramingError
+from framing.model.files import write_atomic
 
 VERSIONS = "versions"
 PROMOTED = "PROMOTED"
@@ -110,9 +110,7 @@ class Registry:
                     complaints.append(f"{metric} {new.get(metric, 'missing')} < {old[metric]} of {current}")
         if complaints and not force:
             raise RegistryError(f"refusing to promote {version}: " + "; ".join(complaints) + " (use --force)")
-        temporary = self.root / (PROMOTED + ".tmp")
-        temporary.write_text(version + "\n", encoding="utf-8")
-        os.replace(temporary, self.root / PROMOTED)
+        write_atomic(self.root / PROMOTED, version + "\n")
         return complaints
 
 

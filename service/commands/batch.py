@@ -10,7 +10,7 @@ from pathlib import Path
 from framing.service.batch import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_CHARS,
-    FORMATS,
+    INPUT_KINDS,
     BatchError,
     BatchOptions,
     available_cores,
@@ -51,7 +51,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--errors", type=Path, metavar="PATH",
                         help="errors file (default: OUT with the suffix .errors.jsonl)")
     parser.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
-    parser.add_argument("--input-format", choices=("auto", *FORMATS), default="auto",
+    parser.add_argument("--input-format", choices=("auto", *INPUT_KINDS), default="auto",
                         help="how to read INPUT (default: from the path: folder, .jsonl, .csv)")
     parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, metavar="N",
                         help=f"longest text accepted, in characters (default {DEFAULT_MAX_CHARS})")
@@ -80,11 +80,9 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
-        print("framing batch: --workers must be at least 1", file=sys.stderr)
-        return 2
+        raise BatchError("--workers must be at least 1")
     if args.semeval_dir is not None and args.format != "semeval":
-        print("framing batch: --semeval-dir needs --format semeval", file=sys.stderr)
-        return 2
+        raise BatchError("--semeval-dir needs --format semeval")
     options = BatchOptions(
         input=args.input,
         output=args.output,
@@ -99,14 +97,10 @@ def run(args: argparse.Namespace) -> int:
         progress=args.progress,
         log_every=args.log_every,
     )
-    try:
-        summary = run_batch(options)
-    except BatchError as error:
-        print(f"framing batch: {error}", file=sys.stderr)
-        return 2
+    summary = run_batch(options)  # a BatchError stops the job: the CLI reports it, exit status 2
     print(summary.line(), file=sys.stderr, flush=True)
     if args.summary_json is not None:
-        args.summary_json.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
+        args.summary_json.write_text(json.dumps(summary.report().model_dump(), indent=2) + "\n", encoding="utf-8")
     if summary.interrupted_by is not None:
         return 128 + int(summary.interrupted_by)
     return 1 if summary.failed else 0

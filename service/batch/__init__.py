@@ -1,0 +1,41 @@
+"""Batch scoring: many documents in, one `Analysis` JSON line per document out.
+
+The job streams: input is read one record at a time, documents are scored in small batches, and
+each result is appended to the output as one whole line and flushed, so memory stays flat however
+large the input is, and a crash or Ctrl-C loses at most the batch in flight.
+
+Resuming: the output file is the record of what is complete. On start the job reads the ids already
+in it, drops an unfinished last line (a killed run can leave one), and skips those ids; re-running
+the same command finishes the job. Bad records never stop the job: they go to an errors file (one
+JSON line each, with id, source and reason), rewritten on each run, so after a re-run it lists
+exactly what is still missing.
+
+Throughput: documents are scored in batches by worker processes, each with its own copy of the
+model and one torch thread; by default one per idle core (measurements in `default_workers`).
+One worker scores in this process.
+
+Modules: `options` (settings and defaults), `inputs` (readers), `output` (the results and errors
+files, crash-safe), `semeval_output`, `scoring` and `pool` (in-process and worker scoring),
+`signals`, `progress` (typed summary and progress lines), `job` (the run loop).
+"""
+
+from framing.service.batch.inputs import INPUT_KINDS, Record, detect_input_kind
+from framing.service.batch.job import run_batch
+from framing.service.batch.options import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_CHARS,
+    STDIN,
+    BatchError,
+    BatchOptions,
+    available_cores,
+    default_errors_path,
+    default_semeval_dir,
+    default_workers,
+)
+from framing.service.batch.progress import Summary, SummaryReport
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE", "DEFAULT_MAX_CHARS", "INPUT_KINDS", "STDIN", "BatchError", "BatchOptions",
+    "Record", "Summary", "SummaryReport", "available_cores", "default_errors_path", "default_semeval_dir",
+    "default_workers", "detect_input_kind", "run_batch",
+]

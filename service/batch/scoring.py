@@ -1,0 +1,73 @@
+"""Scoring a batch of tasks into output lines: the same function runs in-process and in workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from framing.service.batch.options import BatchError
+from framing.service.batch.semeval_output import SemevalPayload, semeval_payload
+
+if TYPE_CHECKING:
+    from framing.model.analyzer import Analyzer
+
+
+@dataclass
+class Task:
+    id: str
+    source: str
+    text: str
+    article_id: str | None = None  # set when SemEval files are written
+
+
+@dataclass
+class Outcome:
+    id: str
+    source: str
+    line: bytes | None = None
+    semeval: SemevalPayload | None = None
+    error: str | None = None
+
+
+def open_analyzer(model: Path | str | None, threads: int) -> Analyzer:
+    """The model a batch job scores with; the one place batch turns `--model` into an Analyzer."""
+    from framing.model.analyzer import Analyzer
+
+    return Analyzer.load(model, threads=threads)
+
+
+def score_tasks(analyzer: Analyzer, tasks: list[Task]) -> list[Outcome]:
+    """Score a batch in one pass (each document alone if the batch fails, to find the culprit)."""
+    results = analyzer.analyze_each([t.text for t in tasks], [t.id for t in tasks])
+    outcomes = []
+    for task, result in zip(tasks, results, strict=True):
+        if isinstance(result, Exception):
+            outcomes.append(Outcome(task.id, task.source,
+                                    error=f"analysis failed: {type(result).__name__}: {result}"))
+            continue
+        line = result.model_dump_json().encode("utf-8") + b"\n"
+        payload = semeval_payload(task.article_id, result, task.text) if task.article_id is not None else None
+        outcomes.append(Outcome(task.id, task.source, line=line, semeval=payload))
+    return outcomes
+
+
+class InProcessScorer:
+    """Scores in this process, with the caller's analyzer or one loaded here."""
+
+    def __init__(self, model_dir: Path | None, threads: int, analyzer: Analyzer | None = None) -> None:
+        if analyzer is not None:
+            self.analyzer = analyzer
+            return
+        from framing.model.artifact import ModelLoadError
+
+        try:
+            self.analyzer = open_analyzer(model_dir, threads)
+        except (ModelLoadError, OSError, ValueError) as error:
+            raise BatchError(f"cannot load the model: {error}") from error
+
+    def submit(self, tasks: list[Task]) -> list[Outcome]:
+        return score_tasks(self.analyzer, tasks)
+
+    def close(self, interrupted: bool = False) -> None:
+        pass
