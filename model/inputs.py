@@ -96,12 +96,13 @@ def check_text(text: Any, max_chars: int | None = None, field: str = "text",
     text_too_long, invalid_text). `limit_name` names the setting behind `max_chars` in the message."""
     if not isinstance(text, str):
         raise InputError(field, "not_a_string", f"text must be a string, not {type(text).__name__}")
-    if not text.strip():
-        raise InputError(field, "empty_text", "text is empty")
+    # Length first: it costs nothing, and an over-long text is refused before it is scanned.
     if max_chars is not None and len(text) > max_chars:
         setting = f" ({limit_name})" if limit_name else ""
         raise InputError(field, "text_too_long",
-                         f"text has {len(text)} characters, over the limit of {max_chars}{setting}")
+                         f"text has {len(text):,} characters, over the limit of {max_chars:,}{setting}")
+    if not text.strip():
+        raise InputError(field, "empty_text", "text is empty")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:

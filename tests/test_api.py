@@ -221,6 +221,30 @@ def test_batch_answers_in_order_with_errors_per_document(client, analyzer):
         assert result["analysis"] == analyzer.analyze(document["text"], document.get("id")).model_dump(mode="json")
 
 
+class FailsOnBoom(Analyzer):
+    """The real model, except that scoring any text holding "BOOM" raises, alone or in a batch."""
+
+    def __init__(self, inner: Analyzer) -> None:
+        super().__init__(inner.scorer, inner.thresholds, inner.info, inner.directory)
+
+    def analyze_many(self, texts, ids=None):
+        if any("BOOM" in text for text in texts):
+            raise RuntimeError("scorer failure")
+        return super().analyze_many(texts, ids)
+
+
+def test_a_document_that_breaks_the_scorer_fails_alone_with_500(analyzer):
+    documents = [{"id": "a", "text": TEXT}, {"id": "b", "text": "BOOM goes the scorer."},
+                 {"id": "c", "text": "A second, calmer text."}]
+    with TestClient(create_app(Settings(max_chars=5000, max_batch=4), analyzer=FailsOnBoom(analyzer))) as client:
+        response = client.post("/v1/analyze/batch", json={"documents": documents})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [200, 500, 200]
+    assert results[1]["error"]["code"] == "internal_error" and results[1]["analysis"] is None
+    assert results[0]["analysis"] == analyzer.analyze(TEXT, "a").model_dump(mode="json")
+
+
 def test_batch_applies_options_to_every_document(client, analyzer):
     texts = [TEXT, "Another text about budgets and taxes."]
     options = {"techniques": ["Loaded_Language"], "min_score": 0.5, "sentences": False}
@@ -464,3 +488,17 @@ def test_serve_command_is_registered():
 
     args = build_parser().parse_args(["serve", "--port", "0", "--workers", "2"])
     assert args.command == "serve" and args.port == 0 and args.workers == 2
+
+
+@pytest.mark.parametrize("bad_id", ["", "tab\there", " padded", "line\nbreak"])
+def test_ids_follow_the_rule_batch_and_training_apply(client, bad_id):
+    """An id the batch job or a SemEval file could not carry is refused by the API as well."""
+    from framing.model.inputs import InputError, check_document_id
+
+    with pytest.raises(InputError):
+        check_document_id(bad_id)
+    for path, body in (("/v1/analyze", {"text": "Some text.", "id": bad_id}),
+                       ("/v1/analyze/batch", {"documents": [{"text": "Some text.", "id": bad_id}]})):
+        response = client.post(path, json=body)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"].endswith("id")

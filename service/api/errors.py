@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from framing.model.inputs import InputError, check_text
 from framing.service.api.schemas import ErrorResponse
 from framing.training.documents import Problem
 
@@ -84,17 +85,12 @@ def describe_validation_errors(errors: Sequence[dict]) -> tuple[str, list[dict]]
 
 
 def text_problem(text: str, max_chars: int, field: str) -> ApiError | None:
-    """What is wrong with a text the schema accepted: too long (413) or nothing in it (422)."""
-    if len(text) > max_chars:
-        return ApiError(413, "text_too_long",
-                        f"{field}: text is {len(text):,} characters; the limit is {max_chars:,}")
-    if not text.strip():
-        return ApiError(422, "empty_text", f"{field}: text is empty")
+    """What is wrong with a text the schema accepted (the rule batch and training apply too,
+    `model.inputs.check_text`): too long is 413, blank or not encodable is 422."""
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:  # JSON can carry "\ud800"; no real text holds one
-        return ApiError(422, "invalid_text",
-                        f"{field}: unpaired UTF-16 surrogate at position {error.start}")
+        check_text(text, max_chars, field=field)
+    except InputError as error:
+        return ApiError(413 if error.code == "text_too_long" else 422, error.code, f"{field}: {error.message}")
     return None
 
 

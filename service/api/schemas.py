@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from framing.model.filtering import check_techniques
+from framing.model.inputs import check_document_id
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.taxonomy import TECHNIQUES
 
@@ -58,6 +59,12 @@ EXAMPLE_ANALYSIS: dict[str, Any] = {
         _example_span("brave soldiers", "Flag_Waving", 0.71),
     ],
 }
+
+
+def _valid_id(value: str | None) -> str | None:
+    """The document-id rule batch jobs and training data follow too (`model.inputs.check_document_id`):
+    an id ends up in SemEval files and file names, so no blank, no control characters, no edge spaces."""
+    return None if value is None else check_document_id(value, max_length=MAX_ID_LENGTH)
 
 
 def _no_lone_surrogates(value: str | None) -> str | None:
@@ -107,7 +114,7 @@ class AnalyzeRequest(BaseModel):
     id: str | None = Field(None, max_length=MAX_ID_LENGTH, description="Echoed back in the Analysis.")
     options: AnalyzeOptions | None = None
 
-    _check_id = field_validator("id")(_no_lone_surrogates)
+    _check_id = field_validator("id")(_valid_id)
 
 
 class BatchDocument(BaseModel):
@@ -116,7 +123,7 @@ class BatchDocument(BaseModel):
     text: str
     id: str | None = Field(None, max_length=MAX_ID_LENGTH)
 
-    _check_id = field_validator("id")(_no_lone_surrogates)
+    _check_id = field_validator("id")(_valid_id)
 
 
 class BatchRequest(BaseModel):
@@ -280,6 +287,7 @@ class AnnotationRequest(BaseModel):
         None, max_length=MAX_VERSION_LENGTH,
         description="The model version whose output this corrects; defaults to the version being served.")
 
+    # The feedback store applies the id rule itself and answers 422 invalid_annotation.
     _check_id = field_validator("id")(_no_lone_surrogates)
     _check_version = field_validator("model_version")(_no_lone_surrogates)
 

@@ -58,25 +58,22 @@ def _analyze_one(metrics: ServiceMetrics, analyzer: Analyzer, text: str, documen
 
 def _analyze_batch(metrics: ServiceMetrics, analyzer: Analyzer, items: list[tuple[int, str, str | None]],
                    options: AnalyzeOptions) -> dict[int, Analysis | ApiError]:
-    """One batched model pass; if it fails, each document alone, so one bad text fails only itself."""
+    """One batched pass, each document alone if that fails (`Analyzer.analyze_each`), with each
+    document's own failure turned into the status it would have had alone."""
     if not items:
         return {}
     texts = [text for _, text, _ in items]
     started = time.perf_counter()
+    outcomes = analyzer.analyze_each(texts, [document_id for _, _, document_id in items])
     results: dict[int, Analysis | ApiError] = {}
-    try:
-        analyses = analyzer.analyze_many(texts, [document_id for _, _, document_id in items])
-        results = {index: _filtered(a, options) for (index, _, _), a in zip(items, analyses, strict=True)}
-    except Exception:
-        log.warning("batched analysis failed; retrying document by document", exc_info=True)
-        for index, text, document_id in items:
-            try:
-                results[index] = _filtered(analyzer.analyze(text, document_id), options)
-            except EmptyTextError as error:
-                results[index] = ApiError(422, "empty_text", f"documents.{index}.text: {error}")
-            except Exception:
-                log.exception("analysis of batch document %d failed", index)
-                results[index] = ApiError(500, "internal_error", "analysis failed for this document")
+    for (index, _, _), outcome in zip(items, outcomes, strict=True):
+        if isinstance(outcome, Analysis):
+            results[index] = _filtered(outcome, options)
+        elif isinstance(outcome, EmptyTextError):
+            results[index] = ApiError(422, "empty_text", f"documents.{index}.text: {outcome}")
+        else:
+            log.error("analysis of batch document %d failed", index, exc_info=outcome)
+            results[index] = ApiError(500, "internal_error", "analysis failed for this document")
     metrics.observe_inference("/v1/analyze/batch", time.perf_counter() - started, texts)
     return results
 
