@@ -50,8 +50,9 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from framing.model.analyzer import Analyzer, EmptyTextError
-from framing.model.artifact import MANIFEST, SHIPPED_MODEL_DIR, Manifest, ModelLoadError
 from framing.model.filtering import filter_analysis
+from framing.model.folder import ModelFolder, ModelLoadError, RegistryError
+from framing.model.layout import MANIFEST
 from framing.model.schema import Analysis
 from framing.model.taxonomy import FRAME_LABELS, TECHNIQUE_LABELS
 from framing.service.api_schemas import (
@@ -74,12 +75,10 @@ from framing.service.api_schemas import (
 from framing.service.observability import RequestMetricsMiddleware, ServiceMetrics
 from framing.service.settings import Settings
 from framing.training.feedback_store import FeedbackConflict, FeedbackStore, InvalidFeedback
-from framing.training.registry import RegistryError, resolve_model_dir
 
 log = logging.getLogger("framing.service")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-MODEL_CARD = "MODEL_CARD.md"
 # Keys of metrics.json that describe the training data rather than measure the model.
 TRAINING_DATA_KEYS = ("training_data", "data", "dataset", "corpus")
 PAGE_SECURITY_HEADERS = {
@@ -207,12 +206,12 @@ CHECK_TEXT = "The reckless regime lied again. Officials met on Monday."
 def model_directory(model_dir: Path | None) -> Path:
     """The directory to load for `model_dir`: a registry's promoted version, the folder itself, or the
     shipped model when None. Raises RegistryError for a registry with nothing (valid) promoted."""
-    return resolve_model_dir(model_dir) if model_dir is not None else SHIPPED_MODEL_DIR
+    return ModelFolder.resolve(model_dir, check=False).path
 
 
 def load_analyzer(model_dir: Path | None, threads: int | None = None) -> Analyzer:
     """Resolve, load and check a model: it must analyse `CHECK_TEXT` before it is handed out."""
-    analyzer = Analyzer.load(model_directory(model_dir), threads=threads)
+    analyzer = Analyzer.load(ModelFolder.resolve(model_dir), threads=threads)
     analyzer.analyze(CHECK_TEXT)
     return analyzer
 
@@ -567,28 +566,25 @@ def _analyze_batch(services: Services, analyzer: Analyzer, items: list[tuple[int
 
 
 def describe_model(analyzer: Analyzer) -> ModelResponse:
-    metrics = {}
+    metrics: Any = {}
     try:
         metrics = analyzer.metrics
-    except (OSError, ValueError):
+    except (OSError, ValueError, ModelLoadError):
         log.warning("could not read the model's metrics", exc_info=True)
     if not isinstance(metrics, dict):
         metrics = {"value": metrics}
     training_data = next((metrics[key] for key in TRAINING_DATA_KEYS if key in metrics), None)
     validation = {key: value for key, value in metrics.items() if key not in TRAINING_DATA_KEYS}
     encoder = model_card = None
-    directory = analyzer.directory
-    if directory is not None:
+    if analyzer.directory is not None:
+        folder = ModelFolder(analyzer.directory)
         try:
-            if (directory / MANIFEST).is_file():
-                encoder = Manifest.load(directory).encoder
-            if (directory / MODEL_CARD).is_file():
-                model_card = (directory / MODEL_CARD).read_text(encoding="utf-8")
-        except (OSError, ValueError):
+            encoder = folder.manifest().encoder if (folder.path / MANIFEST).is_file() else None
+            model_card = folder.model_card()
+        except ModelLoadError:
             log.warning("could not read the model's manifest or card", exc_info=True)
     return ModelResponse(name=analyzer.info.name, version=analyzer.info.version, encoder=encoder,
                          training_data=training_data, validation_metrics=validation, model_card=model_card)
-
 
 LABELS = LabelsResponse(
     technique_categories=list(dict.fromkeys(label.category for label in TECHNIQUE_LABELS)),

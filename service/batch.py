@@ -959,9 +959,15 @@ def run_batch(options: BatchOptions, log: Callable[[str], None] | None = None, a
 
 
 def _make_scorer(options: BatchOptions, workers: int, analyzer=None) -> InProcessScorer | PoolScorer:
+    from framing.model.folder import ModelFolder
+
+    try:  # once, here: every worker then loads the same version even if a registry promotes another
+        model = ModelFolder.resolve(options.model).path if analyzer is None else None
+    except FramingError as error:
+        raise BatchError(f"cannot load the model: {error}") from error
     if workers == 1:
-        return InProcessScorer(options.model, options.threads, analyzer)
-    return PoolScorer(options.model, options.threads, workers)
+        return InProcessScorer(model, options.threads, analyzer)
+    return PoolScorer(model, options.threads, workers)
 
 
 def _text_problem(text: str, max_chars: int) -> str | None:

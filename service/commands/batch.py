@@ -11,7 +11,6 @@ from framing.service.batch import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_CHARS,
     FORMATS,
-    BatchError,
     BatchOptions,
     available_cores,
     default_semeval_dir,
@@ -50,7 +49,8 @@ def add_parser(subparsers) -> None:
                         help="results file; appended to, and what is in it is skipped on a re-run")
     parser.add_argument("--errors", type=Path, metavar="PATH",
                         help="errors file (default: OUT with the suffix .errors.jsonl)")
-    parser.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
+    parser.add_argument("--model", type=Path,
+                        help="model directory, or a registry to use its promoted version (default: the shipped model)")
     parser.add_argument("--input-format", choices=("auto", *FORMATS), default="auto",
                         help="how to read INPUT (default: from the path: folder, .jsonl, .csv)")
     parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, metavar="N",
@@ -99,11 +99,7 @@ def run(args: argparse.Namespace) -> int:
         progress=args.progress,
         log_every=args.log_every,
     )
-    try:
-        summary = run_batch(options)
-    except BatchError as error:
-        print(f"framing batch: {error}", file=sys.stderr)
-        return 2
+    summary = run_batch(options)  # a BatchError (exit status 2) is reported by the CLI's handler
     print(summary.line(), file=sys.stderr, flush=True)
     if args.summary_json is not None:
         args.summary_json.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
