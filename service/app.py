@@ -566,7 +566,7 @@ def _analyze_batch(services: Services, analyzer: Analyzer, items: list[tuple[int
 
 
 def describe_model(analyzer: Analyzer) -> ModelResponse:
-    metrics: Any = {}
+    metrics = {}
     try:
         metrics = analyzer.metrics
     except (OSError, ValueError, ModelLoadError):
@@ -585,6 +585,7 @@ def describe_model(analyzer: Analyzer) -> ModelResponse:
             log.warning("could not read the model's manifest or card", exc_info=True)
     return ModelResponse(name=analyzer.info.name, version=analyzer.info.version, encoder=encoder,
                          training_data=training_data, validation_metrics=validation, model_card=model_card)
+
 
 LABELS = LabelsResponse(
     technique_categories=list(dict.fromkeys(label.category for label in TECHNIQUE_LABELS)),
