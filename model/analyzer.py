@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
 import torch
 
-from framing.model.artifact import METRICS, SHIPPED_MODEL_DIR, ModelLoadError, load_network
 from framing.model.decoding import build_analysis
 from framing.model.ensemble import EnsembleScorer
 from framing.model.errors import FramingError
+from framing.model.folder import ModelFolder
+from framing.model.layout import METRICS
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.scores import DocumentScores, PreparedText, Scorer
-from framing.model.tfidf import LEGACY_TFIDF_FILE, TFIDF_FILES, BaselineScorer, TfidfFormatError
 from framing.model.thresholds import Thresholds
 
 log = logging.getLogger(__name__)
@@ -35,26 +36,17 @@ class Analyzer:
         self.directory = directory
 
     @classmethod
-    def load(cls, directory: str | Path | None = None, threads: int | None = None) -> Analyzer:
-        """Load a trained model directory (the shipped model by default); no network access."""
+    def load(cls, directory: str | os.PathLike[str] | None = None, threads: int | None = None) -> Analyzer:
+        """Load a model folder, or a registry's promoted version (the shipped model by default); no
+        network access."""
         if threads:
             torch.set_num_threads(threads)
-        directory = Path(directory) if directory else SHIPPED_MODEL_DIR
-        network, tokenizer, manifest, thresholds = load_network(directory)
+        folder = ModelFolder.resolve(directory)
+        network, tokenizer, manifest, thresholds = folder.load_network()
         scorer: Scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
         if manifest.lexical_weight > 0:
-            missing = [name for name in TFIDF_FILES if not (directory / name).is_file()]
-            if missing:
-                legacy = (" (its tfidf.joblib is a pickle from an older version, which is never loaded: "
-                          "retrain or recalibrate the model)") if (directory / LEGACY_TFIDF_FILE).exists() else ""
-                raise ModelLoadError(f"{directory}: the manifest asks for the TF-IDF model, but "
-                                     f"{', '.join(missing)} is missing{legacy}")
-            try:
-                lexical = BaselineScorer.load(directory)
-            except TfidfFormatError as error:
-                raise ModelLoadError(str(error)) from error
-            scorer = EnsembleScorer(scorer, lexical, manifest.lexical_weight)
-        return cls(scorer, thresholds, ModelInfo(name=manifest.name, version=manifest.version), directory)
+            scorer = EnsembleScorer(scorer, folder.tfidf(), manifest.lexical_weight)
+        return cls(scorer, thresholds, ModelInfo(name=manifest.name, version=manifest.version), folder.path)
 
     @property
     def metrics(self) -> dict:

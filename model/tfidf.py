@@ -24,18 +24,19 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from framing.model.errors import FramingError
+from framing.model.layout import (  # noqa: F401 (the file names, re-exported for older callers)
+    BASELINE_THRESHOLDS,
+    LEGACY_TFIDF_FILE,
+    TFIDF_ARRAYS,
+    TFIDF_FILES,
+    TFIDF_SETTINGS,
+)
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 
 if TYPE_CHECKING:
     from framing.training.documents import Document
 
-TFIDF_SETTINGS = "tfidf.json"
-TFIDF_ARRAYS = "tfidf.safetensors"
-TFIDF_FILES = (TFIDF_SETTINGS, TFIDF_ARRAYS)
-# Written by versions before 0.2 of the folder layout; refused on load (it is a pickle).
-LEGACY_TFIDF_FILE = "tfidf.joblib"
-BASELINE_THRESHOLDS = "baseline_thresholds.json"
 FORMAT = "framing-tfidf/1"
 NGRAM_RANGE = (1, 2)
 

@@ -3,28 +3,26 @@
 Layout: `REGISTRY/versions/<version>/` holds complete model directories (with `data.json`, what
 the run trained on, with hashes); `REGISTRY/PROMOTED` names the version the service loads. A path
 that is a plain model directory is served as it is.
+
+Which version is promoted is read by `model.folder` (loading a model needs it, and `model/` never
+imports `training/`); listing, creating and promoting versions is this module's.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from framing.model.artifact import MANIFEST, METRICS
-from framing.model.errors import FramingError
 from framing.model.files import write_atomic
+from framing.model.folder import ModelFolder, RegistryError, is_registry, promoted_dir, promoted_version
+from framing.model.layout import MANIFEST, PROMOTED, VERSIONS, WORK
 
-VERSIONS = "versions"
-PROMOTED = "PROMOTED"
-WORK = ".work"
+__all__ = ["GATE_METRICS", "PROMOTED", "VERSIONS", "WORK", "Registry", "RegistryError", "VersionInfo",
+           "is_registry", "resolve_model_dir"]
+
 # Metrics that must not fall for a version to replace the promoted one.
 GATE_METRICS = ("paragraph_micro_f1", "span_f1", "frame_micro_f1")
-
-
-class RegistryError(FramingError, RuntimeError):
-    pass
 
 
 @dataclass
@@ -36,14 +34,8 @@ class VersionInfo:
 
     @property
     def created(self) -> str:
-        data = self.path / "data.json"
-        if data.is_file():
-            return json.loads(data.read_text(encoding="utf-8")).get("created", "")
-        return ""
-
-
-def is_registry(path: Path) -> bool:
-    return (Path(path) / VERSIONS).is_dir()
+        record = ModelFolder(self.path).data_record()
+        return record.get("created", "") if isinstance(record, dict) else ""
 
 
 def _version_key(name: str) -> tuple[int, str]:
@@ -63,10 +55,7 @@ class Registry:
         return [VersionInfo(name, folder / name, name == promoted, self.summary(name)) for name in names]
 
     def summary(self, version: str) -> dict:
-        path = self.root / VERSIONS / version / METRICS
-        if not path.is_file():
-            return {}
-        return json.loads(path.read_text(encoding="utf-8")).get("summary", {}).get("model", {})
+        return ModelFolder(self.version_dir(version)).metrics().get("summary", {}).get("model", {})
 
     def next_version(self) -> str:
         """An unfinished run's version if there is one (so re-running resumes it), else a new one."""
@@ -85,17 +74,10 @@ class Registry:
         return self.root / VERSIONS / version
 
     def promoted_version(self) -> str | None:
-        marker = self.root / PROMOTED
-        return marker.read_text(encoding="utf-8").strip() or None if marker.is_file() else None
+        return promoted_version(self.root)
 
     def promoted_dir(self) -> Path:
-        version = self.promoted_version()
-        if version is None:
-            raise RegistryError(f"{self.root}: no version is promoted; run 'framing models promote VERSION'")
-        path = self.version_dir(version)
-        if not (path / MANIFEST).is_file():
-            raise RegistryError(f"{self.root}: promoted version {version!r} is missing")
-        return path
+        return promoted_dir(self.root)
 
     def promote(self, version: str, force: bool = False) -> list[str]:
         """Mark `version` as served; returns the gate's complaints (empty when it passed or was forced)."""
@@ -115,6 +97,5 @@ class Registry:
 
 
 def resolve_model_dir(path: str | Path) -> Path:
-    """The directory to load: a registry's promoted version, or the path itself."""
-    path = Path(path)
-    return Registry(path).promoted_dir() if is_registry(path) else path
+    """The directory to load: a registry's promoted version, or the path itself (unchecked)."""
+    return ModelFolder.resolve(path, check=False).path

@@ -27,18 +27,17 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from framing.model.analyzer import Analyzer
-from framing.model.artifact import MANIFEST, SHIPPED_MODEL_DIR, Manifest, ModelLoadError
+from framing.model.folder import ModelFolder, ModelLoadError, RegistryError
+from framing.model.layout import MANIFEST
 from framing.service.api.errors import ApiError, clean
 from framing.service.api.feedback import FeedbackService
 from framing.service.api.pool import InferencePool
 from framing.service.api.schemas import ModelResponse, ReloadResponse
 from framing.service.observability import ServiceMetrics
 from framing.service.settings import Settings
-from framing.training.registry import RegistryError, resolve_model_dir
 
 log = logging.getLogger("framing.service")
 
-MODEL_CARD = "MODEL_CARD.md"
 # Keys of metrics.json that describe the training data rather than measure the model.
 TRAINING_DATA_KEYS = ("training_data", "data", "dataset", "corpus")
 
@@ -89,15 +88,9 @@ class ModelState:
 CHECK_TEXT = "The reckless regime lied again. Officials met on Monday."
 
 
-def model_directory(model_dir: Path | None) -> Path:
-    """The directory to load for `model_dir`: a registry's promoted version, the folder itself, or the
-    shipped model when None. Raises RegistryError for a registry with nothing (valid) promoted."""
-    return resolve_model_dir(model_dir) if model_dir is not None else SHIPPED_MODEL_DIR
-
-
 def load_analyzer(model_dir: Path | None, threads: int | None = None) -> Analyzer:
     """Resolve, load and check a model: it must analyse `CHECK_TEXT` before it is handed out."""
-    analyzer = Analyzer.load(model_directory(model_dir), threads=threads)
+    analyzer = Analyzer.load(ModelFolder.resolve(model_dir), threads=threads)
     analyzer.analyze(CHECK_TEXT)
     return analyzer
 
@@ -112,21 +105,19 @@ def describe_model(analyzer: Analyzer) -> ModelResponse:
     metrics = {}
     try:
         metrics = analyzer.metrics
-    except (OSError, ValueError):
+    except (OSError, ValueError, ModelLoadError):
         log.warning("could not read the model's metrics", exc_info=True)
     if not isinstance(metrics, dict):
         metrics = {"value": metrics}
     training_data = next((metrics[key] for key in TRAINING_DATA_KEYS if key in metrics), None)
     validation = {key: value for key, value in metrics.items() if key not in TRAINING_DATA_KEYS}
     encoder = model_card = None
-    directory = analyzer.directory
-    if directory is not None:
+    if analyzer.directory is not None:
+        folder = ModelFolder(analyzer.directory)
         try:
-            if (directory / MANIFEST).is_file():
-                encoder = Manifest.load(directory).encoder
-            if (directory / MODEL_CARD).is_file():
-                model_card = (directory / MODEL_CARD).read_text(encoding="utf-8")
-        except (OSError, ValueError):
+            encoder = folder.manifest().encoder if (folder.path / MANIFEST).is_file() else None
+            model_card = folder.model_card()
+        except ModelLoadError:
             log.warning("could not read the model's manifest or card", exc_info=True)
     return ModelResponse(name=analyzer.info.name, version=analyzer.info.version, encoder=encoder,
                          training_data=training_data, validation_metrics=validation, model_card=model_card)

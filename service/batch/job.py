@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from framing.model.errors import FramingError
+from framing.model.folder import ModelFolder
 from framing.model.inputs import InputError, check_text
 from framing.service.batch.inputs import Record, count_records, detect_input_kind, open_records
 from framing.service.batch.options import STDIN, BatchError, BatchOptions, default_workers
@@ -195,6 +197,10 @@ def run_batch(options: BatchOptions, log: Callable[[str], None] | None = None,
 
 def _make_scorer(options: BatchOptions, workers: int, analyzer: Analyzer | None = None
                  ) -> InProcessScorer | PoolScorer:
+    try:  # once, here: every worker then loads the same version even if a registry promotes another
+        model = ModelFolder.resolve(options.model).path if analyzer is None else None
+    except FramingError as error:
+        raise BatchError(f"cannot load the model: {error}") from error
     if workers == 1:
-        return InProcessScorer(options.model, options.threads, analyzer)
-    return PoolScorer(options.model, options.threads, workers)
+        return InProcessScorer(model, options.threads, analyzer)
+    return PoolScorer(model, options.threads, workers)

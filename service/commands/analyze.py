@@ -6,9 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from framing.model.analyzer import Analyzer, EmptyTextError
-from framing.model.artifact import ModelLoadError
-from framing.training.registry import RegistryError, resolve_model_dir
+from framing.model.analyzer import Analyzer
 
 
 def add_parser(subparsers) -> None:
@@ -17,7 +15,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("text", nargs="?", help="the text itself; omit to read --file or stdin")
     parser.add_argument("-f", "--file", type=Path, help="read the text from this UTF-8 file ('-' for stdin)")
     parser.add_argument("--id", help="document id to put in the output")
-    parser.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
+    parser.add_argument("--model", type=Path,
+                        help="model directory, or a registry to use its promoted version (default: the shipped model)")
     parser.add_argument("--pretty", action="store_true", help="print the text with highlighted spans")
     parser.set_defaults(run=run)
 
@@ -42,11 +41,12 @@ def read_input(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     try:
         text = read_input(args)
-        analyzer = Analyzer.load(resolve_model_dir(args.model) if args.model else None)
-        analysis = analyzer.analyze(text, args.id)
-    except (ValueError, EmptyTextError, ModelLoadError, RegistryError) as error:
+    except ValueError as error:
         print(f"framing analyze: {error}", file=sys.stderr)
         return 2
+    # A model folder, a registry (its promoted version) or the shipped model; the FramingErrors of a
+    # bad folder or an empty text reach the CLI's one handler.
+    analysis = Analyzer.load(args.model).analyze(text, args.id)
     if args.pretty:
         from framing.service.pretty import print_pretty
 

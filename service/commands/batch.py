@@ -50,7 +50,8 @@ def add_parser(subparsers) -> None:
                         help="results file; appended to, and what is in it is skipped on a re-run")
     parser.add_argument("--errors", type=Path, metavar="PATH",
                         help="errors file (default: OUT with the suffix .errors.jsonl)")
-    parser.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
+    parser.add_argument("--model", type=Path,
+                        help="model directory, or a registry to use its promoted version (default: the shipped model)")
     parser.add_argument("--input-format", choices=("auto", *INPUT_KINDS), default="auto",
                         help="how to read INPUT (default: from the path: folder, .jsonl, .csv)")
     parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, metavar="N",

@@ -13,9 +13,8 @@ import signal
 import sys
 from pathlib import Path
 
-from framing.model.artifact import ModelLoadError
-from framing.service.settings import Settings, SettingsError
-from framing.training.registry import RegistryError
+from framing.model.errors import FramingError
+from framing.service.settings import Settings
 
 
 def add_parser(subparsers) -> None:
@@ -47,14 +46,10 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = Settings.from_env(
-            host=args.host, port=args.port, model_dir=args.model_dir, max_chars=args.max_chars,
-            max_batch=args.max_batch, workers=args.workers, queue_size=args.queue_size,
-            threads=args.threads, log_level=args.log_level, feedback_db=args.feedback_db)
-    except SettingsError as error:
-        print(f"framing serve: {error}", file=sys.stderr)
-        return 2
+    settings = Settings.from_env(  # a SettingsError is reported by the CLI's handler (exit status 2)
+        host=args.host, port=args.port, model_dir=args.model_dir, max_chars=args.max_chars,
+        max_batch=args.max_batch, workers=args.workers, queue_size=args.queue_size,
+        threads=args.threads, log_level=args.log_level, feedback_db=args.feedback_db)
     from framing.service.api.app import create_app
     from framing.service.api.runtime import load_analyzer
 
@@ -62,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         analyzer = load_analyzer(settings.model_dir, threads=settings.threads)
-    except (ModelLoadError, RegistryError, OSError, ValueError) as error:
+    except (FramingError, OSError, ValueError) as error:  # a bad folder or registry, or unreadable files
         print(f"framing serve: cannot load the model: {error}", file=sys.stderr)
         return 2
 

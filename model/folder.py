@@ -1,0 +1,274 @@
+"""A trained model folder: found, read and written in one place, as `from_pretrained` and
+`save_pretrained` do for transformers.
+
+`ModelFolder.resolve` turns what a user names into the folder to load: nothing is the shipped
+model, a registry is its promoted version, a model folder is itself. The accessors read each file
+of the folder (their names are in `model.layout`) and raise `ModelLoadError` for one that is
+missing, unreadable or from an incompatible version, so every caller reports the same problem the
+same way. Reading a registry (which version is promoted) lives here too, because loading needs it;
+listing, creating and promoting versions is training's business (`training.registry`).
+
+torch, transformers and scikit-learn are imported only by the methods that need them, so finding a
+folder or reading its metrics stays cheap for commands that never load the network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from framing.model.errors import FramingError
+from framing.model.layout import (
+    BASELINE_THRESHOLDS,
+    DATA_RECORD,
+    LEGACY_TFIDF_FILE,
+    MANIFEST,
+    METRICS,
+    MODEL_CARD,
+    PROMOTED,
+    REPORT_DIR,
+    REQUIRED_FILES,
+    TFIDF_FILES,
+    THRESHOLDS,
+    VERSIONS,
+    WEIGHTS,
+)
+from framing.model.manifest import Manifest
+from framing.model.taxonomy import FRAMES, TECHNIQUES
+from framing.model.thresholds import Thresholds
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+    from framing.model.network import FramingNetwork
+    from framing.model.tfidf import BaselineScorer
+
+SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "shipped"
+
+
+class ModelLoadError(FramingError, RuntimeError):
+    """The model directory is missing, incomplete or from an incompatible version."""
+
+
+class RegistryError(FramingError, RuntimeError):
+    """A registry that cannot serve (nothing promoted, the promoted version gone) or cannot be changed."""
+
+
+# ------------------------------------------------------------------------- reading a registry
+
+def is_registry(path: str | Path) -> bool:
+    return (Path(path) / VERSIONS).is_dir()
+
+
+def promoted_version(registry: str | Path) -> str | None:
+    """The version named in the registry's PROMOTED file (None when nothing is promoted)."""
+    marker = Path(registry) / PROMOTED
+    return marker.read_text(encoding="utf-8").strip() or None if marker.is_file() else None
+
+
+def promoted_dir(registry: str | Path) -> Path:
+    """The folder of the promoted version; RegistryError when there is none to serve."""
+    registry = Path(registry)
+    version = promoted_version(registry)
+    if version is None:
+        raise RegistryError(f"{registry}: no version is promoted; run 'framing models promote VERSION'")
+    path = registry / VERSIONS / version
+    if not (path / MANIFEST).is_file():
+        raise RegistryError(f"{registry}: promoted version {version!r} is missing")
+    return path
+
+
+# ------------------------------------------------------------------------------ the model folder
+
+@dataclass(frozen=True)
+class ModelFolder:
+    """One model folder on disk. `os.PathLike`, so it goes wherever a path to the folder went."""
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    @classmethod
+    def resolve(cls, location: str | os.PathLike[str] | None = None, *, check: bool = True) -> ModelFolder:
+        """The folder to load for `location`: the shipped model for None, a registry's promoted
+        version, or the folder itself.
+
+        With `check` (the default) the folder must hold a model (ModelLoadError naming the missing
+        files otherwise); without, it only has to be found, e.g. to read its data record.
+        RegistryError for a registry with no (existing) promoted version.
+        """
+        if isinstance(location, ModelFolder):
+            folder = location
+        elif location is None or str(location) == "":
+            folder = cls(SHIPPED_MODEL_DIR)
+        else:
+            path = Path(location)
+            folder = cls(promoted_dir(path) if is_registry(path) else path)
+        if check:
+            folder.require_files()
+        return folder
+
+    @classmethod
+    def shipped(cls) -> ModelFolder:
+        return cls(SHIPPED_MODEL_DIR)
+
+    def require_files(self) -> None:
+        """Refuses a folder that is not a trained model before anything reads from it."""
+        missing = [name for name in REQUIRED_FILES if not (self.path / name).is_file()]
+        if missing:
+            raise ModelLoadError(f"{self.path} is not a framing model directory (missing {', '.join(missing)})")
+
+    @property
+    def report_dir(self) -> Path:
+        return self.path / REPORT_DIR
+
+    # ---------------------------------------------------------------------------------- reading
+
+    def manifest(self) -> Manifest:
+        """The manifest, refused when its label order is not this version's."""
+        try:
+            manifest = Manifest.load(self.path)
+        except (OSError, ValueError, TypeError) as error:
+            raise ModelLoadError(f"{self.path}: cannot read {MANIFEST}: {error}") from error
+        problem = manifest.label_order_problem()
+        if problem:
+            raise ModelLoadError(f"{self.path}: {problem}; it was trained with another label set than this "
+                                 "version's, so its outputs would be read under the wrong names: retrain it "
+                                 "with this version or serve it with the version that wrote it")
+        return manifest
+
+    def thresholds(self) -> Thresholds:
+        return self._thresholds(THRESHOLDS)
+
+    def baseline_thresholds(self) -> Thresholds | None:
+        """The TF-IDF baseline's own thresholds (None in folders trained without the baseline)."""
+        return self._thresholds(BASELINE_THRESHOLDS) if (self.path / BASELINE_THRESHOLDS).is_file() else None
+
+    def _thresholds(self, name: str) -> Thresholds:
+        try:
+            return Thresholds.load(self.path / name)
+        except (OSError, ValueError) as error:
+            raise ModelLoadError(f"{self.path}: cannot read {name}: {error}") from error
+
+    def metrics(self) -> dict:
+        """Held-out metrics recorded when the folder was written (empty if none were)."""
+        return self._json(METRICS) or {}
+
+    def data_record(self) -> dict | None:
+        """What the run trained on (`data.json`), or None for a folder without one."""
+        return self._json(DATA_RECORD)
+
+    def heldout_ids(self) -> set[str] | None:
+        """The articles the model was held out on, from its data record (None if it has none)."""
+        record = self.data_record()
+        if record is None:
+            return None
+        try:
+            return {d["id"] for d in record["documents"] if d["split"] == "heldout"}
+        except (KeyError, TypeError) as error:
+            raise ModelLoadError(f"{self.path / DATA_RECORD}: malformed data record ({error!r})") from error
+
+    def model_card(self) -> str | None:
+        path = self.path / MODEL_CARD
+        try:
+            return path.read_text(encoding="utf-8") if path.is_file() else None
+        except (OSError, UnicodeDecodeError) as error:
+            raise ModelLoadError(f"{path}: {error}") from error
+
+    def _json(self, name: str) -> Any:
+        path = self.path / name
+        if not path.is_file():
+            return None
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ModelLoadError(f"{path}: {error}") from error
+
+    def has_tfidf(self) -> bool:
+        return all((self.path / name).is_file() for name in TFIDF_FILES)
+
+    def tfidf(self) -> BaselineScorer:
+        """The TF-IDF model saved beside the network (the baseline, and the ensemble's lexical half)."""
+        from framing.model.tfidf import BaselineScorer, TfidfFormatError
+
+        missing = [name for name in TFIDF_FILES if not (self.path / name).is_file()]
+        if missing:
+            legacy = (f" (its {LEGACY_TFIDF_FILE} is a pickle from an older version, which is never loaded: "
+                      "retrain or recalibrate the model)") if (self.path / LEGACY_TFIDF_FILE).exists() else ""
+            raise ModelLoadError(f"{self.path}: the manifest asks for the TF-IDF model, but "
+                                 f"{', '.join(missing)} is missing{legacy}")
+        try:
+            return BaselineScorer.load(self.path)
+        except TfidfFormatError as error:
+            raise ModelLoadError(str(error)) from error
+
+    def load_network(self, trainable: bool = False) -> tuple[FramingNetwork, PreTrainedTokenizerBase, Manifest,
+                                                              Thresholds]:
+        """The network as the model serves it, or with float weights when `trainable` (to fine-tune
+        or recalibrate it: quantised layers cannot learn)."""
+        from safetensors.torch import load_file
+        from transformers import AutoTokenizer
+
+        from framing.model.network import FramingNetwork
+        from framing.model.quantization import QUANTIZATIONS, quantize
+
+        self.require_files()
+        manifest = self.manifest()
+        if manifest.quantization not in QUANTIZATIONS:
+            raise ModelLoadError(f"{self.path}: unknown quantization {manifest.quantization!r} in {MANIFEST}; "
+                                 f"this version knows {', '.join(QUANTIZATIONS)}")
+        network = FramingNetwork.from_config(str(self.path), frame_sharpness=manifest.frame_sharpness,
+                                             article_context=manifest.article_context)
+        state = {key: value.float() for key, value in load_file(str(self.path / WEIGHTS)).items()}
+        try:
+            network.load_state_dict(state)
+        except RuntimeError as error:
+            raise ModelLoadError(f"{self.path}: weights do not fit the network: {error}") from error
+        tokenizer = AutoTokenizer.from_pretrained(str(self.path))
+        network = network.eval() if trainable else quantize(network.eval(), manifest.quantization, inplace=True)
+        return network, tokenizer, manifest, self.thresholds()
+
+    # ---------------------------------------------------------------------------------- writing
+
+    def save(self, network: FramingNetwork, tokenizer: PreTrainedTokenizerBase, manifest: Manifest,
+             thresholds: Thresholds, tfidf: BaselineScorer | None = None,
+             tfidf_thresholds: Thresholds | None = None) -> None:
+        """Writes the network, its tokenizer, manifest and thresholds, and the TF-IDF model when given.
+
+        Weights go out in fp16: half the size, and no measurable change in the decisions. The
+        manifest records this version's label order, the order the network's outputs are in.
+        """
+        import torch
+        from safetensors.torch import save_file
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        state = {key: value.detach().to(torch.float16).contiguous() for key, value in network.state_dict().items()}
+        save_file(state, str(self.path / WEIGHTS))
+        network.encoder.config.save_pretrained(self.path)
+        tokenizer.save_pretrained(self.path)
+        replace(manifest, techniques=list(TECHNIQUES), frames=list(FRAMES)).save(self.path)
+        thresholds.save(self.path / THRESHOLDS)
+        if tfidf is not None:
+            tfidf.save(self.path)
+        if tfidf_thresholds is not None:
+            tfidf_thresholds.save(self.path / BASELINE_THRESHOLDS)
+
+    def save_metrics(self, metrics: dict) -> None:
+        self._write_json(METRICS, metrics)
+
+    def save_data_record(self, record: dict) -> None:
+        self._write_json(DATA_RECORD, record)
+
+    def _write_json(self, name: str, value: Any) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        (self.path / name).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")

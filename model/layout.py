@@ -1,0 +1,46 @@
+"""The names of the files in a model folder and in a model registry, each defined once.
+
+Kept free of imports so every module that reads or writes one of these files (the folder owner in
+`model.folder`, the TF-IDF scorer, the registry, training) can name it without import cycles.
+
+A model folder:
+
+    framing.json              the manifest: name, version, window settings, arithmetic, label order
+    config.json               encoder architecture (transformers' own file name)
+    weights.safetensors       network weights, fp16
+    thresholds.json           decision thresholds of the served system
+    tokenizer files           written by the tokenizer itself
+    tfidf.json                TF-IDF settings and vocabulary (optional)
+    tfidf.safetensors         TF-IDF idf and logistic-regression weights (optional)
+    baseline_thresholds.json  thresholds of the TF-IDF baseline on its own (optional)
+    metrics.json              held-out metrics measured when the folder was written
+    data.json                 what the run trained on, with hashes and the held-out split
+    MODEL_CARD.md             the model card
+    report/                   the held-out evaluation report
+
+A registry: `versions/<version>/` holds model folders, `PROMOTED` names the served version and
+`.work/<version>/` holds unfinished runs.
+"""
+
+from __future__ import annotations
+
+MANIFEST = "framing.json"
+ENCODER_CONFIG = "config.json"
+WEIGHTS = "weights.safetensors"
+THRESHOLDS = "thresholds.json"
+TFIDF_SETTINGS = "tfidf.json"
+TFIDF_ARRAYS = "tfidf.safetensors"
+TFIDF_FILES = (TFIDF_SETTINGS, TFIDF_ARRAYS)
+# Written by versions before 0.2 of the folder layout; refused on load (it is a pickle).
+LEGACY_TFIDF_FILE = "tfidf.joblib"
+BASELINE_THRESHOLDS = "baseline_thresholds.json"
+METRICS = "metrics.json"
+DATA_RECORD = "data.json"
+MODEL_CARD = "MODEL_CARD.md"
+REPORT_DIR = "report"
+# The files without which a folder is not a model at all.
+REQUIRED_FILES = (MANIFEST, WEIGHTS, THRESHOLDS, ENCODER_CONFIG)
+
+VERSIONS = "versions"
+PROMOTED = "PROMOTED"
+WORK = ".work"
