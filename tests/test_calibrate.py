@@ -111,22 +111,23 @@ def test_cross_fitting_over_several_deals_reports_the_mean_of_single_deals(score
                                            for seed in (3, 4))
     singles = [first, second]
     averaged, thresholds = cross_fitted(documents, prepared, scores, info, seed=3, assignments=2)
-    assert averaged["fold_assignments"] == 2 and first["fold_assignments"] == 1
+    assert averaged.fold_assignments == 2 and first.fold_assignments == 1
     for path in (("paragraph", "micro_f1"), ("paragraph", "per_label", "Loaded_Language", "f1"),
                  ("spans", "identification", "f1"), ("frames", "micro_f1")):
         values = []
-        for report in (*singles, averaged):
+        for report in (r.model_dump() for r in (*singles, averaged)):
             for key in path:
                 report = report[key]
             values.append(report)
         assert values[-1] == pytest.approx(np.mean(values[:-1])), path
-    assert len({s["paragraph"]["micro_f1"] for s in singles}) > 1, "the deals should differ on this data"
+    assert len({s.paragraph.micro_f1 for s in singles}) > 1, "the deals should differ on this data"
     # Counts of gold items do not depend on the deal and stay integers.
-    assert averaged["paragraph"]["per_label"]["Loaded_Language"]["support"] == \
-        singles[0]["paragraph"]["per_label"]["Loaded_Language"]["support"]
+    assert averaged.paragraph.per_label["Loaded_Language"].support == \
+        singles[0].paragraph.per_label["Loaded_Language"].support
     # The served thresholds are fitted on all articles, whatever the deals.
     assert thresholds == fitted_on_all
-    for low, high in averaged["intervals"].values():
+    assert averaged.intervals is not None
+    for low, high in averaged.intervals.values():
         assert 0.0 <= low <= high <= 1.0
     with pytest.raises(ValueError, match="at least 1"):
         cross_fitted(documents, prepared, scores, info, assignments=0)
