@@ -138,3 +138,29 @@ def test_intervals_over_identical_deals_equal_those_of_one_deal() -> None:
     counts = rng.integers(0, 6, size=(15, HEADLINE_COUNTS)).astype(np.float64)
     assert bootstrap_intervals(np.stack([counts, counts, counts]), samples=300) == \
         bootstrap_intervals(counts, samples=300)
+
+
+def test_calibrate_systems_serves_the_ensemble_only_with_a_lexical_share(scored_sample) -> None:
+    """The pure calibration step: scores and gold labels in, thresholds and reports out."""
+    from framing.model.ensemble import combine
+    from framing.training.packaging import calibrate_systems
+
+    documents, prepared, scores = scored_sample
+    # Stand-ins: one TF-IDF's scores as the "network", another's as the baseline.
+    other = BaselineScorer().fit(documents[3:]).score(prepared)
+    info, baseline_info = ModelInfo(name="net", version="t"), ModelInfo(name="tfidf", version="t")
+    alone = calibrate_systems(documents, prepared, scores, info, None, 0.5, seed=3, assignments=1)
+    assert alone.served == "network" and list(alone.reports) == ["model"] and alone.baseline_thresholds is None
+    report, thresholds = cross_fitted(documents, prepared, scores, info, seed=3)
+    assert alone.reports["model"] == report and alone.thresholds == thresholds
+
+    both = calibrate_systems(documents, prepared, scores, info, (other, baseline_info), 0.5, seed=3, assignments=1)
+    assert both.served == "ensemble" and list(both.reports) == ["model", "network", "baseline"]
+    ensemble_report, ensemble_thresholds = cross_fitted(documents, prepared, combine(scores, other, 0.5), info,
+                                                        seed=3)
+    assert both.reports["model"] == ensemble_report and both.thresholds == ensemble_thresholds
+    assert both.baseline_thresholds == cross_fitted(documents, prepared, other, baseline_info, seed=3)[1]
+
+    no_share = calibrate_systems(documents, prepared, scores, info, (other, baseline_info), 0.0, seed=3,
+                                 assignments=1)
+    assert no_share.served == "network" and list(no_share.reports) == ["model", "baseline"]

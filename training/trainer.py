@@ -71,7 +71,8 @@ class Losses(nn.Module):
         self.config = config
 
     def class_weights(self) -> ClassWeights:
-        return ClassWeights(*(head.pos_weight.numpy() for head in (self.token, self.sentence, self.frame)))
+        weights = [head.pos_weight for head in (self.token, self.sentence, self.frame)]
+        return ClassWeights(*(w.numpy() for w in weights if w is not None))
 
     def forward(self, output: Any, example: Example) -> torch.Tensor:
         targets, masks = [], []
@@ -83,9 +84,10 @@ class Losses(nn.Module):
             mask[1 : 1 + end - start] = 1
             targets.append(target)
             masks.append(mask)
-        target = torch.from_numpy(np.stack(targets))
-        mask = torch.from_numpy(np.stack(masks))
-        token_loss = (self.token(output.token_logits, target) * mask).sum() / (mask.sum() * len(TECHNIQUES))
+        target_tensor = torch.from_numpy(np.stack(targets))
+        mask_tensor = torch.from_numpy(np.stack(masks))
+        token_loss = ((self.token(output.token_logits, target_tensor) * mask_tensor).sum()
+                      / (mask_tensor.sum() * len(TECHNIQUES)))
         loss = self.config.token_loss_weight * token_loss
         if len(example.sentence_labels):
             loss = loss + self.config.sentence_loss_weight * self.sentence(
@@ -137,7 +139,8 @@ class Trainer:
         self.steps_per_epoch = len(self.examples)
         self.total = config.max_steps or math.ceil(config.epochs * self.steps_per_epoch)
         self.scheduler = _schedule(self.optimizer, self.total, config.warmup_fraction)
-        self.step, self.history = 0, []
+        self.step = 0
+        self.history: list[dict[str, Any]] = []
         self.checkpoint = work_dir / CHECKPOINT
         self.info = ModelInfo(name=config.name, version=config.version)
 
@@ -176,7 +179,7 @@ class Trainer:
                     "torch_rng": torch.get_rng_state()}, temporary)
         temporary.replace(self.checkpoint)
 
-    def fit(self) -> list[dict]:
+    def fit(self) -> list[dict[str, Any]]:
         """Train to the last step; returns the per-epoch held-out history. Leaves the network in eval mode."""
         self.resume()
         config, steps_per_epoch = self.config, self.steps_per_epoch
