@@ -38,6 +38,11 @@ def test_train_writes_a_complete_model_that_analyzes_text(sample_corpus: Path, t
     data = json.loads((model / "data.json").read_text())
     assert {d["id"] for d in data["documents"] if d["split"] == "heldout"} == held
     assert all(len(d["sha256"]) == 64 for d in data["documents"])
+    # The files read back as the typed reports that wrote them.
+    from framing.training.reports import TrainingMetrics, load_reports
+
+    assert TrainingMetrics.load(model / "metrics.json") == metrics
+    assert load_reports(model / "report" / "report.json") == metrics.reports
 
     analyzer = Analyzer.load(model)
     assert analyzer.info.version == "t1"
