@@ -15,7 +15,7 @@ from framing.training.reports import SystemReport, TrainingMetrics, load_reports
 def test_the_shipped_metrics_validate_and_dump_to_the_same_json() -> None:
     path = SHIPPED_MODEL_DIR / "metrics.json"
     metrics = TrainingMetrics.load(path)
-    assert metrics.served == "ensemble" and list(metrics.reports)[0] == "model"
+    assert metrics.served == "ensemble" and next(iter(metrics.reports)) == "model"
     assert metrics.reports["model"].fold_assignments == 5
     # Byte for byte: ints stay ints (gold counts) and averaged counts stay floats.
     assert json.dumps(metrics.model_dump(), indent=2) == json.dumps(json.loads(path.read_text()), indent=2)

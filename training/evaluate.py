@@ -103,7 +103,7 @@ def cross_fitted(documents: Sequence[Document], prepared: Sequence[PreparedText]
             fit = [i for i in range(len(documents)) if fold_of[i] != fold]
             thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit],
                                    [scores[i] for i in fit])
-            for i in np.flatnonzero(fold_of == fold):
+            for i in np.flatnonzero(fold_of == fold).tolist():
                 analyses[i] = build_analysis(prepared[i], scores[i], thresholds, info, documents[i].id)
         report, article_counts = scored_articles(documents, [a for a in analyses if a is not None])
         reports.append(report)
