@@ -68,6 +68,12 @@ def joint_thresholds(p_num: np.ndarray, p_den: np.ndarray, r_num: np.ndarray, r_
     return choice
 
 
+def _joint(counts: Sequence[np.ndarray] | np.ndarray, fitted: np.ndarray) -> np.ndarray:
+    """`joint_thresholds` of stacked counts (p_num, p_den, r_num, r_den)."""
+    p_num, p_den, r_num, r_den = counts
+    return joint_thresholds(p_num, p_den, r_num, r_den, fitted)
+
+
 def _thresholds(choice: np.ndarray, support: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:
     fitted = support >= MIN_POSITIVES
     values = GRID[choice]
@@ -76,7 +82,8 @@ def _thresholds(choice: np.ndarray, support: np.ndarray, names: tuple[str, ...])
     return {name: float(values[i]) if fitted[i] else fallback for i, name in enumerate(names)}
 
 
-def _counts_from_confusion(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray):
+def _counts_from_confusion(tp: np.ndarray, fp: np.ndarray,
+                           fn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return tp, tp + fp, tp, tp + fn
 
 
@@ -188,7 +195,7 @@ def _fit_paragraphs(heldout: _Heldout, thresholds: Thresholds, gold: np.ndarray,
         tp[t] = (predicted & gold[:, t]).sum(axis=1)
         fp[t] = (predicted & ~gold[:, t]).sum(axis=1)
         fn[t] = (~predicted & gold[:, t]).sum(axis=1)
-    choice = joint_thresholds(*_counts_from_confusion(tp, fp, fn), fitted=line_support >= MIN_POSITIVES)
+    choice = _joint(_counts_from_confusion(tp, fp, fn), line_support >= MIN_POSITIVES)
     thresholds.sentence = _thresholds(choice, line_support, TECHNIQUES)
 
 
@@ -206,8 +213,8 @@ def _frame_thresholds(documents: Sequence[Document], scores: Sequence[DocumentSc
     truth = gold_frames.T[:, None, :]
     tp, fp, fn = ((predicted & truth).sum(-1), (predicted & ~truth).sum(-1), (~predicted & truth).sum(-1))
     frame_support = gold_frames.sum(axis=0)
-    frame_choice = joint_thresholds(*_counts_from_confusion(tp.astype(float), fp.astype(float),
-                                                            fn.astype(float)), fitted=frame_support >= 1)
+    frame_choice = _joint(_counts_from_confusion(tp.astype(float), fp.astype(float), fn.astype(float)),
+                          frame_support >= 1)
     return _thresholds(frame_choice, frame_support, FRAMES)
 
 
@@ -228,7 +235,7 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
     gold, best = heldout.line_labels()
 
     # 1. Word spans, and paragraphs given them.
-    word_choice = joint_thresholds(*span_counts[:, :, 0], fitted=span_fitted)
+    word_choice = _joint(span_counts[:, :, 0], span_fitted)
     _set_spans(thresholds, np.zeros(n_t, dtype=np.int64), word_choice, span_support)
     _fit_paragraphs(heldout, thresholds, gold, best)
     # 2. Each technique may switch to sentence spans at or above its sentence threshold. The
@@ -240,7 +247,7 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
     below = (GRID[None, :] < sentence_floor[:, None] - 1e-9) | ~_clause_long(documents, prepared)[:, None]
     sentence_options[:3, below] = 0.0  # barred options count as OFF, and become OFF if chosen
     options = np.concatenate([span_counts[:, :, 0, : n_g - 1], sentence_options], axis=-1)
-    choice = joint_thresholds(*options, fitted=span_fitted)
+    choice = _joint(options, span_fitted)
     barred = np.concatenate([np.zeros((n_t, n_g - 1), dtype=bool), below], axis=-1)
     choice[barred[np.arange(n_t), choice]] = options.shape[-1] - 1
     unit = (choice >= n_g - 1).astype(np.int64)
