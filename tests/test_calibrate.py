@@ -111,22 +111,23 @@ def test_cross_fitting_over_several_deals_reports_the_mean_of_single_deals(score
                                            for seed in (3, 4))
     singles = [first, second]
     averaged, thresholds = cross_fitted(documents, prepared, scores, info, seed=3, assignments=2)
-    assert averaged["fold_assignments"] == 2 and first["fold_assignments"] == 1
+    assert averaged.fold_assignments == 2 and first.fold_assignments == 1
     for path in (("paragraph", "micro_f1"), ("paragraph", "per_label", "Loaded_Language", "f1"),
                  ("spans", "identification", "f1"), ("frames", "micro_f1")):
         values = []
-        for report in (*singles, averaged):
+        for report in (r.model_dump() for r in (*singles, averaged)):
             for key in path:
                 report = report[key]
             values.append(report)
         assert values[-1] == pytest.approx(np.mean(values[:-1])), path
-    assert len({s["paragraph"]["micro_f1"] for s in singles}) > 1, "the deals should differ on this data"
+    assert len({s.paragraph.micro_f1 for s in singles}) > 1, "the deals should differ on this data"
     # Counts of gold items do not depend on the deal and stay integers.
-    assert averaged["paragraph"]["per_label"]["Loaded_Language"]["support"] == \
-        singles[0]["paragraph"]["per_label"]["Loaded_Language"]["support"]
+    assert averaged.paragraph.per_label["Loaded_Language"].support == \
+        singles[0].paragraph.per_label["Loaded_Language"].support
     # The served thresholds are fitted on all articles, whatever the deals.
     assert thresholds == fitted_on_all
-    for low, high in averaged["intervals"].values():
+    assert averaged.intervals is not None
+    for low, high in averaged.intervals.values():
         assert 0.0 <= low <= high <= 1.0
     with pytest.raises(ValueError, match="at least 1"):
         cross_fitted(documents, prepared, scores, info, assignments=0)
@@ -137,3 +138,29 @@ def test_intervals_over_identical_deals_equal_those_of_one_deal() -> None:
     counts = rng.integers(0, 6, size=(15, HEADLINE_COUNTS)).astype(np.float64)
     assert bootstrap_intervals(np.stack([counts, counts, counts]), samples=300) == \
         bootstrap_intervals(counts, samples=300)
+
+
+def test_calibrate_systems_serves_the_ensemble_only_with_a_lexical_share(scored_sample) -> None:
+    """The pure calibration step: scores and gold labels in, thresholds and reports out."""
+    from framing.model.ensemble import combine
+    from framing.training.packaging import calibrate_systems
+
+    documents, prepared, scores = scored_sample
+    # Stand-ins: one TF-IDF's scores as the "network", another's as the baseline.
+    other = BaselineScorer().fit(documents[3:]).score(prepared)
+    info, baseline_info = ModelInfo(name="net", version="t"), ModelInfo(name="tfidf", version="t")
+    alone = calibrate_systems(documents, prepared, scores, info, None, 0.5, seed=3, assignments=1)
+    assert alone.served == "network" and list(alone.reports) == ["model"] and alone.baseline_thresholds is None
+    report, thresholds = cross_fitted(documents, prepared, scores, info, seed=3)
+    assert alone.reports["model"] == report and alone.thresholds == thresholds
+
+    both = calibrate_systems(documents, prepared, scores, info, (other, baseline_info), 0.5, seed=3, assignments=1)
+    assert both.served == "ensemble" and list(both.reports) == ["model", "network", "baseline"]
+    ensemble_report, ensemble_thresholds = cross_fitted(documents, prepared, combine(scores, other, 0.5), info,
+                                                        seed=3)
+    assert both.reports["model"] == ensemble_report and both.thresholds == ensemble_thresholds
+    assert both.baseline_thresholds == cross_fitted(documents, prepared, other, baseline_info, seed=3)[1]
+
+    no_share = calibrate_systems(documents, prepared, scores, info, (other, baseline_info), 0.0, seed=3,
+                                 assignments=1)
+    assert no_share.served == "network" and list(no_share.reports) == ["model", "baseline"]

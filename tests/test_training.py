@@ -13,7 +13,8 @@ from framing.service.cli import main
 from framing.training.config import TrainConfig
 from framing.training.readers import read_semeval_folder
 from framing.training.registry import Registry, RegistryError
-from framing.training.train import Losses, train
+from framing.training.train import train
+from framing.training.trainer import Losses
 
 pytestmark = pytest.mark.slow
 TINY = {"max_steps": 4, "checkpoint_every": 2, "heldout_fraction": 0.34, "threads": 1, "fold_assignments": 2}
@@ -26,17 +27,22 @@ def test_train_writes_a_complete_model_that_analyzes_text(sample_corpus: Path, t
     for name in ("weights.safetensors", "thresholds.json", "framing.json", "metrics.json", "MODEL_CARD.md",
                  "data.json", "tfidf.json", "tfidf.safetensors", "report/report.md", "report/report.json"):
         assert (model / name).is_file(), name
-    assert set(metrics["summary"]) == {"model", "network", "baseline"}
+    assert set(metrics.summary) == {"model", "network", "baseline"}
     assert "95% intervals for `model`" in (model / "MODEL_CARD.md").read_text()
-    assert metrics["served"] == "ensemble"
-    assert all(r["fold_assignments"] == 2 for r in metrics["reports"].values())
-    assert "averaged over 2 random deals" in metrics["split"]["protocol"]
+    assert metrics.served == "ensemble"
+    assert all(r.fold_assignments == 2 for r in metrics.reports.values())
+    assert "averaged over 2 random deals" in metrics.split.protocol
     # The report states the same protocol in the same words.
-    assert metrics["split"]["protocol"] in (model / "report" / "report.md").read_text()
-    held = set(metrics["split"]["heldout_ids"])
+    assert metrics.split.protocol in (model / "report" / "report.md").read_text()
+    held = set(metrics.split.heldout_ids)
     data = json.loads((model / "data.json").read_text())
     assert {d["id"] for d in data["documents"] if d["split"] == "heldout"} == held
     assert all(len(d["sha256"]) == 64 for d in data["documents"])
+    # The files read back as the typed reports that wrote them.
+    from framing.training.reports import TrainingMetrics, load_reports
+
+    assert TrainingMetrics.load(model / "metrics.json") == metrics
+    assert load_reports(model / "report" / "report.json") == metrics.reports
 
     analyzer = Analyzer.load(model)
     assert analyzer.info.version == "t1"

@@ -15,7 +15,7 @@ from pathlib import Path
 from safetensors.torch import load_file, save_file
 
 from framing.model.artifact import WEIGHTS, ModelLoadError
-from framing.training.train import DATA_RECORD, recorded_heldout_ids
+from framing.training.split import DATA_RECORD, recorded_heldout_ids
 
 
 def _heldout_ids(model: Path) -> set[str]:

@@ -14,6 +14,7 @@ gets the most conservative threshold of the fitted ones.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -67,6 +68,12 @@ def joint_thresholds(p_num: np.ndarray, p_den: np.ndarray, r_num: np.ndarray, r_
     return choice
 
 
+def _joint(counts: Sequence[np.ndarray] | np.ndarray, fitted: np.ndarray) -> np.ndarray:
+    """`joint_thresholds` of stacked counts (p_num, p_den, r_num, r_den)."""
+    p_num, p_den, r_num, r_den = counts
+    return joint_thresholds(p_num, p_den, r_num, r_den, fitted)
+
+
 def _thresholds(choice: np.ndarray, support: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:
     fitted = support >= MIN_POSITIVES
     values = GRID[choice]
@@ -75,7 +82,8 @@ def _thresholds(choice: np.ndarray, support: np.ndarray, names: tuple[str, ...])
     return {name: float(values[i]) if fitted[i] else fallback for i, name in enumerate(names)}
 
 
-def _counts_from_confusion(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray):
+def _counts_from_confusion(tp: np.ndarray, fp: np.ndarray,
+                           fn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return tp, tp + fp, tp, tp + fn
 
 
@@ -96,6 +104,120 @@ def _clause_long(documents: Sequence[Document], prepared: Sequence[PreparedText]
     return np.array([bool(values) and float(np.median(values)) >= CLAUSE_LONG for values in shares])
 
 
+@dataclass
+class _Heldout:
+    """The held-out articles with their scores and the layouts every fitting step decodes them with."""
+
+    documents: Sequence[Document]
+    prepared: Sequence[PreparedText]
+    scores: Sequence[DocumentScores]
+    layouts: list[SpanLayout]
+    line_rows: list[list[int]]  # per article, its lines (paragraph numbers) that hold a sentence
+
+    @classmethod
+    def of(cls, documents: Sequence[Document], prepared: Sequence[PreparedText],
+           scores: Sequence[DocumentScores]) -> _Heldout:
+        return cls(documents, prepared, scores, [SpanLayout.of(p) for p in prepared],
+                   [sorted({s.paragraph for s in p.sentences}) for p in prepared])
+
+    @property
+    def n_lines(self) -> int:
+        return sum(len(rows) for rows in self.line_rows)
+
+    def spans_of(self, i: int, t: int, unit: str, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+        return span_bounds(self.layouts[i], unit, self.scores[i].word_techniques[:, t],
+                           self.scores[i].sentence_techniques[:, t], threshold)
+
+    def span_counts(self) -> np.ndarray:
+        """[4, technique, unit, threshold]: partial-overlap sums (precision sum, predicted, recall sum, gold)."""
+        counts_by = np.zeros((4, len(TECHNIQUES), len(SPAN_UNITS), len(GRID)))
+        for t, name in enumerate(TECHNIQUES):
+            gold_spans = [[(s.start, s.end) for s in d.spans if s.technique == name] for d in self.documents]
+            for u, unit in enumerate(SPAN_UNITS):
+                for g, threshold in enumerate(GRID):
+                    counts = SpanCounts()
+                    for i, p in enumerate(self.prepared):
+                        starts, ends = self.spans_of(i, t, unit, threshold)
+                        counts.add(list(zip(p.words[starts, 0].tolist(), p.words[ends, 1].tolist(), strict=True)),
+                                   gold_spans[i])
+                    counts_by[:, t, u, g] = (counts.precision_sum, counts.n_predicted, counts.recall_sum,
+                                             counts.n_gold)
+        return counts_by
+
+    def span_lines(self, thresholds: Thresholds) -> np.ndarray:
+        """[technique, line]: the lines the spans of `thresholds` touch."""
+        lines = np.zeros((len(TECHNIQUES), self.n_lines), dtype=bool)
+        for t, name in enumerate(TECHNIQUES):
+            offset = 0
+            for i, rows in enumerate(self.line_rows):
+                starts, ends = self.spans_of(i, t, thresholds.span_unit[name], thresholds.span[name])
+                row_of = {line: offset + k for k, line in enumerate(rows)}
+                touched = {int(line) for a, b in zip(starts, ends, strict=True)
+                           for line in self.layouts[i].paragraph[a : b + 1]}
+                lines[t, [row_of[line] for line in touched if line in row_of]] = True
+                offset += len(rows)
+        return lines
+
+    def line_labels(self) -> tuple[np.ndarray, np.ndarray]:
+        """[line, technique]: gold labels of each line and the best sentence score on it."""
+        gold = np.zeros((self.n_lines, len(TECHNIQUES)), dtype=bool)
+        best = np.zeros((self.n_lines, len(TECHNIQUES)))
+        offset = 0
+        for d, p, sc, rows in zip(self.documents, self.prepared, self.scores, self.line_rows, strict=True):
+            row_of = {line: offset + i for i, line in enumerate(rows)}
+            # Every non-empty line holds a sentence, so the metric's lines are these rows, in order.
+            labelled = gold_paragraph_labels(d.text, [(s.technique, s.start, s.end) for s in d.spans])
+            assert len(labelled) == len(rows), "segmentation lines and metric lines disagree"
+            for k, labels in enumerate(labelled):
+                gold[offset + k, [TECHNIQUE_INDEX[name] for name in labels]] = True
+            for s, sentence in enumerate(p.sentences):
+                row = row_of[sentence.paragraph]
+                best[row] = np.maximum(best[row], sc.sentence_techniques[s])
+            offset += len(rows)
+        return gold, best
+
+
+def _set_spans(thresholds: Thresholds, unit: np.ndarray, grid: np.ndarray, support: np.ndarray) -> None:
+    fitted = support >= MIN_POSITIVES
+    thresholds.span = _thresholds(grid, support, TECHNIQUES)
+    thresholds.span_unit = {name: SPAN_UNITS[unit[t]] if fitted[t] and GRID[grid[t]] < OFF else WORD
+                            for t, name in enumerate(TECHNIQUES)}
+
+
+def _fit_paragraphs(heldout: _Heldout, thresholds: Thresholds, gold: np.ndarray, best: np.ndarray) -> None:
+    """Sentence thresholds maximising paragraph micro-F1, given the spans already in `thresholds`."""
+    n_t, n_g = len(TECHNIQUES), len(GRID)
+    lines = heldout.span_lines(thresholds)
+    line_support = gold.sum(axis=0)
+    tp, fp, fn = (np.zeros((n_t, n_g)) for _ in range(3))
+    for t in range(n_t):
+        predicted = lines[t][None, :] | (best[:, t][None, :] >= GRID[:, None])
+        tp[t] = (predicted & gold[:, t]).sum(axis=1)
+        fp[t] = (predicted & ~gold[:, t]).sum(axis=1)
+        fn[t] = (~predicted & gold[:, t]).sum(axis=1)
+    choice = _joint(_counts_from_confusion(tp, fp, fn), line_support >= MIN_POSITIVES)
+    thresholds.sentence = _thresholds(choice, line_support, TECHNIQUES)
+
+
+def _frame_thresholds(documents: Sequence[Document], scores: Sequence[DocumentScores]) -> dict[str, float] | None:
+    """Article frame thresholds maximising frame micro-F1 (None when no article has frame labels)."""
+    framed = [(d, sc) for d, sc in zip(documents, scores, strict=True) if d.frames is not None]
+    if not framed:
+        return None
+    gold_frames = np.zeros((len(framed), len(FRAMES)), dtype=bool)
+    for i, (d, _) in enumerate(framed):
+        for frame in d.frames or []:
+            gold_frames[i, FRAME_INDEX[frame]] = True
+    article = np.stack([sc.article_frames for _, sc in framed])
+    predicted = article.T[:, None, :] >= GRID[None, :, None]  # [frames, grid, articles]
+    truth = gold_frames.T[:, None, :]
+    tp, fp, fn = ((predicted & truth).sum(-1), (predicted & ~truth).sum(-1), (~predicted & truth).sum(-1))
+    frame_support = gold_frames.sum(axis=0)
+    frame_choice = _joint(_counts_from_confusion(tp.astype(float), fp.astype(float), fn.astype(float)),
+                          frame_support >= 1)
+    return _thresholds(frame_choice, frame_support, FRAMES)
+
+
 def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
               scores: Sequence[DocumentScores]) -> Thresholds:
     """Spans by word first, paragraphs given those, then sentence-unit spans where they help.
@@ -105,82 +227,17 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
     adds paragraph labels that the paragraph objective turned down.
     """
     thresholds = Thresholds()
-    n_t, n_g, n_u = len(TECHNIQUES), len(GRID), len(SPAN_UNITS)
-    layouts = [SpanLayout.of(p) for p in prepared]
-    line_rows = [sorted({s.paragraph for s in p.sentences}) for p in prepared]
-    n_lines = sum(len(rows) for rows in line_rows)
-
-    def spans_of(i: int, t: int, unit: str, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-        return span_bounds(layouts[i], unit, scores[i].word_techniques[:, t],
-                           scores[i].sentence_techniques[:, t], threshold)
-
-    # Spans: partial-overlap sums per technique, unit and threshold.
-    span_counts = np.zeros((4, n_t, n_u, n_g))
-    for t, name in enumerate(TECHNIQUES):
-        gold_spans = [[(s.start, s.end) for s in d.spans if s.technique == name] for d in documents]
-        for u, unit in enumerate(SPAN_UNITS):
-            for g, threshold in enumerate(GRID):
-                counts = SpanCounts()
-                for i, p in enumerate(prepared):
-                    starts, ends = spans_of(i, t, unit, threshold)
-                    counts.add(list(zip(p.words[starts, 0].tolist(), p.words[ends, 1].tolist(), strict=True)),
-                               gold_spans[i])
-                span_counts[:, t, u, g] = (counts.precision_sum, counts.n_predicted, counts.recall_sum,
-                                           counts.n_gold)
+    n_t, n_g = len(TECHNIQUES), len(GRID)
+    heldout = _Heldout.of(documents, prepared, scores)
+    span_counts = heldout.span_counts()
     span_support = span_counts[3, :, 0, 0]
     span_fitted = span_support >= MIN_POSITIVES
-
-    def set_spans(unit: np.ndarray, grid: np.ndarray) -> None:
-        thresholds.span = _thresholds(grid, span_support, TECHNIQUES)
-        thresholds.span_unit = {name: SPAN_UNITS[unit[t]] if span_fitted[t] and GRID[grid[t]] < OFF else WORD
-                                for t, name in enumerate(TECHNIQUES)}
-
-    def span_lines() -> np.ndarray:
-        """[technique, line]: the lines the current spans touch."""
-        lines = np.zeros((n_t, n_lines), dtype=bool)
-        for t, name in enumerate(TECHNIQUES):
-            offset = 0
-            for i, rows in enumerate(line_rows):
-                starts, ends = spans_of(i, t, thresholds.span_unit[name], thresholds.span[name])
-                row_of = {line: offset + k for k, line in enumerate(rows)}
-                touched = {int(line) for a, b in zip(starts, ends, strict=True)
-                           for line in layouts[i].paragraph[a : b + 1]}
-                lines[t, [row_of[line] for line in touched if line in row_of]] = True
-                offset += len(rows)
-        return lines
-
-    # Paragraphs (lines): gold labels and the best sentence score on each line.
-    gold = np.zeros((n_lines, n_t), dtype=bool)
-    best = np.zeros((n_lines, n_t))
-    offset = 0
-    for d, p, sc, rows in zip(documents, prepared, scores, line_rows, strict=True):
-        row_of = {line: offset + i for i, line in enumerate(rows)}
-        # Every non-empty line holds a sentence, so the metric's lines are these rows, in order.
-        labelled = gold_paragraph_labels(d.text, [(s.technique, s.start, s.end) for s in d.spans])
-        assert len(labelled) == len(rows), "segmentation lines and metric lines disagree"
-        for k, labels in enumerate(labelled):
-            gold[offset + k, [TECHNIQUE_INDEX[name] for name in labels]] = True
-        for s, sentence in enumerate(p.sentences):
-            row = row_of[sentence.paragraph]
-            best[row] = np.maximum(best[row], sc.sentence_techniques[s])
-        offset += len(rows)
-    line_support = gold.sum(axis=0)
-
-    def fit_paragraphs() -> None:
-        lines = span_lines()
-        tp, fp, fn = (np.zeros((n_t, n_g)) for _ in range(3))
-        for t in range(n_t):
-            predicted = lines[t][None, :] | (best[:, t][None, :] >= GRID[:, None])
-            tp[t] = (predicted & gold[:, t]).sum(axis=1)
-            fp[t] = (predicted & ~gold[:, t]).sum(axis=1)
-            fn[t] = (~predicted & gold[:, t]).sum(axis=1)
-        choice = joint_thresholds(*_counts_from_confusion(tp, fp, fn), fitted=line_support >= MIN_POSITIVES)
-        thresholds.sentence = _thresholds(choice, line_support, TECHNIQUES)
+    gold, best = heldout.line_labels()
 
     # 1. Word spans, and paragraphs given them.
-    word_choice = joint_thresholds(*span_counts[:, :, 0], fitted=span_fitted)
-    set_spans(np.zeros(n_t, dtype=np.int64), word_choice)
-    fit_paragraphs()
+    word_choice = _joint(span_counts[:, :, 0], span_fitted)
+    _set_spans(thresholds, np.zeros(n_t, dtype=np.int64), word_choice, span_support)
+    _fit_paragraphs(heldout, thresholds, gold, best)
     # 2. Each technique may switch to sentence spans at or above its sentence threshold. The
     # options of a technique are the word grid then the sentence grid (one shared OFF at the end).
     # Only techniques annotated on most of a sentence may switch: highlighting a whole sentence
@@ -190,26 +247,15 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
     below = (GRID[None, :] < sentence_floor[:, None] - 1e-9) | ~_clause_long(documents, prepared)[:, None]
     sentence_options[:3, below] = 0.0  # barred options count as OFF, and become OFF if chosen
     options = np.concatenate([span_counts[:, :, 0, : n_g - 1], sentence_options], axis=-1)
-    choice = joint_thresholds(*options, fitted=span_fitted)
+    choice = _joint(options, span_fitted)
     barred = np.concatenate([np.zeros((n_t, n_g - 1), dtype=bool), below], axis=-1)
     choice[barred[np.arange(n_t), choice]] = options.shape[-1] - 1
     unit = (choice >= n_g - 1).astype(np.int64)
-    set_spans(unit, choice - unit * (n_g - 1))
+    _set_spans(thresholds, unit, choice - unit * (n_g - 1), span_support)
     # 3. Paragraphs again, given the final spans.
-    fit_paragraphs()
+    _fit_paragraphs(heldout, thresholds, gold, best)
 
-    framed = [(d, sc) for d, sc in zip(documents, scores, strict=True) if d.frames is not None]
-    if framed:
-        gold_frames = np.zeros((len(framed), len(FRAMES)), dtype=bool)
-        for i, (d, _) in enumerate(framed):
-            for frame in d.frames or []:
-                gold_frames[i, FRAME_INDEX[frame]] = True
-        article = np.stack([sc.article_frames for _, sc in framed])
-        predicted = article.T[:, None, :] >= GRID[None, :, None]  # [frames, grid, articles]
-        truth = gold_frames.T[:, None, :]
-        tp, fp, fn = ((predicted & truth).sum(-1), (predicted & ~truth).sum(-1), (~predicted & truth).sum(-1))
-        frame_support = gold_frames.sum(axis=0)
-        frame_choice = joint_thresholds(*_counts_from_confusion(tp.astype(float), fp.astype(float),
-                                                                fn.astype(float)), fitted=frame_support >= 1)
-        thresholds.frame = _thresholds(frame_choice, frame_support, FRAMES)
+    frames = _frame_thresholds(documents, scores)
+    if frames is not None:
+        thresholds.frame = frames
     return thresholds

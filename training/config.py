@@ -1,12 +1,26 @@
-"""Training settings: defaults that produced the shipped model, overridable from a JSON file."""
+"""Training settings: defaults that produced the shipped model, overridable from a JSON file.
+
+The config is also the one place a trained model's manifest is built from (`TrainConfig.manifest`),
+so what a fresh model serves is decided here. `Manifest`'s own defaults mean something else: the
+value a manifest written before that field existed was saved with (no quantisation, no TF-IDF
+share), and must stay so for old model folders to load as they were trained.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from framing.model.artifact import Manifest
+
+# What a freshly trained model serves, as the shipped model does (README: "New models serve in int8";
+# the TF-IDF half of the ensemble at weight 0.5).
+SERVED_QUANTIZATION: Literal["none", "int8"] = "int8"
+SERVED_LEXICAL_WEIGHT = 0.5
 
 
 class TrainConfig(BaseModel):
@@ -45,12 +59,26 @@ class TrainConfig(BaseModel):
     checkpoint_every: int = Field(50, ge=1)
     threads: int | None = None
     baseline: bool = True
-    lexical_weight: float = Field(0.5, ge=0, le=1, description="TF-IDF share of the served ensemble; 0 = network only")
+    lexical_weight: float = Field(SERVED_LEXICAL_WEIGHT, ge=0, le=1,
+                                  description="TF-IDF share of the served ensemble; 0 = network only")
     quantization: Literal["none", "int8"] = Field(
-        "int8", description="arithmetic the model is served and calibrated in (model.quantization)")
+        SERVED_QUANTIZATION, description="arithmetic the model is served and calibrated in (model.quantization)")
 
     @classmethod
     def from_file(cls, path: Path | None, **overrides) -> TrainConfig:
         raw = json.loads(path.read_text(encoding="utf-8")) if path else {}
         raw.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**raw)
+
+    def manifest(self, encoder: str, served: str, history: list[dict[str, Any]]) -> Manifest:
+        """The manifest of a model trained with these settings, every field set from them (none left
+        to `Manifest`'s defaults, which describe old manifests). The TF-IDF share is recorded only
+        when the folder serves the ensemble."""
+        from framing.model.artifact import Manifest  # lazily: building the CLI parser must not load torch
+
+        return Manifest(name=self.name, version=self.version, window_length=self.window_length,
+                        stride=self.stride, frame_sharpness=self.frame_sharpness,
+                        article_context=self.article_context,
+                        lexical_weight=self.lexical_weight if served == "ensemble" else 0.0,
+                        quantization=self.quantization, encoder=encoder,
+                        extra={"config": self.model_dump(), "history": history, "served": served})

@@ -6,7 +6,6 @@ batch job are measured by exactly the same code.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from framing.training.metrics import (
     paragraph_techniques,
     span_metrics,
 )
+from framing.training.reports import Intervals, Reports, SystemReport, mean_report, reports_json
 
 
 def predicted_paragraph_labels(text: str, analysis: Analysis) -> list[set[str]]:
@@ -37,12 +37,14 @@ def predicted_paragraph_labels(text: str, analysis: Analysis) -> list[set[str]]:
     return [set(best) for _, best in paragraph_techniques(text, analysis)]
 
 
-def score_analyses(documents: Sequence[Document], analyses: Sequence[Analysis]) -> dict:
+def score_analyses(documents: Sequence[Document], analyses: Sequence[Analysis]) -> SystemReport:
     report, counts = scored_articles(documents, analyses)
-    return {**report, "intervals": bootstrap_intervals(counts) if len(counts) else None}
+    report.intervals = bootstrap_intervals(counts) if len(counts) else None
+    return report
 
 
-def scored_articles(documents: Sequence[Document], analyses: Sequence[Analysis]) -> tuple[dict, np.ndarray]:
+def scored_articles(documents: Sequence[Document],
+                    analyses: Sequence[Analysis]) -> tuple[SystemReport, np.ndarray]:
     """The report without intervals, and each article's `headline_counts` [articles, 13] to resample."""
     gold_paragraphs, predicted_paragraphs = [], []
     gold_spans, predicted_spans = [], []
@@ -62,14 +64,15 @@ def scored_articles(documents: Sequence[Document], analyses: Sequence[Analysis])
             predicted_frames.append(frames)
         counts.append(headline_counts(gold_lines, predicted_lines, spans, predicted_spans[-1],
                                       document.frames, frames))
-    return {
-        "articles": len(documents),
-        "paragraphs": len(gold_paragraphs),
-        "paragraph": paragraph_metrics(gold_paragraphs, predicted_paragraphs),
-        "spans": span_metrics(predicted_spans, gold_spans),
-        "frames": frame_metrics(gold_frames, predicted_frames) if gold_frames else None,
-        "frame_articles": len(gold_frames),
-    }, np.stack(counts) if counts else np.zeros((0, HEADLINE_COUNTS))
+    report = SystemReport(
+        articles=len(documents),
+        paragraphs=len(gold_paragraphs),
+        paragraph=paragraph_metrics(gold_paragraphs, predicted_paragraphs),
+        spans=span_metrics(predicted_spans, gold_spans),
+        frames=frame_metrics(gold_frames, predicted_frames) if gold_frames else None,
+        frame_articles=len(gold_frames),
+    )
+    return report, np.stack(counts) if counts else np.zeros((0, HEADLINE_COUNTS))
 
 
 def fold_assignment(n_documents: int, folds: int, seed: int) -> np.ndarray:
@@ -82,7 +85,7 @@ def fold_assignment(n_documents: int, folds: int, seed: int) -> np.ndarray:
 
 def cross_fitted(documents: Sequence[Document], prepared: Sequence[PreparedText],
                  scores: Sequence[DocumentScores], info: ModelInfo, folds: int = 2,
-                 seed: int = 0, assignments: int = 1) -> tuple[dict, Thresholds]:
+                 seed: int = 0, assignments: int = 1) -> tuple[SystemReport, Thresholds]:
     """Metrics where no article is judged with thresholds fitted on it, plus thresholds fitted on all.
 
     Articles are dealt into folds; each fold is decoded with thresholds calibrated on the others.
@@ -100,44 +103,32 @@ def cross_fitted(documents: Sequence[Document], prepared: Sequence[PreparedText]
             fit = [i for i in range(len(documents)) if fold_of[i] != fold]
             thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit],
                                    [scores[i] for i in fit])
-            for i in np.flatnonzero(fold_of == fold):
+            for i in np.flatnonzero(fold_of == fold).tolist():
                 analyses[i] = build_analysis(prepared[i], scores[i], thresholds, info, documents[i].id)
         report, article_counts = scored_articles(documents, [a for a in analyses if a is not None])
         reports.append(report)
         counts.append(article_counts)
     report = mean_report(reports)
-    report["intervals"] = bootstrap_intervals(np.stack(counts)) if len(documents) else None
-    report["fold_assignments"] = assignments
+    report.intervals = bootstrap_intervals(np.stack(counts)) if len(documents) else None
+    report.fold_assignments = assignments
     return report, calibrate(documents, prepared, scores)
 
 
-def mean_report(reports: Sequence[dict]) -> dict:
-    """The element-wise mean of reports of one shape; values equal in all of them are kept as they are."""
-    def mean(values: list):
-        first = values[0]
-        if isinstance(first, dict):
-            return {key: mean([v[key] for v in values]) for key in first}
-        if all(v == first for v in values):
-            return first
-        return float(np.mean(values))
-
-    return mean(list(reports))
-
-
-def _row(name: str, report: dict) -> str:
-    paragraph, spans, frames = report["paragraph"], report["spans"], report["frames"] or {}
-    return (f"| {name} | {paragraph['micro_f1']:.3f} | {paragraph['macro_f1']:.3f} "
-            f"| {spans['identification']['precision']:.3f} | {spans['identification']['recall']:.3f} "
-            f"| {spans['identification']['f1']:.3f} | {spans['technique_micro']['f1']:.3f} "
-            f"| {frames.get('micro_f1', float('nan')):.3f} | {frames.get('macro_f1', float('nan')):.3f} |")
+def _row(name: str, report: SystemReport) -> str:
+    paragraph, spans, frames = report.paragraph, report.spans, report.frames
+    frame_micro, frame_macro = (frames.micro_f1, frames.macro_f1) if frames else (float("nan"), float("nan"))
+    return (f"| {name} | {paragraph.micro_f1:.3f} | {paragraph.macro_f1:.3f} "
+            f"| {spans.identification.precision:.3f} | {spans.identification.recall:.3f} "
+            f"| {spans.identification.f1:.3f} | {spans.technique_micro.f1:.3f} "
+            f"| {frame_micro:.3f} | {frame_macro:.3f} |")
 
 
 def _interval(bounds: list[float] | None) -> str:
     return f"{bounds[0]:.3f}-{bounds[1]:.3f}" if bounds else "n/a"
 
 
-def _interval_lines(reports: dict[str, dict]) -> list[str]:
-    with_intervals = {name: r["intervals"] for name, r in reports.items() if r.get("intervals")}
+def _interval_lines(reports: Reports) -> list[str]:
+    with_intervals: dict[str, Intervals] = {name: r.intervals for name, r in reports.items() if r.intervals}
     if not with_intervals:
         return []
     lines = ["", f"95% intervals of the headline figures, articles resampled {BOOTSTRAP_SAMPLES:,} times with "
@@ -157,14 +148,14 @@ def protocol(assignments: int) -> str:
                if assignments > 1 else ""))
 
 
-def markdown_report(reports: dict[str, dict], title: str = "Evaluation") -> str:
+def markdown_report(reports: Reports, title: str = "Evaluation") -> str:
     first = next(iter(reports.values()))
     lines = [
         f"# {title}", "",
-        f"{first['articles']} articles, {first['paragraphs']} paragraphs, "
-        f"{first['frame_articles']} articles with frame labels."
-        + (f" Protocol: {protocol(first['fold_assignments'])}; each fold is judged with thresholds fitted on "
-           "the other." if "fold_assignments" in first else ""), "",
+        f"{first.articles} articles, {first.paragraphs} paragraphs, "
+        f"{first.frame_articles} articles with frame labels."
+        + (f" Protocol: {protocol(first.fold_assignments)}; each fold is judged with thresholds fitted on "
+           "the other." if first.fold_assignments is not None else ""), "",
         "| system | paragraph micro-F1 | paragraph macro-F1 | span P | span R | span F1 "
         "| span F1 (technique) | frame micro-F1 | frame macro-F1 |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -176,25 +167,26 @@ def markdown_report(reports: dict[str, dict], title: str = "Evaluation") -> str:
               "| technique | " + " | ".join(f"{name} paragraph F1 | {name} span F1" for name in reports)
               + " | gold paragraphs |",
               "| --- | " + " | ".join("--- | ---" for _ in reports) + " | --- |"]
-    for technique, stats in first["paragraph"]["per_label"].items():
+    for technique, stats in first.paragraph.per_label.items():
         cells = []
         for report in reports.values():
-            cells.append(f"{report['paragraph']['per_label'][technique]['f1']:.3f}")
-            cells.append(f"{report['spans']['per_technique'][technique]['f1']:.3f}")
-        lines.append(f"| {technique} | " + " | ".join(cells) + f" | {stats['support']} |")
-    if first["frames"]:
+            cells.append(f"{report.paragraph.per_label[technique].f1:.3f}")
+            cells.append(f"{report.spans.per_technique[technique].f1:.3f}")
+        lines.append(f"| {technique} | " + " | ".join(cells) + f" | {stats.support} |")
+    if first.frames:
         lines += ["", "## Per frame (article F1)", "",
                   "| frame | " + " | ".join(reports) + " | gold articles |",
                   "| --- | " + " | ".join("---" for _ in reports) + " | --- |"]
-        for frame, stats in first["frames"]["per_label"].items():
-            cells = [f"{report['frames']['per_label'][frame]['f1']:.3f}" for report in reports.values()]
-            lines.append(f"| {frame} | " + " | ".join(cells) + f" | {stats['support']} |")
+        for frame, stats in first.frames.per_label.items():
+            cells = [f"{report.frames.per_label[frame].f1:.3f}" if report.frames else "n/a"
+                     for report in reports.values()]
+            lines.append(f"| {frame} | " + " | ".join(cells) + f" | {stats.support} |")
     return "\n".join(lines) + "\n"
 
 
-def write_report(reports: dict[str, dict], directory: Path, title: str = "Evaluation") -> tuple[Path, Path]:
+def write_report(reports: Reports, directory: Path, title: str = "Evaluation") -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     json_path, markdown_path = directory / "report.json", directory / "report.md"
-    json_path.write_text(json.dumps(reports, indent=2) + "\n", encoding="utf-8")
+    json_path.write_text(reports_json(reports), encoding="utf-8")
     markdown_path.write_text(markdown_report(reports, title), encoding="utf-8")
     return json_path, markdown_path

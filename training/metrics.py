@@ -22,6 +22,7 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 from framing.model.schema import Analysis
 from framing.model.segmentation import Paragraph, split_paragraphs
 from framing.model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+from framing.training.reports import Intervals, LabelScores, MultilabelScores, SpanReport, SpanScores
 
 Interval = tuple[int, int]
 
@@ -66,18 +67,17 @@ class SpanCounts:
         self.n_predicted += len(predicted)
         self.n_gold += len(gold)
 
-    def result(self) -> dict[str, float]:
+    def result(self) -> SpanScores:
         precision = self.precision_sum / self.n_predicted if self.n_predicted else 0.0
         recall = self.recall_sum / self.n_gold if self.n_gold else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return {"precision": precision, "recall": recall, "f1": f1,
-                "predicted": self.n_predicted, "gold": self.n_gold}
+        return SpanScores(precision=precision, recall=recall, f1=f1, predicted=self.n_predicted, gold=self.n_gold)
 
 
 LabelledSpan = tuple[str, int, int]
 
 
-def span_metrics(predicted: Sequence[Sequence[LabelledSpan]], gold: Sequence[Sequence[LabelledSpan]]) -> dict:
+def span_metrics(predicted: Sequence[Sequence[LabelledSpan]], gold: Sequence[Sequence[LabelledSpan]]) -> SpanReport:
     """Span identification (labels ignored) and per-technique partial-overlap P/R/F1."""
     overall = SpanCounts()
     per_label = {name: SpanCounts() for name in TECHNIQUES}
@@ -92,11 +92,8 @@ def span_metrics(predicted: Sequence[Sequence[LabelledSpan]], gold: Sequence[Seq
         labelled.recall_sum += counts.recall_sum
         labelled.n_predicted += counts.n_predicted
         labelled.n_gold += counts.n_gold
-    return {
-        "identification": overall.result(),
-        "technique_micro": labelled.result(),
-        "per_technique": {name: counts.result() for name, counts in per_label.items()},
-    }
+    return SpanReport(identification=overall.result(), technique_micro=labelled.result(),
+                      per_technique={name: counts.result() for name, counts in per_label.items()})
 
 
 def gold_paragraph_labels(text: str, spans: Iterable[LabelledSpan]) -> list[set[str]]:
@@ -147,36 +144,36 @@ def _indicator(rows: Sequence[Iterable[str]], index: dict[str, int]) -> np.ndarr
 
 
 def multilabel_f1(gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]],
-                  labels: tuple[str, ...]) -> dict:
+                  labels: tuple[str, ...]) -> MultilabelScores:
     """Micro-F1, macro-F1 over labels present in the gold data, macro over all labels, per label."""
     index = {name: i for i, name in enumerate(labels)}
     y_true, y_pred = _indicator(gold, index), _indicator(predicted, index)
     present = [i for i in range(len(labels)) if y_true[:, i].any()]
     per_label = {
-        name: {
-            "precision": float(precision_score(y_true[:, i], y_pred[:, i], zero_division=0)),
-            "recall": float(recall_score(y_true[:, i], y_pred[:, i], zero_division=0)),
-            "f1": float(f1_score(y_true[:, i], y_pred[:, i], zero_division=0)),
-            "support": int(y_true[:, i].sum()),
-        }
+        name: LabelScores(
+            precision=float(precision_score(y_true[:, i], y_pred[:, i], zero_division=0)),
+            recall=float(recall_score(y_true[:, i], y_pred[:, i], zero_division=0)),
+            f1=float(f1_score(y_true[:, i], y_pred[:, i], zero_division=0)),
+            support=int(y_true[:, i].sum()),
+        )
         for i, name in enumerate(labels)
     }
-    return {
-        "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
-        "micro_precision": float(precision_score(y_true, y_pred, average="micro", zero_division=0)),
-        "micro_recall": float(recall_score(y_true, y_pred, average="micro", zero_division=0)),
-        "macro_f1": float(np.mean([per_label[labels[i]]["f1"] for i in present])) if present else 0.0,
-        "macro_f1_all_labels": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
-        "labels_with_support": len(present),
-        "per_label": per_label,
-    }
+    return MultilabelScores(
+        micro_f1=float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
+        micro_precision=float(precision_score(y_true, y_pred, average="micro", zero_division=0)),
+        micro_recall=float(recall_score(y_true, y_pred, average="micro", zero_division=0)),
+        macro_f1=float(np.mean([per_label[labels[i]].f1 for i in present])) if present else 0.0,
+        macro_f1_all_labels=float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        labels_with_support=len(present),
+        per_label=per_label,
+    )
 
 
-def paragraph_metrics(gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]]) -> dict:
+def paragraph_metrics(gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]]) -> MultilabelScores:
     return multilabel_f1(gold, predicted, TECHNIQUES)
 
 
-def frame_metrics(gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]]) -> dict:
+def frame_metrics(gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]]) -> MultilabelScores:
     return multilabel_f1(gold, predicted, FRAMES)
 
 
@@ -239,7 +236,7 @@ def headline_figures(totals: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def bootstrap_intervals(counts: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, level: float = 0.95,
-                        seed: int = 0) -> dict[str, list[float]]:
+                        seed: int = 0) -> Intervals:
     """Percentile intervals of the headline figures over article resamples of `counts`.
 
     `counts` is [articles, 13], or [deals, articles, 13] for figures averaged over several

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from framing.training.config import TrainConfig
 from framing.training.metrics import BOOTSTRAP_SAMPLES, HEADLINE
+from framing.training.reports import TrainingMetrics
 
 HEADER = (
     "| system | paragraph micro-F1 | paragraph macro-F1 | Loaded_Language F1 | span F1 "
@@ -13,9 +15,10 @@ HEADER = (
 )
 
 
-def _interval_sentence(metrics: dict) -> str:
+def _interval_sentence(metrics: TrainingMetrics) -> str:
     """The served model's bootstrap intervals, so nobody reads a held-out figure to three decimals."""
-    bounds = metrics.get("reports", {}).get("model", {}).get("intervals") or {}
+    served = metrics.reports.get("model")
+    bounds = (served.intervals if served else None) or {}
     parts = [f"{HEADLINE[key]} {low:.2f}-{high:.2f}" for key, (low, high) in bounds.items() if key in HEADLINE]
     if not parts:
         return ""
@@ -23,23 +26,22 @@ def _interval_sentence(metrics: dict) -> str:
             f"predictions fixed: {', '.join(parts)}.\n")
 
 
-def write_model_card(directory: Path, metrics: dict, config: dict, data: dict) -> Path:
-    split = metrics["split"]
-    summary = metrics["summary"]
+def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainConfig, data: dict) -> Path:
+    split = metrics.split
     rows = "\n".join(
-        f"| {name} | {s['paragraph_micro_f1']:.3f} | {s['paragraph_macro_f1']:.3f} | {s['loaded_language_f1']:.3f} "
-        f"| {s['span_f1']:.3f} | {s['span_technique_f1']:.3f} | {s['frame_micro_f1']:.3f} | {s['frame_macro_f1']:.3f} |"
-        for name, s in summary.items()
+        f"| {name} | {s.paragraph_micro_f1:.3f} | {s.paragraph_macro_f1:.3f} | {s.loaded_language_f1:.3f} "
+        f"| {s.span_f1:.3f} | {s.span_technique_f1:.3f} | {s.frame_micro_f1:.3f} | {s.frame_macro_f1:.3f} |"
+        for name, s in metrics.summary.items()
     )
     sources = "\n".join(f"- `{s['path']}` ({s['format']}, {s['documents']} documents, sha256 {s['sha256'][:16]}…)"
                         for s in data.get("sources", []))
     ensemble = (
         f"The served scores average the network with a TF-IDF + logistic-regression model (weight "
-        f"{config['lexical_weight']}) for sentence techniques and frames; word-level span scores come from the "
+        f"{config.lexical_weight}) for sentence techniques and frames; word-level span scores come from the "
         "network alone. "
         "In the table, `model` is what this folder serves, `network` the fine-tuned network alone and "
         "`baseline` the TF-IDF model alone, all measured the same way."
-        if metrics.get("served") == "ensemble" else "In the table, `model` is what this folder serves."
+        if metrics.served == "ensemble" else "In the table, `model` is what this folder serves."
     )
     units = {}
     if (directory / "thresholds.json").is_file():
@@ -52,11 +54,11 @@ def write_model_card(directory: Path, metrics: dict, config: dict, data: dict) -
     )
     arithmetic = ("; the network runs with int8 linear layers (dynamic quantisation at load), and the "
                   "thresholds and figures below come from that int8 network"
-                  if config.get("quantization", "none") == "int8" else "")
+                  if config.quantization == "int8" else "")
     context = ("; both sentence heads also read the mean token state of the whole article"
-               if config.get("article_context") else "")
+               if config.article_context else "")
     intervals = _interval_sentence(metrics)
-    card = f"""# Model card: {config['name']} {config['version']}
+    card = f"""# Model card: {config.name} {config.version}
 
 ## What it does
 Finds the 23 persuasion techniques of SemEval-2023 task 3 in English news text (character spans,
@@ -68,20 +70,20 @@ all-MiniLM-L6-v2 encoder (6 layers, 384 hidden, 22M parameters, from the `gt-all
 package) fine-tuned end to end with three heads: a multi-label token tagger for the 23 techniques,
 a sentence technique head (mean+max pooled tokens), and a sentence frame head pooled over the
 article with log-sum-exp (multiple-instance learning from article labels){context}. Windows of
-{config['window_length']} tokens, stride {config['stride']}. Weights stored in fp16{arithmetic}.
+{config.window_length} tokens, stride {config.stride}. Weights stored in fp16{arithmetic}.
 {ensemble}
 {span_units}
 
 ## Training data
 {sources or '- (not recorded)'}
 
-{split['training_articles']} articles for training, {split['heldout_articles']} whole articles held
-out (seed {split['seed']}); the held-out ids are in `metrics.json`. Training: {config['epochs']} epochs,
-encoder lr {config['encoder_lr']}, head lr {config['head_lr']}, one article per step, BCE with
-sqrt(neg/pos) positive weights capped at {config['positive_weight_cap']}.
+{split.training_articles} articles for training, {split.heldout_articles} whole articles held
+out (seed {split.seed}); the held-out ids are in `metrics.json`. Training: {config.epochs} epochs,
+encoder lr {config.encoder_lr}, head lr {config.head_lr}, one article per step, BCE with
+sqrt(neg/pos) positive weights capped at {config.positive_weight_cap}.
 
 ## Metrics on the held-out articles
-Protocol: {split['protocol']} — every article is scored with thresholds fitted on the other fold
+Protocol: {split.protocol} — every article is scored with thresholds fitted on the other fold
 only; the shipped thresholds are then fitted on all held-out articles. Paragraph = one line of the
 article; span scores are SemEval-2020 task 11 partial overlap.
 

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from framing.service.commands.train import print_model_summary
     from framing.training.average import average_weights
     from framing.training.data_sources import load_training_data
-    from framing.training.train import recalibrate
+    from framing.training.packaging import recalibrate
 
     try:
         data = load_training_data(args.data)

@@ -36,12 +36,13 @@ def run(args: argparse.Namespace) -> int:
     from framing.training.documents import AnnotationError
     from framing.training.evaluate import markdown_report, score_analyses, write_report
     from framing.training.registry import RegistryError, resolve_model_dir
+    from framing.training.reports import Reports
 
     try:
         data = load_training_data(args.data)
         documents = data.documents
         if args.ids_from:
-            from framing.training.train import DATA_RECORD, recorded_heldout_ids
+            from framing.training.split import DATA_RECORD, recorded_heldout_ids
 
             held = recorded_heldout_ids(resolve_model_dir(args.ids_from))
             if held is None:
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             documents = [d for d in documents if d.id in held]
         if not documents:
             raise ValueError("no annotated documents to evaluate")
-        reports: dict[str, dict] = {}
+        reports: Reports = {}
         if args.predictions:
             from framing.training.predictions import read_predictions_jsonl, read_semeval_predictions
 

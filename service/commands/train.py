@@ -6,9 +6,13 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from framing.training.config import TrainConfig
 from framing.training.documents import AnnotationError
+
+if TYPE_CHECKING:
+    from framing.training.reports import TrainingMetrics
 
 
 def add_parser(subparsers) -> None:
@@ -79,8 +83,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_model_summary(output: Path, metrics: dict) -> None:
+def print_model_summary(output: Path, metrics: TrainingMetrics) -> None:
     """Where the model went and its held-out figures, one line per system (train, calibrate, average)."""
     print(f"model written to {output}")
-    for name, values in metrics["summary"].items():
-        print(name, " ".join(f"{key}={value:.3f}" for key, value in values.items()))
+    for name, values in metrics.summary.items():
+        print(name, " ".join(f"{key}={value:.3f}" for key, value in values.model_dump().items()))

@@ -1,0 +1,127 @@
+"""From a trained network to a model folder: calibrate and measure every system, then write it all.
+
+`calibrate_systems` is the pure part (scores and gold labels in, thresholds and reports out);
+`package_model` and `recalibrate` are the thin callers that score, fit the TF-IDF model and write
+files. `framing train`, `framing calibrate` and `framing average` all end here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from framing.model.artifact import METRICS, load_network, save_model
+from framing.model.ensemble import combine
+from framing.model.network import FramingNetwork
+from framing.model.quantization import quantize
+from framing.model.schema import ModelInfo
+from framing.model.scores import DocumentScores, PreparedText
+from framing.model.tfidf import BASELINE_THRESHOLDS, BaselineScorer
+from framing.model.thresholds import Thresholds
+from framing.training.config import TrainConfig
+from framing.training.documents import Document
+from framing.training.evaluate import cross_fitted, protocol, write_report
+from framing.training.model_card import write_model_card
+from framing.training.reports import Split, SystemReport, TrainingMetrics
+from framing.training.split import DATA_RECORD, data_record, recorded_heldout_ids, split_documents
+from framing.training.trainer import score_documents
+
+
+@dataclass
+class Calibration:
+    """What calibrating on the held-out articles gives: the served system's thresholds (and the
+    baseline's, when there is one) and every system's report, the served one first as `model`."""
+
+    served: str
+    reports: dict[str, SystemReport]
+    thresholds: Thresholds
+    baseline_thresholds: Thresholds | None
+
+
+def calibrate_systems(documents: Sequence[Document], prepared: Sequence[PreparedText],
+                      network_scores: Sequence[DocumentScores], info: ModelInfo,
+                      baseline: tuple[Sequence[DocumentScores], ModelInfo] | None, lexical_weight: float,
+                      seed: int, assignments: int) -> Calibration:
+    """Each system judged with cross-fitted thresholds: the network alone, the baseline (when its
+    scores and identity are given) and, when `lexical_weight` > 0, their ensemble, which is then
+    the one served."""
+    reports: dict[str, SystemReport] = {}
+    reports["network"], thresholds = cross_fitted(documents, prepared, network_scores, info, seed=seed,
+                                                  assignments=assignments)
+    baseline_thresholds = None
+    if baseline is not None:
+        baseline_scores, baseline_info = baseline
+        reports["baseline"], baseline_thresholds = cross_fitted(documents, prepared, baseline_scores, baseline_info,
+                                                                seed=seed, assignments=assignments)
+        if lexical_weight > 0:
+            ensemble_scores = combine(network_scores, baseline_scores, lexical_weight)
+            reports["ensemble"], thresholds = cross_fitted(documents, prepared, ensemble_scores, info, seed=seed,
+                                                           assignments=assignments)
+    served = "ensemble" if "ensemble" in reports else "network"
+    ordered = {"model": reports[served], **{k: v for k, v in reports.items() if k != served}}
+    return Calibration(served, ordered, thresholds, baseline_thresholds)
+
+
+def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, encoder: str,
+                  documents: Sequence[Document], train_docs: Sequence[Document],
+                  heldout_docs: Sequence[Document], output: Path,
+                  history: list[dict[str, Any]], sources: Sequence[dict] = (),
+                  final_entry: dict[str, Any] | None = None) -> TrainingMetrics:
+    """Calibrate on the held-out articles, measure every system there, and write the model folder.
+
+    The network is judged in the arithmetic it will be served in (`config.quantization`).
+    """
+    served_network = quantize(network.eval(), config.quantization)
+    prepared, neural_scores = score_documents(served_network, tokenizer, config, heldout_docs)
+    baseline = None
+    if config.baseline or config.lexical_weight > 0:
+        baseline = BaselineScorer().fit(train_docs)
+    calibration = calibrate_systems(
+        heldout_docs, prepared, neural_scores, ModelInfo(name=config.name, version=config.version),
+        (baseline.score(prepared), ModelInfo(name=baseline.name, version=config.version)) if baseline else None,
+        config.lexical_weight, config.seed, config.fold_assignments)
+    history.append({**(final_entry or {"epoch": config.epochs}),
+                    **calibration.reports["model"].summary().model_dump()})
+    save_model(output, network, tokenizer, config.manifest(encoder, calibration.served, history),
+               calibration.thresholds)
+    if baseline is not None and calibration.baseline_thresholds is not None:
+        baseline.save(output)
+        calibration.baseline_thresholds.save(output / BASELINE_THRESHOLDS)
+    split = Split(training_articles=len(train_docs), heldout_articles=len(heldout_docs),
+                  heldout_ids=[d.id for d in heldout_docs], seed=config.seed,
+                  protocol=protocol(config.fold_assignments))
+    metrics = TrainingMetrics.of(split, calibration.served, calibration.reports)
+    metrics.save(output / METRICS)
+    write_report(calibration.reports, output / "report",
+                 title=f"{config.name} {config.version}: held-out evaluation")
+    data = data_record(documents, sources, heldout_docs)
+    (output / DATA_RECORD).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_model_card(output, metrics, config, data)
+    return metrics
+
+
+def recalibrate(model: Path, documents: Sequence[Document], output: Path, sources: Sequence[dict] = (),
+                quantization: str | None = None, note: dict[str, Any] | None = None) -> TrainingMetrics:
+    """Calibrate and evaluate a trained model again without training it, e.g. after a change to
+    decoding or calibration, or to serve it in other arithmetic (`quantization`; by default the
+    model keeps its own). The held-out split is recomputed from the model's own config and
+    must match the one it was trained with, or the model would be judged on its training articles.
+    """
+    network, tokenizer, manifest, _ = load_network(model, trainable=True)
+    network.eval()
+    if "config" not in manifest.extra:
+        raise ValueError(f"{model}: no training configuration recorded; it cannot be recalibrated")
+    config = TrainConfig(**{**manifest.extra["config"], "quantization": quantization or manifest.quantization})
+    train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
+    recorded = recorded_heldout_ids(model)
+    if recorded is not None and recorded != {d.id for d in heldout_docs}:
+        raise ValueError(f"{model} was held out on other articles than these data give; recalibrate it on "
+                         "the data it was trained with")
+    return package_model(network, tokenizer, config, manifest.encoder, documents, train_docs, heldout_docs, output,
+                         list(manifest.extra.get("history", [])), sources,
+                         final_entry={"recalibrated": datetime.now(UTC).date().isoformat(), **(note or {})})
+

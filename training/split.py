@@ -1,0 +1,45 @@
+"""Which articles a run trains on and which it holds out, and the record that traces a model to them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from framing.training.documents import Document
+
+DATA_RECORD = "data.json"
+
+
+def split_documents(documents: Sequence[Document], fraction: float,
+                    seed: int) -> tuple[list[Document], list[Document]]:
+    """Whole articles out, never paragraphs: the held-out set is new text to the model."""
+    ordered = sorted(documents, key=lambda d: d.id)
+    random.Random(seed).shuffle(ordered)
+    n_heldout = max(1, round(len(ordered) * fraction)) if len(ordered) > 1 else 0
+    return ordered[n_heldout:], ordered[:n_heldout]
+
+
+def data_record(documents: Sequence[Document], sources: Sequence[dict],
+                heldout: Sequence[Document]) -> dict[str, Any]:
+    """What a run saw, with hashes, so a model can be traced back to its exact data."""
+    heldout_ids = {d.id for d in heldout}
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "sources": list(sources),
+        "documents": [{"id": d.id, "sha256": hashlib.sha256(d.text.encode("utf-8")).hexdigest(),
+                       "spans": len(d.spans), "frames": d.frames is not None,
+                       "split": "heldout" if d.id in heldout_ids else "train"} for d in documents],
+    }
+
+
+def recorded_heldout_ids(model: Path) -> set[str] | None:
+    """The articles a model was held out on, from its data record (None if it has none)."""
+    path = model / DATA_RECORD
+    if not path.is_file():
+        return None
+    return {d["id"] for d in json.loads(path.read_text(encoding="utf-8"))["documents"] if d["split"] == "heldout"}
