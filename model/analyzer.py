@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Iterable
@@ -14,7 +13,6 @@ from framing.model.decoding import build_analysis
 from framing.model.ensemble import EnsembleScorer
 from framing.model.errors import FramingError
 from framing.model.folder import ModelFolder
-from framing.model.layout import METRICS
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.scores import DocumentScores, PreparedText, Scorer
@@ -51,9 +49,7 @@ class Analyzer:
     @property
     def metrics(self) -> dict:
         """Validation metrics recorded when the model was trained (empty if none were)."""
-        if self.directory and (self.directory / METRICS).is_file():
-            return json.loads((self.directory / METRICS).read_text(encoding="utf-8"))
-        return {}
+        return ModelFolder(self.directory).metrics() if self.directory else {}
 
     @staticmethod
     def prepare(text: str) -> PreparedText:

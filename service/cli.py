@@ -2,7 +2,8 @@
 
 Each subcommand lives in its own module under `service/commands/` and registers itself with
 `add_parser(subparsers)`; the module's `run(args)` returns the exit code. A `FramingError` that
-escapes a command is reported here, once, as `framing COMMAND: message` with exit status 2.
+escapes a command (or an OSError: a file that cannot be read or written) is reported here, once,
+as `framing COMMAND: message` with exit status 2.
 """
 
 from __future__ import annotations
@@ -33,16 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except FramingError as error:
+    except BrokenPipeError:
+        # The reader went away (`framing analyze ... | head`): not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+    except (FramingError, OSError) as error:  # a bad input, setting or file: the message says which
         print(f"framing {args.command}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader went away (`framing analyze ... | head`): not an error worth a traceback.
-        sys.stderr.close()
-        return 0
 
 
 if __name__ == "__main__":

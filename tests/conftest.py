@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from framing.model.analyzer import Analyzer
-from framing.model.artifact import SHIPPED_MODEL_DIR
+from framing.model.folder import SHIPPED_MODEL_DIR
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent.parent / "data" / "sample-semeval"
 

@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 from support import GatedAnalyzer
 
 from framing.model.analyzer import Analyzer
-from framing.model.artifact import MANIFEST, WEIGHTS
+from framing.model.layout import MANIFEST, PROMOTED, WEIGHTS
 from framing.service.api.app import create_app
 from framing.service.api.deps import get_pool
 from framing.service.api.errors import InvalidAnnotation
@@ -39,7 +39,7 @@ from framing.service.settings import Settings
 from framing.training import feedback_store
 from framing.training.documents import Problem
 from framing.training.feedback_store import FeedbackStore
-from framing.training.registry import PROMOTED, Registry
+from framing.training.registry import Registry
 
 KEY = "s3cret-admin-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}

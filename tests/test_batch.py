@@ -362,6 +362,7 @@ def assert_whole_lines(out: Path) -> list[str]:
     return output_ids(out)
 
 
+@pytest.mark.slow  # about 30 s: kills and restarts real batch processes
 def test_killed_and_interrupted_runs_resume_to_exactly_one_line_per_id(tmp_path, analyzer, shipped_model_dir):
     n = 60
     source = write_jsonl(tmp_path / "docs.jsonl", [{"id": f"k{i}", "text": make_text(i)} for i in range(n)])

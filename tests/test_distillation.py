@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from framing.model.analyzer import Analyzer
-from framing.model.artifact import ModelLoadError, load_network
+from framing.model.folder import ModelFolder, ModelLoadError
 from framing.model.taxonomy import TECHNIQUE_INDEX
 from framing.service.cli import main
 from framing.training import distillation
@@ -31,7 +31,7 @@ def teacher(sample_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 def test_targets_move_the_given_share_of_the_way_to_the_teacher(sample_corpus: Path, teacher: Path,
                                                                 tmp_path: Path) -> None:
-    _, tokenizer, manifest, _ = load_network(teacher)
+    _, tokenizer, manifest, _ = ModelFolder(teacher).load_network()
     document = read_semeval_folder(sample_corpus)[0]
     example = build_example(document, tokenizer, manifest.window_length, manifest.stride)
     scores = distillation.teacher_scores(teacher, [example], tmp_path)[0]
@@ -64,7 +64,7 @@ def test_student_trains_from_a_teacher_and_a_resumed_run_reuses_its_scores(
     def no_teacher(*args, **kwargs):
         raise AssertionError("the cached teacher scores should have been used")
 
-    monkeypatch.setattr(distillation, "load_network", no_teacher)
+    monkeypatch.setattr(ModelFolder, "load_network", no_teacher)
     train(documents, tmp_path / "again", config, work_dir=work)
     assert (tmp_path / "again" / "weights.safetensors").is_file()
 
@@ -81,7 +81,7 @@ def test_unweighting_undoes_what_a_positive_class_weight_does_to_the_optimum() -
 
 def test_blended_targets_use_the_teachers_unweighted_probabilities(sample_corpus: Path, teacher: Path,
                                                                   tmp_path: Path) -> None:
-    _, tokenizer, manifest, _ = load_network(teacher)
+    _, tokenizer, manifest, _ = ModelFolder(teacher).load_network()
     example = build_example(read_semeval_folder(sample_corpus)[0], tokenizer, manifest.window_length,
                             manifest.stride)
     scores = distillation.teacher_scores(teacher, [example], tmp_path)[0]

@@ -9,7 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from framing.model.artifact import MANIFEST, ModelLoadError, load_network
+from framing.model.folder import ModelFolder, ModelLoadError
+from framing.model.layout import MANIFEST
 from framing.model.network import FramingNetwork
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.quantization import quantize
@@ -59,24 +60,24 @@ def test_an_unknown_quantization_is_refused() -> None:
 
 def test_the_manifest_decides_how_the_network_runs(shipped_model_dir: Path, tmp_path: Path) -> None:
     int8 = model_with_quantization(shipped_model_dir, tmp_path / "int8", "int8")
-    network, _, manifest, _ = load_network(int8)
+    network, _, manifest, _ = ModelFolder(int8).load_network()
     assert manifest.quantization == "int8" and dynamic_int8_layers(network) > 0
-    trainable, _, _, _ = load_network(int8, trainable=True)
+    trainable, _, _, _ = ModelFolder(int8).load_network(trainable=True)
     assert dynamic_int8_layers(trainable) == 0 and float_linear_layers(trainable) > 0
 
     plain = model_with_quantization(shipped_model_dir, tmp_path / "plain", "none")
-    network, _, _, _ = load_network(plain)
+    network, _, _, _ = ModelFolder(plain).load_network()
     assert dynamic_int8_layers(network) == 0
 
     future = model_with_quantization(shipped_model_dir, tmp_path / "future", "int4")
     with pytest.raises(ModelLoadError, match="unknown quantization 'int4'"):
-        load_network(future)
+        ModelFolder(future).load_network()
 
 
 
 def test_an_int8_document_scores_the_same_alone_and_in_a_batch(shipped_model_dir: Path) -> None:
     """Int8 activations are quantised per forward pass: batching must not change a document's scores."""
-    network, tokenizer, manifest, _ = load_network(shipped_model_dir, trainable=True)
+    network, tokenizer, manifest, _ = ModelFolder(shipped_model_dir).load_network(trainable=True)
     scorer = NeuralScorer(quantize(network, "int8"), tokenizer, manifest.window_length, manifest.stride)
     texts = ["The regime's thugs looted the town.", "Officials said the bridge reopens on Monday. " * 40]
     prepared = [PreparedText.from_text(text) for text in texts]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from framing.model.artifact import SHIPPED_MODEL_DIR
+from framing.model.folder import SHIPPED_MODEL_DIR
 from framing.training.config import SERVED_LEXICAL_WEIGHT, SERVED_QUANTIZATION, TrainConfig
 from framing.training.reports import SystemReport, TrainingMetrics, load_reports, mean_report, reports_json
 
@@ -53,7 +53,7 @@ def test_mean_report_keeps_equal_counts_and_averages_the_rest() -> None:
 
 
 def test_the_manifest_is_built_from_the_config_and_old_manifests_keep_their_defaults() -> None:
-    from framing.model.artifact import Manifest
+    from framing.model.manifest import Manifest
 
     config = TrainConfig(version="9.9.9", window_length=200, stride=150, article_context=True)
     served = config.manifest("some-encoder", served="ensemble", history=[{"epoch": 1.0}])

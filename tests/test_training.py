@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from framing.model.analyzer import Analyzer
+from framing.model.folder import RegistryError
 from framing.service.cli import main
 from framing.training.config import TrainConfig
 from framing.training.readers import read_semeval_folder
-from framing.training.registry import Registry, RegistryError
+from framing.training.registry import Registry
 from framing.training.train import train
 from framing.training.trainer import Losses
 
@@ -71,7 +72,7 @@ def tiny_encoder(tmp_path: Path) -> Path:
 def test_train_fine_tunes_another_encoder_given_its_folder(sample_corpus: Path, tmp_path: Path,
                                                            tiny_encoder: Path) -> None:
     """A larger teacher is trained the same way: only the encoder folder changes."""
-    from framing.model.artifact import Manifest
+    from framing.model.manifest import Manifest
 
     documents = read_semeval_folder(sample_corpus)
     train(documents, tmp_path / "model", TrainConfig(**TINY, baseline=False, encoder_path=str(tiny_encoder)))
@@ -89,13 +90,14 @@ def test_article_context_is_added_to_a_trained_model_without_changing_its_scores
     """Widened heads start with zero weight on the article summary, then learn from it."""
     import numpy as np
 
-    from framing.model.artifact import Manifest, load_network
+    from framing.model.folder import ModelFolder
+    from framing.model.manifest import Manifest
     from framing.model.neural_scorer import NeuralScorer
 
     documents = read_semeval_folder(sample_corpus)
     plain = {**TINY, "baseline": False, "encoder_path": str(tiny_encoder), "quantization": "none"}
     train(documents, tmp_path / "plain", TrainConfig(**plain))
-    network, tokenizer, manifest, _ = load_network(tmp_path / "plain")
+    network, tokenizer, manifest, _ = ModelFolder(tmp_path / "plain").load_network()
     prepared = [Analyzer.prepare(d.text) for d in documents[:3]]
     before = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride).score(prepared)
     network.add_article_context()
@@ -111,7 +113,7 @@ def test_article_context_is_added_to_a_trained_model_without_changing_its_scores
     assert Manifest.load(tmp_path / "context").article_context
     assert Manifest.load(tmp_path / "context").encoder == "tiny-encoder", "the encoder is the initial model's"
     assert "whole article" in (tmp_path / "context" / "MODEL_CARD.md").read_text()
-    context_network, *_ = load_network(tmp_path / "context")
+    context_network, *_ = ModelFolder(tmp_path / "context").load_network()
     assert context_network.article_context
     assert not context_network.sentence_head[0].weight[:, 64:].eq(0).all(), "the context weights never trained"
     assert len(Analyzer.load(tmp_path / "context").analyze("A shameful, reckless betrayal.").sentences) == 1

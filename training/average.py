@@ -12,14 +12,16 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+import torch
 from safetensors.torch import load_file, save_file
 
-from framing.model.artifact import WEIGHTS, ModelLoadError
-from framing.training.split import DATA_RECORD, recorded_heldout_ids
+from framing.model.folder import ModelFolder, ModelLoadError
+from framing.model.layout import DATA_RECORD, WEIGHTS
+from framing.training.errors import TrainingError
 
 
 def _heldout_ids(model: Path) -> set[str]:
-    recorded = recorded_heldout_ids(model)
+    recorded = ModelFolder(model).heldout_ids()
     if recorded is None:
         raise ModelLoadError(f"{model}: no {DATA_RECORD}; only models trained by `framing train` can be averaged")
     return recorded
@@ -33,21 +35,21 @@ def average_weights(models: Sequence[Path], output: Path) -> None:
     """
     models = [Path(m) for m in models]
     if len(models) < 2:
-        raise ValueError("averaging needs at least two models")
+        raise TrainingError("averaging needs at least two models")
     if any(output.resolve() == m.resolve() for m in models):
-        raise ValueError(f"{output} is one of the models being averaged; write the average elsewhere")
+        raise TrainingError(f"{output} is one of the models being averaged; write the average elsewhere")
     for model in models:
         if not (model / WEIGHTS).is_file():
             raise ModelLoadError(f"{model} is not a framing model directory (missing {WEIGHTS})")
     heldout = _heldout_ids(models[0])
     if any(_heldout_ids(m) != heldout for m in models[1:]):
-        raise ValueError("the models were held out on different articles; only runs of one split can be averaged")
+        raise TrainingError("the models were held out on different articles; only runs of one split can be averaged")
     states = [load_file(str(m / WEIGHTS)) for m in models]
     for model, state in zip(models[1:], states[1:], strict=True):
         if {k: v.shape for k, v in state.items()} != {k: v.shape for k, v in states[0].items()}:
-            raise ValueError(f"{model} has another network shape than {models[0]}")
+            raise TrainingError(f"{model} has another network shape than {models[0]}")
     dtype = states[0][next(iter(states[0]))].dtype
-    mean = {key: (sum(state[key].float() for state in states) / len(states)).to(dtype).contiguous()
+    mean = {key: (torch.stack([state[key].float() for state in states]).mean(dim=0)).to(dtype).contiguous()
             for key in states[0]}
     if output.exists():
         shutil.rmtree(output)

@@ -12,10 +12,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from framing.training.errors import TrainingError
 
 if TYPE_CHECKING:
-    from framing.model.artifact import Manifest
+    from framing.model.manifest import Manifest
 
 # What a freshly trained model serves, as the shipped model does (README: "New models serve in int8";
 # the TF-IDF half of the ensemble at weight 0.5).
@@ -66,15 +68,23 @@ class TrainConfig(BaseModel):
 
     @classmethod
     def from_file(cls, path: Path | None, **overrides) -> TrainConfig:
-        raw = json.loads(path.read_text(encoding="utf-8")) if path else {}
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8")) if path else {}
+        except json.JSONDecodeError as error:
+            raise TrainingError(f"{path}: not valid JSON ({error})") from error
+        if not isinstance(raw, dict):
+            raise TrainingError(f"{path}: expected a JSON object of settings")
         raw.update({key: value for key, value in overrides.items() if value is not None})
-        return cls(**raw)
+        try:
+            return cls(**raw)
+        except ValidationError as error:
+            raise TrainingError(f"{path or 'training settings'}: {error}") from error
 
     def manifest(self, encoder: str, served: str, history: list[dict[str, Any]]) -> Manifest:
         """The manifest of a model trained with these settings, every field set from them (none left
         to `Manifest`'s defaults, which describe old manifests). The TF-IDF share is recorded only
         when the folder serves the ensemble."""
-        from framing.model.artifact import Manifest  # lazily: building the CLI parser must not load torch
+        from framing.model.manifest import Manifest  # lazily: building the CLI parser must not load torch
 
         return Manifest(name=self.name, version=self.version, window_length=self.window_length,
                         stride=self.stride, frame_sharpness=self.frame_sharpness,

@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from framing.model.artifact import WEIGHTS, load_network, require_model_files
 from framing.model.files import atomic_writer
+from framing.model.folder import ModelFolder
+from framing.model.layout import WEIGHTS
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.scores import DocumentScores
 from framing.training.dataset import Example
@@ -48,14 +49,14 @@ def _fingerprint(teacher: Path, examples: Sequence[Example]) -> str:
 def teacher_scores(teacher: Path, examples: Sequence[Example], cache_dir: Path) -> list[DocumentScores]:
     """The teacher's float-network scores of every training article, cached in the work folder
     (scoring with a large teacher takes minutes; a resumed run should not pay it twice)."""
-    require_model_files(teacher)  # before the fingerprint reads its weights
+    ModelFolder(teacher).require_files()  # before the fingerprint reads its weights
     cache = cache_dir / CACHE
     fingerprint = _fingerprint(teacher, examples)
     if cache.is_file():
         stored = torch.load(cache, weights_only=False)
         if stored.get("fingerprint") == fingerprint:
             return stored["scores"]
-    network, tokenizer, manifest, _ = load_network(teacher, trainable=True)
+    network, tokenizer, manifest, _ = ModelFolder(teacher).load_network(trainable=True)
     scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
     log.info("scoring %d training articles with the teacher %s", len(examples), teacher)
     scores = scorer.score([example.prepared for example in examples])

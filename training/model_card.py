@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from framing.model.layout import MODEL_CARD, THRESHOLDS
 from framing.training.config import TrainConfig
 from framing.training.metrics import BOOTSTRAP_SAMPLES, HEADLINE
 from framing.training.reports import TrainingMetrics
@@ -44,8 +45,8 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
         if metrics.served == "ensemble" else "In the table, `model` is what this folder serves."
     )
     units = {}
-    if (directory / "thresholds.json").is_file():
-        units = json.loads((directory / "thresholds.json").read_text(encoding="utf-8")).get("span_unit", {})
+    if (directory / THRESHOLDS).is_file():
+        units = json.loads((directory / THRESHOLDS).read_text(encoding="utf-8")).get("span_unit", {})
     by_sentence = sorted(name for name, unit in units.items() if unit == "sentence")
     span_units = (
         "Spans are tagged word by word, except for techniques calibration found better marked as whole "
@@ -109,7 +110,7 @@ A reading aid for journalists, fact-checkers and researchers: it points at wordi
 look. It does not judge truth, intent or the merit of an article, and should not be used to rate
 or block authors or outlets automatically.
 """
-    path = directory / "MODEL_CARD.md"
+    path = directory / MODEL_CARD
     path.write_text(card, encoding="utf-8")
     return path
 

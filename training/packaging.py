@@ -7,27 +7,27 @@ files. `framing train`, `framing calibrate` and `framing average` all end here.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from framing.model.artifact import METRICS, load_network, save_model
 from framing.model.ensemble import combine
+from framing.model.folder import ModelFolder
 from framing.model.network import FramingNetwork
 from framing.model.quantization import quantize
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
-from framing.model.tfidf import BASELINE_THRESHOLDS, BaselineScorer
+from framing.model.tfidf import BaselineScorer
 from framing.model.thresholds import Thresholds
 from framing.training.config import TrainConfig
 from framing.training.documents import Document
+from framing.training.errors import TrainingError
 from framing.training.evaluate import cross_fitted, protocol, write_report
 from framing.training.model_card import write_model_card
 from framing.training.reports import Split, SystemReport, TrainingMetrics
-from framing.training.split import DATA_RECORD, data_record, recorded_heldout_ids, split_documents
+from framing.training.split import data_record, split_documents
 from framing.training.trainer import score_documents
 
 
@@ -86,20 +86,20 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
         config.lexical_weight, config.seed, config.fold_assignments)
     history.append({**(final_entry or {"epoch": config.epochs}),
                     **calibration.reports["model"].summary().model_dump()})
-    save_model(output, network, tokenizer, config.manifest(encoder, calibration.served, history),
-               calibration.thresholds)
-    if baseline is not None and calibration.baseline_thresholds is not None:
-        baseline.save(output)
-        calibration.baseline_thresholds.save(output / BASELINE_THRESHOLDS)
+    folder = ModelFolder(output)
+    keep_baseline = baseline is not None and calibration.baseline_thresholds is not None
+    folder.save(network, tokenizer, config.manifest(encoder, calibration.served, history), calibration.thresholds,
+                tfidf=baseline if keep_baseline else None,
+                tfidf_thresholds=calibration.baseline_thresholds if keep_baseline else None)
     split = Split(training_articles=len(train_docs), heldout_articles=len(heldout_docs),
                   heldout_ids=[d.id for d in heldout_docs], seed=config.seed,
                   protocol=protocol(config.fold_assignments))
     metrics = TrainingMetrics.of(split, calibration.served, calibration.reports)
-    metrics.save(output / METRICS)
-    write_report(calibration.reports, output / "report",
+    folder.save_metrics(metrics.model_dump())
+    write_report(calibration.reports, folder.report_dir,
                  title=f"{config.name} {config.version}: held-out evaluation")
     data = data_record(documents, sources, heldout_docs)
-    (output / DATA_RECORD).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    folder.save_data_record(data)
     write_model_card(output, metrics, config, data)
     return metrics
 
@@ -111,15 +111,15 @@ def recalibrate(model: Path, documents: Sequence[Document], output: Path, source
     model keeps its own). The held-out split is recomputed from the model's own config and
     must match the one it was trained with, or the model would be judged on its training articles.
     """
-    network, tokenizer, manifest, _ = load_network(model, trainable=True)
+    network, tokenizer, manifest, _ = ModelFolder(model).load_network(trainable=True)
     network.eval()
     if "config" not in manifest.extra:
-        raise ValueError(f"{model}: no training configuration recorded; it cannot be recalibrated")
+        raise TrainingError(f"{model}: no training configuration recorded; it cannot be recalibrated")
     config = TrainConfig(**{**manifest.extra["config"], "quantization": quantization or manifest.quantization})
     train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
-    recorded = recorded_heldout_ids(model)
+    recorded = ModelFolder(model).heldout_ids()
     if recorded is not None and recorded != {d.id for d in heldout_docs}:
-        raise ValueError(f"{model} was held out on other articles than these data give; recalibrate it on "
+        raise TrainingError(f"{model} was held out on other articles than these data give; recalibrate it on "
                          "the data it was trained with")
     return package_model(network, tokenizer, config, manifest.encoder, documents, train_docs, heldout_docs, output,
                          list(manifest.extra.get("history", [])), sources,

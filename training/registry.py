@@ -15,11 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from framing.model.files import write_atomic
-from framing.model.folder import ModelFolder, RegistryError, is_registry, promoted_dir, promoted_version
+from framing.model.folder import ModelFolder, RegistryError, promoted_dir, promoted_version
 from framing.model.layout import MANIFEST, PROMOTED, VERSIONS, WORK
-
-__all__ = ["GATE_METRICS", "PROMOTED", "VERSIONS", "WORK", "Registry", "RegistryError", "VersionInfo",
-           "is_registry", "resolve_model_dir"]
 
 # Metrics that must not fall for a version to replace the promoted one.
 GATE_METRICS = ("paragraph_micro_f1", "span_f1", "frame_micro_f1")
@@ -94,8 +91,3 @@ class Registry:
             raise RegistryError(f"refusing to promote {version}: " + "; ".join(complaints) + " (use --force)")
         write_atomic(self.root / PROMOTED, version + "\n")
         return complaints
-
-
-def resolve_model_dir(path: str | Path) -> Path:
-    """The directory to load: a registry's promoted version, or the path itself (unchecked)."""
-    return ModelFolder.resolve(path, check=False).path

@@ -137,10 +137,8 @@ class TrainingMetrics(_Report):
 
     @classmethod
     def load(cls, path: Path) -> TrainingMetrics:
+        """Written by `ModelFolder.save_metrics(metrics.model_dump())`."""
         return cls.model_validate_json(path.read_text(encoding="utf-8"))
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.model_dump(), indent=2) + "\n", encoding="utf-8")
 
 
 Reports = dict[str, SystemReport]

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from framing.training.documents import Document
-
-DATA_RECORD = "data.json"
 
 
 def split_documents(documents: Sequence[Document], fraction: float,
@@ -35,11 +31,3 @@ def data_record(documents: Sequence[Document], sources: Sequence[dict],
                        "spans": len(d.spans), "frames": d.frames is not None,
                        "split": "heldout" if d.id in heldout_ids else "train"} for d in documents],
     }
-
-
-def recorded_heldout_ids(model: Path) -> set[str] | None:
-    """The articles a model was held out on, from its data record (None if it has none)."""
-    path = model / DATA_RECORD
-    if not path.is_file():
-        return None
-    return {d["id"] for d in json.loads(path.read_text(encoding="utf-8"))["documents"] if d["split"] == "heldout"}

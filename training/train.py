@@ -17,11 +17,14 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer
 
-from framing.model.artifact import Manifest, load_network
 from framing.model.encoder import pretrained_encoder_path
+from framing.model.folder import ModelFolder
+from framing.model.layout import ENCODER_CONFIG
+from framing.model.manifest import Manifest
 from framing.model.network import FramingNetwork
 from framing.training.config import TrainConfig
 from framing.training.documents import Document
+from framing.training.errors import TrainingError
 from framing.training.packaging import package_model
 from framing.training.reports import TrainingMetrics
 from framing.training.split import split_documents
@@ -39,16 +42,17 @@ def seed_everything(seed: int) -> None:
 def initial_network(config: TrainConfig, init_from: Path | None) -> tuple[FramingNetwork, Any, str]:
     """The network to start from, its tokenizer and the encoder name the model will record."""
     if init_from:
-        network, tokenizer, init_manifest, _ = load_network(init_from, trainable=True)
+        network, tokenizer, init_manifest, _ = ModelFolder(init_from).load_network(trainable=True)
         if network.article_context and not config.article_context:
-            raise ValueError(f"{init_from} reads article context; keep \"article_context\": true to train it further")
+            raise TrainingError(f"{init_from} reads article context; keep \"article_context\": true "
+                                "to train it further")
         if config.article_context:
             network.add_article_context()
         network.train()
         return network, tokenizer, init_manifest.encoder
     encoder_path = config.encoder_path or str(pretrained_encoder_path())
-    if not (Path(encoder_path) / "config.json").is_file():
-        raise ValueError(f"encoder_path {encoder_path} is not a pretrained encoder folder (no config.json)")
+    if not (Path(encoder_path) / ENCODER_CONFIG).is_file():
+        raise TrainingError(f"encoder_path {encoder_path} is not a pretrained encoder folder (no config.json)")
     encoder_name = Path(config.encoder_path).name if config.encoder_path else Manifest.encoder
     network = FramingNetwork.from_pretrained(encoder_path, frame_sharpness=config.frame_sharpness,
                                              article_context=config.article_context)
@@ -66,7 +70,7 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     work_dir.mkdir(parents=True, exist_ok=True)
     train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
     if not train_docs or not heldout_docs:
-        raise ValueError(f"need at least 2 annotated articles to train and calibrate, got {len(documents)}")
+        raise TrainingError(f"need at least 2 annotated articles to train and calibrate, got {len(documents)}")
     log.info("%d training articles, %d held out", len(train_docs), len(heldout_docs))
 
     network, tokenizer, encoder_name = initial_network(config, init_from)

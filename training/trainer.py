@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from framing.model.files import atomic_writer
 from framing.model.network import FramingNetwork
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import ModelInfo
@@ -29,6 +30,7 @@ from framing.training.config import TrainConfig
 from framing.training.dataset import Example, build_example, positive_weights
 from framing.training.distillation import ClassWeights, distil
 from framing.training.documents import Document
+from framing.training.errors import TrainingError
 from framing.training.evaluate import cross_fitted
 from framing.training.reports import SystemReport
 
@@ -162,7 +164,7 @@ class Trainer:
         state = torch.load(self.checkpoint, weights_only=False)
         # Compared as configs, so a checkpoint from before a setting existed matches its default.
         if TrainConfig(**state["config"]) != self.config:
-            raise ValueError(f"{self.checkpoint} was written with another configuration; remove it to start over")
+            raise TrainingError(f"{self.checkpoint} was written with another configuration; remove it to start over")
         self.network.load_state_dict(state["network"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
@@ -172,12 +174,11 @@ class Trainer:
         log.info("resuming from step %d of %d", self.step, self.total)
 
     def save_checkpoint(self) -> None:
-        temporary = self.checkpoint.with_suffix(".tmp")
-        torch.save({"config": self.config.model_dump(), "network": self.network.state_dict(),
-                    "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                    "step": self.step, "history": self.history, "python_rng": random.getstate(),
-                    "torch_rng": torch.get_rng_state()}, temporary)
-        temporary.replace(self.checkpoint)
+        with atomic_writer(self.checkpoint) as handle:  # a kill mid-write leaves the previous checkpoint
+            torch.save({"config": self.config.model_dump(), "network": self.network.state_dict(),
+                        "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                        "step": self.step, "history": self.history, "python_rng": random.getstate(),
+                        "torch_rng": torch.get_rng_state()}, handle)
 
     def fit(self) -> list[dict[str, Any]]:
         """Train to the last step; returns the per-epoch held-out history. Leaves the network in eval mode."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from framing.model.errors import FramingError
 from framing.service.batch.options import BatchError
 from framing.service.batch.semeval_output import SemevalPayload, semeval_payload
 
@@ -59,11 +60,9 @@ class InProcessScorer:
         if analyzer is not None:
             self.analyzer = analyzer
             return
-        from framing.model.artifact import ModelLoadError
-
         try:
             self.analyzer = open_analyzer(model_dir, threads)
-        except (ModelLoadError, OSError, ValueError) as error:
+        except (FramingError, OSError, ValueError) as error:
             raise BatchError(f"cannot load the model: {error}") from error
 
     def submit(self, tasks: list[Task]) -> list[Outcome]:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from framing.model.analyzer import Analyzer
+from framing.model.errors import FramingError
 
 
 def add_parser(subparsers) -> None:
@@ -23,27 +24,23 @@ def add_parser(subparsers) -> None:
 
 def read_input(args: argparse.Namespace) -> str:
     if args.text is not None and args.file is not None:
-        raise ValueError("give the text or --file, not both")
+        raise FramingError("give the text or --file, not both")
     if args.text is not None:
         return args.text
     if args.file is not None and str(args.file) != "-":
         try:
             return args.file.read_text(encoding="utf-8")
         except UnicodeDecodeError as error:
-            raise ValueError(f"{args.file}: not valid UTF-8 ({error.reason})") from error
+            raise FramingError(f"{args.file}: not valid UTF-8 ({error.reason})") from error
         except OSError as error:
-            raise ValueError(f"{args.file}: {error.strerror}") from error
+            raise FramingError(f"{args.file}: {error.strerror}") from error
     if sys.stdin.isatty():
-        raise ValueError("no text given: pass TEXT, --file PATH, or pipe text on stdin")
+        raise FramingError("no text given: pass TEXT, --file PATH, or pipe text on stdin")
     return sys.stdin.read()
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        text = read_input(args)
-    except ValueError as error:
-        print(f"framing analyze: {error}", file=sys.stderr)
-        return 2
+    text = read_input(args)
     # A model folder, a registry (its promoted version) or the shipped model; the FramingErrors of a
     # bad folder or an empty text reach the CLI's one handler.
     analysis = Analyzer.load(args.model).analyze(text, args.id)

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from framing.model.errors import FramingError
 from framing.training.documents import AnnotationError
 from framing.training.feedback_store import FEEDBACK_DB_ENV, FeedbackStore, export_record
 from framing.training.import_formats import FORMATS, read_annotations
@@ -44,11 +45,9 @@ def run(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     db = args.db or (Path(os.environ[FEEDBACK_DB_ENV]) if os.environ.get(FEEDBACK_DB_ENV) else None)
     if db is None:
-        print(f"framing annotations export: give --db PATH or set {FEEDBACK_DB_ENV}", file=sys.stderr)
-        return 2
+        raise FramingError(f"export: give --db PATH or set {FEEDBACK_DB_ENV}")
     if not db.is_file():
-        print(f"framing annotations export: no feedback database at {db}", file=sys.stderr)
-        return 2
+        raise FramingError(f"export: no feedback database at {db}")
     with FeedbackStore(db) as store:
         if args.output == "-":
             count = 0

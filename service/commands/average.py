@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from framing.service.commands.calibrate import add_recalibration_arguments
-from framing.training.documents import AnnotationError
 
 
 def add_parser(subparsers) -> None:
@@ -23,20 +21,15 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from framing.model.artifact import ModelLoadError
     from framing.service.commands.train import print_model_summary
     from framing.training.average import average_weights
     from framing.training.data_sources import load_training_data
     from framing.training.packaging import recalibrate
 
-    try:
-        data = load_training_data(args.data)
-        average_weights(args.models, args.output)
-        metrics = recalibrate(args.output, data.documents, args.output, data.sources,
-                              quantization=args.quantization,
-                              note={"averaged": [str(model) for model in args.models]})
-    except (AnnotationError, ModelLoadError, ValueError, OSError) as error:
-        print(f"framing average: {error}", file=sys.stderr)
-        return 2
+    data = load_training_data(args.data)  # FramingErrors here and below reach the CLI's handler
+    average_weights(args.models, args.output)
+    metrics = recalibrate(args.output, data.documents, args.output, data.sources,
+                          quantization=args.quantization,
+                          note={"averaged": [str(model) for model in args.models]})
     print_model_summary(args.output, metrics)
     return 0

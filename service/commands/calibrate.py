@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-
-from framing.training.documents import AnnotationError
 
 
 def add_parser(subparsers) -> None:
@@ -32,17 +29,12 @@ def add_recalibration_arguments(parser: argparse.ArgumentParser, quantization_de
 
 
 def run(args: argparse.Namespace) -> int:
-    from framing.model.artifact import ModelLoadError
     from framing.service.commands.train import print_model_summary
     from framing.training.data_sources import load_training_data
     from framing.training.packaging import recalibrate
 
-    try:
-        data = load_training_data(args.data)
-        metrics = recalibrate(args.model, data.documents, args.output or args.model, data.sources,
-                              quantization=args.quantization)
-    except (AnnotationError, ModelLoadError, ValueError, OSError) as error:
-        print(f"framing calibrate: {error}", file=sys.stderr)
-        return 2
+    data = load_training_data(args.data)  # FramingErrors here and below reach the CLI's handler
+    metrics = recalibrate(args.model, data.documents, args.output or args.model, data.sources,
+                          quantization=args.quantization)
     print_model_summary(args.output or args.model, metrics)
     return 0

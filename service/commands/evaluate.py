@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from framing.model.artifact import SHIPPED_MODEL_DIR, ModelLoadError
+from framing.model.errors import FramingError
 
 
 def add_parser(subparsers) -> None:
@@ -30,27 +30,24 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from framing.model.analyzer import Analyzer
-    from framing.model.tfidf import BASELINE_THRESHOLDS, TFIDF_SETTINGS, BaselineScorer
-    from framing.model.thresholds import Thresholds
+    from framing.model.folder import ModelFolder
     from framing.training.data_sources import load_training_data
-    from framing.training.documents import AnnotationError
     from framing.training.evaluate import markdown_report, score_analyses, write_report
-    from framing.training.registry import RegistryError, resolve_model_dir
     from framing.training.reports import Reports
 
     try:
         data = load_training_data(args.data)
         documents = data.documents
         if args.ids_from:
-            from framing.training.split import DATA_RECORD, recorded_heldout_ids
+            from framing.model.layout import DATA_RECORD
 
-            held = recorded_heldout_ids(resolve_model_dir(args.ids_from))
+            held = ModelFolder.resolve(args.ids_from, check=False).heldout_ids()
             if held is None:
-                raise ValueError(f"{args.ids_from} has no {DATA_RECORD}: it does not record which articles "
-                                 "it held out")
+                raise FramingError(f"{args.ids_from} has no {DATA_RECORD}: it does not record which articles "
+                                   "it held out")
             documents = [d for d in documents if d.id in held]
         if not documents:
-            raise ValueError("no annotated documents to evaluate")
+            raise FramingError("no annotated documents to evaluate")
         reports: Reports = {}
         if args.predictions:
             from framing.training.predictions import read_predictions_jsonl, read_semeval_predictions
@@ -64,21 +61,20 @@ def run(args: argparse.Namespace) -> int:
                 predicted = {**read_predictions_jsonl(args.predictions, semeval_ids=True), **predicted}
             missing = [d.id for d in documents if d.id not in predicted]
             if missing:
-                raise ValueError(f"{args.predictions} has no prediction for {len(missing)} documents, "
+                raise FramingError(f"{args.predictions} has no prediction for {len(missing)} documents, "
                                  f"e.g. {', '.join(missing[:5])}")
             reports["predictions"] = score_analyses(documents, [predicted[d.id] for d in documents])
         else:
-            directory = resolve_model_dir(args.model or SHIPPED_MODEL_DIR)
-            analyzer = Analyzer.load(directory)
+            folder = ModelFolder.resolve(args.model)
+            analyzer = Analyzer.load(folder)
             texts, ids = [d.text for d in documents], [d.id for d in documents]
             reports["model"] = score_analyses(documents, analyzer.analyze_many(texts, ids))
-            if not args.no_baseline and (directory / TFIDF_SETTINGS).is_file():
-                thresholds = Thresholds.load(directory / BASELINE_THRESHOLDS)
-                baseline = Analyzer(BaselineScorer.load(directory), thresholds, analyzer.info)
+            baseline_thresholds = folder.baseline_thresholds() if folder.has_tfidf() else None
+            if not args.no_baseline and baseline_thresholds is not None:
+                baseline = Analyzer(folder.tfidf(), baseline_thresholds, analyzer.info)
                 reports["baseline"] = score_analyses(documents, baseline.analyze_many(texts, ids))
-    except (AnnotationError, ModelLoadError, RegistryError, ValueError, OSError, KeyError) as error:
-        print(f"framing evaluate: {error}", file=sys.stderr)
-        return 2
+    except (ValueError, KeyError) as error:  # malformed files; the project's own errors reach the CLI's handler
+        raise FramingError(str(error)) from error
     for problem in data.problems:
         print(f"skipped: {problem}", file=sys.stderr)
     json_path, markdown_path = write_report(reports, args.output)

@@ -7,7 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from framing.training.registry import GATE_METRICS, Registry, RegistryError
+from framing.model.errors import FramingError
+from framing.model.folder import RegistryError
+from framing.training.registry import GATE_METRICS, Registry
 
 REGISTRY_ENV = "FRAMING_REGISTRY"
 
@@ -27,8 +29,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.registry is None:
-        print(f"framing models: give --registry or set {REGISTRY_ENV}", file=sys.stderr)
-        return 2
+        raise FramingError(f"give --registry or set {REGISTRY_ENV}")
     registry = Registry(args.registry)
     if args.action == "list":
         versions = registry.versions()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 from pathlib import Path
 
 from framing.model.errors import FramingError
@@ -58,8 +57,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         analyzer = load_analyzer(settings.model_dir, threads=settings.threads)
     except (FramingError, OSError, ValueError) as error:  # a bad folder or registry, or unreadable files
-        print(f"framing serve: cannot load the model: {error}", file=sys.stderr)
-        return 2
+        raise FramingError(f"cannot load the model: {error}") from error
 
     import uvicorn
 

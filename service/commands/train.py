@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from framing.model.errors import FramingError
 from framing.training.config import TrainConfig
-from framing.training.documents import AnnotationError
 
 if TYPE_CHECKING:
     from framing.training.reports import TrainingMetrics
@@ -41,21 +41,15 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    from framing.model.artifact import ModelLoadError
     from framing.training.data_sources import load_training_data
     from framing.training.registry import Registry
     from framing.training.train import train
 
-    try:
-        data = load_training_data(args.data, strict=args.strict)
-    except (AnnotationError, OSError) as error:
-        print(f"framing train: {error}", file=sys.stderr)
-        return 2
+    data = load_training_data(args.data, strict=args.strict)  # an AnnotationError reaches the CLI's handler
     for problem in data.problems:
         print(f"skipped: {problem}", file=sys.stderr)
     if not data.documents:
-        print("framing train: no usable annotated documents", file=sys.stderr)
-        return 2
+        raise FramingError("no usable annotated documents")
 
     registry = Registry(args.registry) if args.registry else None
     version = args.version
@@ -64,15 +58,12 @@ def run(args: argparse.Namespace) -> int:
         output, work_dir = registry.version_dir(version), registry.work_dir(version)
     else:
         output, work_dir = args.output, None
-    try:
-        config = TrainConfig.from_file(args.config, epochs=args.epochs, max_steps=args.max_steps, seed=args.seed,
-                                       version=version, threads=args.threads,
-                                       baseline=False if args.no_baseline else None)
-        metrics = train(data.documents, output, config, init_from=args.init_from, work_dir=work_dir,
-                        sources=data.sources)
-    except (ValueError, OSError, ModelLoadError) as error:  # bad settings, or --init-from / teacher_path
-        print(f"framing train: {error}", file=sys.stderr)
-        return 2
+    # Bad settings, --init-from or teacher_path raise FramingErrors, reported by the CLI's handler.
+    config = TrainConfig.from_file(args.config, epochs=args.epochs, max_steps=args.max_steps, seed=args.seed,
+                                   version=version, threads=args.threads,
+                                   baseline=False if args.no_baseline else None)
+    metrics = train(data.documents, output, config, init_from=args.init_from, work_dir=work_dir,
+                    sources=data.sources)
     if registry:
         import shutil
 

@@ -65,7 +65,9 @@ def _utf16_to_index(text: str) -> Callable[[int], int | None]:
 
 
 def _labelstudio_span(value: dict, text: Any, to_index: Callable[[int], int | None] | None) -> list[RawSpan]:
-    start, end, span_text = value.get("start"), value.get("end"), value.get("text")
+    start: Any = value.get("start")
+    end: Any = value.get("end")
+    span_text = value.get("text")
     labels = value.get("labels")
     if not isinstance(labels, list) or not labels:
         labels = [labels]  # reported as an unknown technique by validate_document
