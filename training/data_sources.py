@@ -1,4 +1,7 @@
-"""Gathers training documents from several sources (`--data A --data B`), with hashes and problems."""
+"""Gathers training documents from several sources (`--data A --data B`), with hashes, licences and problems.
+
+A source is a path, or `FORMAT=PATH` to name its format where detection would guess wrong or finds
+several corpora in one folder (`--data babe=corpora/babe-sg2`)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,17 @@ from pathlib import Path
 
 from framing.training.documents import AnnotationError, Document
 from framing.training.import_formats import read_annotations
+from framing.training.import_formats.detection import split_format_prefix
+
+# The terms each public corpus is distributed under, as its README states; a model trained on it
+# lists them in its data record and model card. Other formats hold the user's own annotations.
+LICENCES = {
+    "semeval": "research use (SemEval-2023 task 3 data, per its README); a folder of your own in this "
+               "layout is under your terms",
+    "semeval2021": "free for general research use (SemEval-2021 task 6 corpus, per its README)",
+    "babe": "AGPL-3.0 (BABE, Spinde et al. 2021; the corpus repository's LICENSE)",
+}
+OWN_ANNOTATIONS = "not recorded: the annotators' own terms apply"
 
 
 @dataclass
@@ -33,8 +47,8 @@ def load_training_data(paths: Sequence[str | Path], strict: bool = False) -> Tra
     data = TrainingData()
     seen: dict[str, str] = {}
     for raw in paths:
-        path = Path(raw)
-        result = read_annotations(path, strict=strict)
+        fmt, path = split_format_prefix(raw)
+        result = read_annotations(path, strict=strict, format=fmt)
         data.problems.extend(result.problems)
         kept = 0
         for document in result.documents:
@@ -49,5 +63,5 @@ def load_training_data(paths: Sequence[str | Path], strict: bool = False) -> Tra
             data.documents.append(document)
             kept += 1
         data.sources.append({"path": str(path), "format": result.format, "documents": kept,
-                             "sha256": content_hash(path)})
+                             "licence": LICENCES.get(result.format, OWN_ANNOTATIONS), "sha256": content_hash(path)})
     return data

@@ -27,6 +27,16 @@ def _interval_sentence(metrics: TrainingMetrics) -> str:
             f"predictions fixed: {', '.join(parts)}.\n")
 
 
+def _licence_sentence(sources: list[dict]) -> str:
+    """Whoever ships or serves this model inherits its sources' terms: say so where it matters most."""
+    sentence = ("\nThe model is derived from every source above and carries each one's terms; use it only "
+                "where all of them allow.")
+    if any(s.get("format") == "babe" for s in sources):
+        sentence += (" BABE's repository is licensed AGPL-3.0: check what that asks of you before "
+                     "distributing this model or serving it to others.")
+    return sentence
+
+
 def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainConfig, data: dict) -> Path:
     split = metrics.split
     rows = "\n".join(
@@ -34,8 +44,10 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
         f"| {s.span_f1:.3f} | {s.span_technique_f1:.3f} | {s.frame_micro_f1:.3f} | {s.frame_macro_f1:.3f} |"
         for name, s in metrics.summary.items()
     )
-    sources = "\n".join(f"- `{s['path']}` ({s['format']}, {s['documents']} documents, sha256 {s['sha256'][:16]}…)"
+    sources = "\n".join(f"- `{s['path']}` ({s['format']}, {s['documents']} documents, sha256 {s['sha256'][:16]}…); "
+                        f"licence: {s.get('licence', 'not recorded')}"
                         for s in data.get("sources", []))
+    licences = _licence_sentence(data.get("sources", []))
     ensemble = (
         f"The served scores average the network with a TF-IDF + logistic-regression model (weight "
         f"{config.lexical_weight}) for sentence techniques and frames; word-level span scores come from the "
@@ -77,6 +89,7 @@ article with log-sum-exp (multiple-instance learning from article labels){contex
 
 ## Training data
 {sources or '- (not recorded)'}
+{licences}
 
 {split.training_articles} articles for training, {split.heldout_articles} whole articles held
 out (seed {split.seed}); the held-out ids are in `metrics.json`. Training: {config.epochs} epochs,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,3 +69,44 @@ def jsonl_records(path: Path, collector: Collector) -> Iterator[tuple[int, dict]
 def record_label(record: dict) -> str:
     doc_id = record.get("id")
     return f"record {doc_id!r}" if isinstance(doc_id, (str, int)) and not isinstance(doc_id, bool) else ""
+
+
+def json_array_items(text: str, source: str, what: str) -> Iterator[tuple[int, Any]]:
+    """(line where it starts, value) for each element of a top-level JSON array of `what`, so a
+    reader can name the line of a bad record; malformed JSON raises AnnotationError with its line."""
+    decoder = json.JSONDecoder()
+    position, line, counted = 0, 1, 0
+
+    def skip(at: int) -> int:
+        while at < len(text) and text[at] in " \t\r\n":
+            at += 1
+        return at
+
+    def line_at(at: int) -> int:
+        nonlocal line, counted
+        line += text.count("\n", counted, at)
+        counted = at
+        return line
+
+    position = skip(position)
+    if position >= len(text) or text[position] != "[":
+        raise AnnotationError(source, 1, f"expected a JSON array of {what}")
+    position = skip(position + 1)
+    if position < len(text) and text[position] == "]":
+        return
+    while True:
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            raise AnnotationError(source, error.lineno, f"not valid JSON ({error.msg})") from error
+        yield line_at(position), value
+        position = skip(end)
+        if position < len(text) and text[position] == ",":
+            position = skip(position + 1)
+        elif position < len(text) and text[position] == "]":
+            if skip(position + 1) != len(text):
+                raise AnnotationError(source, line_at(position + 1), "extra data after the JSON array")
+            return
+        else:
+            raise AnnotationError(source, line_at(min(position, len(text))),
+                                  "not valid JSON (expected ',' or ']' after an element)")

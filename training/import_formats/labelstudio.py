@@ -2,55 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from framing.model.taxonomy import FRAME_INDEX
 from framing.training.documents import AnnotationError
-from framing.training.import_formats.collect import Collector, ReadResult
+from framing.training.import_formats.collect import Collector, ReadResult, json_array_items
 from framing.training.import_formats.validation import RawSpan, is_int
-
-
-def _json_array_items(text: str, source: str) -> Iterator[tuple[int, Any]]:
-    """(line where it starts, value) for each element of a top-level JSON array."""
-    decoder = json.JSONDecoder()
-    position, line, counted = 0, 1, 0
-
-    def skip(at: int) -> int:
-        while at < len(text) and text[at] in " \t\r\n":
-            at += 1
-        return at
-
-    def line_at(at: int) -> int:
-        nonlocal line, counted
-        line += text.count("\n", counted, at)
-        counted = at
-        return line
-
-    position = skip(position)
-    if position >= len(text) or text[position] != "[":
-        raise AnnotationError(source, 1, "expected a JSON array of Label Studio tasks")
-    position = skip(position + 1)
-    if position < len(text) and text[position] == "]":
-        return
-    while True:
-        try:
-            value, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as error:
-            raise AnnotationError(source, error.lineno, f"not valid JSON ({error.msg})") from error
-        yield line_at(position), value
-        position = skip(end)
-        if position < len(text) and text[position] == ",":
-            position = skip(position + 1)
-        elif position < len(text) and text[position] == "]":
-            if skip(position + 1) != len(text):
-                raise AnnotationError(source, line_at(position + 1), "extra data after the JSON array")
-            return
-        else:
-            raise AnnotationError(source, line_at(min(position, len(text))),
-                                  "not valid JSON (expected ',' or ']' after a task)")
 
 
 def _utf16_to_index(text: str) -> Callable[[int], int | None]:
@@ -105,7 +64,7 @@ def read_labelstudio_json(path: str | Path, strict: bool = False) -> ReadResult:
         content = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise AnnotationError(source, None, f"not valid UTF-8 ({error.reason})") from error
-    for number, (line, task) in enumerate(_json_array_items(content, source), start=1):
+    for number, (line, task) in enumerate(json_array_items(content, source, "Label Studio tasks"), start=1):
         if not isinstance(task, dict):
             collector.problem(line, f"task {number}: expected an object, got {type(task).__name__}")
             continue
