@@ -22,7 +22,8 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "annotations", help="export user feedback; check annotation files",
         description="Work with annotations: export the feedback the service stored, or check that an "
-                    "annotation file (Label Studio, doccano, simple JSONL, SemEval folder) reads cleanly.")
+                    "annotation file (Label Studio, doccano, simple JSONL, SemEval-2023 folder, SemEval-2021 "
+                    "task 6, BABE CSV) reads cleanly.")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     export = actions.add_parser(
@@ -32,7 +33,7 @@ def add_parser(subparsers) -> None:
     export.add_argument("-o", "--output", required=True, help="output .jsonl file ('-' for stdout)")
 
     check = actions.add_parser("check", help="read an annotation file and list every bad record")
-    check.add_argument("path", type=Path, help="annotation file, or a SemEval corpus folder")
+    check.add_argument("path", type=Path, help="annotation file, or a corpus folder (SemEval-2023, SemEval-2021, BABE)")
     check.add_argument("--format", choices=FORMATS, help="skip format detection")
     check.add_argument("--strict", action="store_true", help="stop at the first bad record")
     parser.set_defaults(run=run)

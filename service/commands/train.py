@@ -21,8 +21,10 @@ def add_parser(subparsers) -> None:
         description="Train the technique tagger and frame classifier. Re-running the same command "
                     "resumes an interrupted run from its last checkpoint.")
     parser.add_argument("--data", action="append", required=True, type=Path, metavar="PATH",
-                        help="annotations: a SemEval-2023 task 3 folder, Label Studio JSON, doccano JSONL or "
-                             "simple JSONL; repeat to combine sources")
+                        help="annotations: a SemEval-2023 task 3 folder, a SemEval-2021 task 6 folder or file, a "
+                             "BABE CSV or its folder, Label Studio JSON, doccano JSONL or simple JSONL (format "
+                             "detected; name it as FORMAT=PATH, e.g. babe=corpus/, where detection cannot tell); "
+                             "repeat to combine sources")
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("-o", "--output", type=Path, help="write the model to this folder")
     target.add_argument("--registry", type=Path, help="write the model as a new version in this registry")
