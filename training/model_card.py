@@ -29,8 +29,8 @@ def _interval_sentence(metrics: TrainingMetrics) -> str:
 
 def _licence_sentence(sources: list[dict]) -> str:
     """Whoever ships or serves this model inherits its sources' terms: say so where it matters most."""
-    sentence = ("\nThe model is derived from every source above and carries each one's terms; use it only "
-                "where all of them allow.")
+    sentence = ("\nThe model is trained on every source above: check that each one's terms allow your use "
+                "of it.")
     if any(s.get("format") == "babe" for s in sources):
         sentence += (" BABE's repository is licensed AGPL-3.0: check what that asks of you before "
                      "distributing this model or serving it to others.")

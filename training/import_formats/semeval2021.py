@@ -101,7 +101,7 @@ def read_semeval2021(path: str | Path, strict: bool = False) -> ReadResult:
     files = semeval2021_files(path) if path.is_dir() else [path]
     if not files:
         raise AnnotationError(str(path), None, "no training/dev/test_set_task2.json files")
-    collector = Collector(str(path), strict)
+    collector = Collector(str(path), strict)  # its source is set to each file in turn, for the locations
     items = [(file, line, item) for file in files for line, item in _read_items(file)]
 
     places: dict[str, list[tuple[Path, int, str]]] = defaultdict(list)
