@@ -1,0 +1,253 @@
+"""Loaded-language probe (issue 14): are loaded labels for people highlighted, and neutral words left alone?
+
+Usage:
+    python benchmarks/bench_probe.py [--model DIR] [--pairs FILE] [--json OUT]
+                                     [--texts FOLDER --term TERM [--term TERM ...]]
+
+Each minimal pair of data/probes/loaded_pairs.jsonl is one sentence with a loaded label ("thugs")
+and the same sentence with a neutral word ("protesters"); every sentence is analysed as a text of
+its own. A loaded word is *found* when a Loaded_Language or Name_Calling-Labeling span overlaps it
+(recall = found / pairs); a neutral word is a *false alarm* when any span, of any technique,
+overlaps it (false-alarm rate = false alarms / pairs). Per word it also prints the highest
+Loaded_Language / Name_Calling word score over the marked words, to show how far below the
+threshold a missed word sits.
+
+Figures are reported per operating point. Today a model has one (its calibrated thresholds,
+"default"); `operating_points` is where further ones (issue 14 item 4) join, and a `--sensitivity`
+option would pick among its names.
+
+--texts FOLDER with --term TERM...: counts the occurrences of each term in the folder's .txt files
+(case-insensitive, at the start of a word, the rest of the word included, so "raider" also counts
+"raiders") and how many of them a Loaded_Language / Name_Calling span (or any span) overlaps. The
+terms and texts are given on the command line, never stored in the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from framing.model.schema import Analysis
+from framing.model.taxonomy import TECHNIQUE_INDEX
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from probe_data import LOADED_PAIRS, LoadedPair, ProbeDataError, load_pairs
+
+if TYPE_CHECKING:
+    from framing.model.analyzer import Analyzer
+    from framing.model.scores import DocumentScores, PreparedText
+    from framing.model.thresholds import Thresholds
+
+LOADED_TECHNIQUES = ("Loaded_Language", "Name_Calling-Labeling")
+
+
+def overlapping_labels(analysis: Analysis, start: int, end: int,
+                       techniques: Collection[str] | None = None) -> list[str]:
+    """Labels of the spans overlapping [start, end), restricted to `techniques` when given."""
+    return sorted({span.label for span in analysis.spans
+                   if span.start < end and span.end > start and (techniques is None or span.label in techniques)})
+
+
+def loaded_word_score(prepared: PreparedText, scores: DocumentScores, start: int, end: int) -> float:
+    """Highest Loaded_Language / Name_Calling word probability among the words inside [start, end)."""
+    inside = (prepared.words[:, 0] < end) & (prepared.words[:, 1] > start)
+    columns = [TECHNIQUE_INDEX[name] for name in LOADED_TECHNIQUES]
+    values = scores.word_techniques[inside][:, columns]
+    return float(values.max()) if values.size else 0.0
+
+
+@dataclass
+class PairResult:
+    id: str
+    topic: str
+    loaded_word: str
+    loaded_labels: list[str]  # Loaded_Language / Name_Calling spans over the loaded word
+    loaded_score: float | None
+    neutral_word: str
+    neutral_labels: list[str]  # spans of any technique over the neutral word
+    neutral_score: float | None
+
+    @property
+    def found(self) -> bool:
+        return bool(self.loaded_labels)
+
+    @property
+    def false_alarm(self) -> bool:
+        return bool(self.neutral_labels)
+
+
+@dataclass
+class ProbeSummary:
+    operating_point: str
+    pairs: int
+    found: int
+    false_alarms: int
+    false_alarms_loaded_techniques: int  # false alarms by a Loaded_Language / Name_Calling span
+    results: list[PairResult] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.pairs if self.pairs else 0.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        return self.false_alarms / self.pairs if self.pairs else 0.0
+
+
+def score_pairs(operating_point: str, pairs: Sequence[LoadedPair], loaded: Sequence[Analysis],
+                neutral: Sequence[Analysis], loaded_scores: Sequence[float | None] | None = None,
+                neutral_scores: Sequence[float | None] | None = None) -> ProbeSummary:
+    """Recall on the loaded words and false alarms on the neutral ones, from each sentence's Analysis."""
+    if not len(pairs) == len(loaded) == len(neutral):
+        raise ValueError("pairs and analyses differ in length")
+    loaded_scores = loaded_scores or [None] * len(pairs)
+    neutral_scores = neutral_scores or [None] * len(pairs)
+    results = []
+    loaded_alarms = 0
+    for pair, a_loaded, a_neutral, s_loaded, s_neutral in zip(pairs, loaded, neutral, loaded_scores,
+                                                               neutral_scores, strict=True):
+        n = pair.neutral
+        neutral_labels = overlapping_labels(a_neutral, n.start, n.end)
+        loaded_alarms += bool(set(neutral_labels) & set(LOADED_TECHNIQUES))
+        results.append(PairResult(
+            pair.id, pair.topic, pair.loaded.word,
+            overlapping_labels(a_loaded, pair.loaded.start, pair.loaded.end, LOADED_TECHNIQUES), s_loaded,
+            n.word, neutral_labels, s_neutral))
+    return ProbeSummary(operating_point, len(results), sum(r.found for r in results),
+                        sum(r.false_alarm for r in results), loaded_alarms, results)
+
+
+def term_pattern(term: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(term) + r"\w*", re.IGNORECASE)
+
+
+@dataclass
+class TermCount:
+    term: str
+    occurrences: int = 0
+    highlighted: int = 0  # by a Loaded_Language / Name_Calling span
+    highlighted_any: int = 0  # by a span of any technique
+
+
+def count_terms(texts: Sequence[str], analyses: Sequence[Analysis], terms: Sequence[str]) -> list[TermCount]:
+    """Occurrences of each term in the texts, and how many of them a span overlaps."""
+    counts = [TermCount(term) for term in terms]
+    for text, analysis in zip(texts, analyses, strict=True):
+        for count in counts:
+            for match in term_pattern(count.term).finditer(text):
+                count.occurrences += 1
+                count.highlighted += bool(overlapping_labels(analysis, *match.span(), LOADED_TECHNIQUES))
+                count.highlighted_any += bool(overlapping_labels(analysis, *match.span()))
+    return counts
+
+
+def operating_points(analyzer: Analyzer) -> dict[str, Thresholds]:
+    """The model's operating points by name; one today (its calibrated thresholds)."""
+    return {"default": analyzer.thresholds}
+
+
+def run_probe(analyzer: Analyzer, pairs: Sequence[LoadedPair]) -> list[ProbeSummary]:
+    from framing.model.decoding import build_analysis
+
+    def analyse(texts: list[str], thresholds: Thresholds, marks: list[tuple[int, int]]
+                ) -> tuple[list[Analysis], list[float | None]]:
+        prepared, scores = analyzer.score(texts)
+        analyses = [build_analysis(p, s, thresholds, analyzer.info) for p, s in zip(prepared, scores, strict=True)]
+        word_scores: list[float | None] = [loaded_word_score(p, s, *mark)
+                                           for p, s, mark in zip(prepared, scores, marks, strict=True)]
+        return analyses, word_scores
+
+    summaries = []
+    for name, thresholds in operating_points(analyzer).items():
+        loaded, loaded_scores = analyse([p.loaded.text for p in pairs], thresholds,
+                                        [(p.loaded.start, p.loaded.end) for p in pairs])
+        neutral, neutral_scores = analyse([p.neutral.text for p in pairs], thresholds,
+                                          [(p.neutral.start, p.neutral.end) for p in pairs])
+        summaries.append(score_pairs(name, pairs, loaded, neutral, loaded_scores, neutral_scores))
+    return summaries
+
+
+def read_texts(folder: Path) -> list[str]:
+    paths = sorted(folder.glob("*.txt"))
+    if not paths:
+        raise ProbeDataError(f"{folder}: no .txt files")
+    return [path.read_text(encoding="utf-8") for path in paths]
+
+
+def _score(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def report(summaries: Sequence[ProbeSummary], out: Callable[[str], None] = print) -> None:
+    out("| operating point | pairs | loaded found | recall | neutral flagged (any span) | false-alarm rate "
+        "| neutral flagged by LL/NC |")
+    out("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for s in summaries:
+        out(f"| {s.operating_point} | {s.pairs} | {s.found} | {s.recall:.3f} | {s.false_alarms} "
+            f"| {s.false_alarm_rate:.3f} | {s.false_alarms_loaded_techniques} |")
+    for s in summaries:
+        loaded = [r.loaded_score for r in s.results if r.loaded_score is not None]
+        neutral = [r.neutral_score for r in s.results if r.neutral_score is not None]
+        if loaded and neutral:
+            out(f"\n{s.operating_point}: median LL/NC word score, loaded {np.median(loaded):.3f}, "
+                f"neutral {np.median(neutral):.3f}")
+        out(f"\nPer word ({s.operating_point}):\n")
+        out("| pair | topic | loaded | found by | score | neutral | flagged by | score |")
+        out("| --- | --- | --- | --- | ---: | --- | --- | ---: |")
+        for r in s.results:
+            out(f"| {r.id} | {r.topic} | {r.loaded_word} | {', '.join(r.loaded_labels) or '-'} "
+                f"| {_score(r.loaded_score)} | {r.neutral_word} | {', '.join(r.neutral_labels) or '-'} "
+                f"| {_score(r.neutral_score)} |")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, help="model folder or registry (default: the shipped model)")
+    parser.add_argument("--pairs", type=Path, default=LOADED_PAIRS, help="probe file (JSONL)")
+    parser.add_argument("--json", type=Path, help="also write every figure and per-word result here")
+    parser.add_argument("--texts", type=Path, help="folder of .txt files to count --term occurrences in")
+    parser.add_argument("--term", action="append", default=[], help="a term to count in --texts (repeatable)")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    if bool(args.texts) != bool(args.term):
+        parser.error("--texts and --term go together")
+
+    from framing.model.analyzer import Analyzer
+
+    try:
+        pairs = load_pairs(args.pairs)
+        texts = read_texts(args.texts) if args.texts else []
+    except ProbeDataError as error:
+        print(f"bench_probe: {error}", file=sys.stderr)
+        return 2
+    analyzer = Analyzer.load(args.model, threads=args.threads)
+    print(f"model {analyzer.info.name} {analyzer.info.version}; {len(pairs)} pairs from {args.pairs}\n")
+    summaries = run_probe(analyzer, pairs)
+    report(summaries)
+    output: dict = {"model": analyzer.info.model_dump(), "pairs": str(args.pairs), "operating_points": [
+        {**asdict(s), "recall": s.recall, "false_alarm_rate": s.false_alarm_rate} for s in summaries]}
+    if texts:
+        counts = count_terms(texts, analyzer.analyze_many(texts), args.term)
+        print(f"\nTerms in {len(texts)} texts of {args.texts} (default operating point):\n")
+        print("| term | occurrences | highlighted (LL/NC) | highlighted (any span) |")
+        print("| --- | ---: | ---: | ---: |")
+        for c in counts:
+            print(f"| {c.term} | {c.occurrences} | {c.highlighted} | {c.highlighted_any} |")
+        total = sum(c.occurrences for c in counts)
+        print(f"| all | {total} | {sum(c.highlighted for c in counts)} | {sum(c.highlighted_any for c in counts)} |")
+        output["terms"] = [asdict(c) for c in counts]
+    if args.json:
+        args.json.write_text(json.dumps(output, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
