@@ -192,3 +192,21 @@ def test_the_command_prints_its_plan_without_training(sample_corpus: Path, tmp_p
     assert not (tmp_path / "run").exists()
     assert main(["crossval", "--data", str(sample_corpus), "-o", str(tmp_path / "run"), "-k", "20",
                  "--dry-run"]) == 2
+
+
+def test_the_gate_set_can_be_taken_from_a_model_that_held_articles_out(sample_corpus: Path, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A descendant keeps its ancestor's held-out articles out of every model it trains (issue 19)."""
+    documents = read_semeval_folder(sample_corpus)
+    ancestor = tmp_path / "ancestor"
+    ancestor.mkdir()
+    held = {documents[0].id, documents[1].id}
+    (ancestor / "data.json").write_text(json.dumps({"documents": [
+        {"id": d.id, "split": "heldout" if d.id in held else "train"} for d in documents]}))
+    assert main(["crossval", "--data", str(sample_corpus), "-o", str(tmp_path / "run"), "-k", "3",
+                 "--gate-from", str(ancestor), "--dry-run"]) == 0
+    assert "7 articles in folds, 2 in the gate set" in capsys.readouterr().out
+    (ancestor / "data.json").unlink()
+    assert main(["crossval", "--data", str(sample_corpus), "-o", str(tmp_path / "run"), "-k", "3",
+                 "--gate-from", str(ancestor), "--dry-run"]) == 2
+    assert "no data record" in capsys.readouterr().err
