@@ -7,6 +7,7 @@ from pathlib import Path
 
 from framing.model.layout import MODEL_CARD, THRESHOLDS
 from framing.training.config import TrainConfig
+from framing.training.fold_figures import spread_table
 from framing.training.metrics import BOOTSTRAP_SAMPLES, HEADLINE
 from framing.training.reports import TrainingMetrics
 
@@ -35,6 +36,15 @@ def _licence_sentence(sources: list[dict]) -> str:
         sentence += (" BABE's repository is licensed AGPL-3.0: check what that asks of you before "
                      "distributing this model or serving it to others.")
     return sentence
+
+
+def _protocol_paragraph(metrics: TrainingMetrics) -> str:
+    """How the figures were obtained: cross-fitting on held-out articles, or `framing crossval`'s folds."""
+    if metrics.cross_validation is None:
+        return (f"Protocol: {metrics.split.protocol} — every article is scored with thresholds fitted on the "
+                "other fold\nonly; the shipped thresholds are then fitted on all held-out articles.")
+    return (f"Protocol: {metrics.split.protocol}. Mean ± standard deviation over the folds, then each fold:\n\n"
+            f"{spread_table(metrics.cross_validation.systems)}\n\nThe table below holds the fold means.")
 
 
 def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainConfig, data: dict) -> Path:
@@ -97,8 +107,7 @@ encoder lr {config.encoder_lr}, head lr {config.head_lr}, one article per step, 
 sqrt(neg/pos) positive weights capped at {config.positive_weight_cap}.
 
 ## Metrics on the held-out articles
-Protocol: {split.protocol} — every article is scored with thresholds fitted on the other fold
-only; the shipped thresholds are then fitted on all held-out articles. Paragraph = one line of the
+{_protocol_paragraph(metrics)} Paragraph = one line of the
 article; span scores are SemEval-2020 task 11 partial overlap.
 
 {HEADER}

@@ -115,6 +115,9 @@ def recalibrate(model: Path, documents: Sequence[Document], output: Path, source
     network.eval()
     if "config" not in manifest.extra:
         raise TrainingError(f"{model}: no training configuration recorded; it cannot be recalibrated")
+    if "cross_validation" in manifest.extra:
+        raise TrainingError(f"{model} was trained on all its articles, with thresholds from cross-validation: "
+                            "run `framing crossval` again to refit them")
     config = TrainConfig(**{**manifest.extra["config"], "quantization": quantization or manifest.quantization})
     train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
     recorded = ModelFolder(model).heldout_ids()

@@ -122,18 +122,56 @@ class Split(_Report):
     protocol: str
 
 
+class FoldFigures(_Report):
+    """One system's headline figures under k-fold cross-validation: each fold's, their mean and
+    their spread (sample standard deviation over the folds)."""
+
+    folds: list[Summary]
+    mean: Summary
+    spread: Summary
+
+
+class CrossValidation(_Report):
+    """How a cross-validated model's figures were obtained (`framing crossval`).
+
+    Every article outside the gate set is scored by the fold model that did not train on it, and
+    each fold is judged with thresholds fitted on the other folds' out-of-fold scores. `gate`
+    holds the final model's figures on the gate set, which no model of the run trained on.
+    """
+
+    k: int
+    seed: int
+    fold_articles: list[int]
+    gate_articles: int
+    systems: dict[str, FoldFigures]
+    gate: dict[str, Summary] | None = None
+
+
 class TrainingMetrics(_Report):
-    """`metrics.json` of a trained model: `model` is the served system, listed first."""
+    """`metrics.json` of a trained model: `model` is the served system, listed first.
+
+    `cross_validation` is set only for a model of `framing crossval`; files of `framing train`
+    never had the key, so it is left out of the dump when unset.
+    """
 
     split: Split
     served: str
     summary: dict[str, Summary]
     reports: dict[str, SystemReport]
+    cross_validation: CrossValidation | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_cross_validation(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if self.cross_validation is None:
+            data.pop("cross_validation", None)
+        return data
 
     @classmethod
-    def of(cls, split: Split, served: str, reports: dict[str, SystemReport]) -> TrainingMetrics:
+    def of(cls, split: Split, served: str, reports: dict[str, SystemReport],
+           cross_validation: CrossValidation | None = None) -> TrainingMetrics:
         return cls(split=split, served=served, summary={name: r.summary() for name, r in reports.items()},
-                   reports=reports)
+                   reports=reports, cross_validation=cross_validation)
 
     @classmethod
     def load(cls, path: Path) -> TrainingMetrics:

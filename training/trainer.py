@@ -194,7 +194,7 @@ class Trainer:
                          float(np.mean(running[-50:])), time.time() - started)
             if step % config.checkpoint_every == 0 or step == self.total:
                 self.save_checkpoint()
-            if step % steps_per_epoch == 0 and step < self.total:
+            if step % steps_per_epoch == 0 and step < self.total and self.heldout:  # none: a model trained on all
                 report = self.evaluate()
                 self.history.append({"step": step, "epoch": step / steps_per_epoch, **report.summary().model_dump()})
                 log.info("held-out after epoch %d: %s", step // steps_per_epoch, self.history[-1])

@@ -1,0 +1,79 @@
+"""`framing crossval`: k-fold cross-validation over all annotated articles, then a model trained on all."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from framing.model.errors import FramingError
+from framing.training.config import TrainConfig
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "crossval", help="cross-validate over all annotated articles, then train the model on all of them",
+        description="Train k fold models (each on k-1 folds), fit thresholds and measure every figure on their "
+                    "out-of-fold scores (mean and spread over the folds, TF-IDF baseline beside), then train "
+                    "the model on all articles with those thresholds. The model goes to RUN_DIR/model. "
+                    "Re-running the same command resumes: finished folds are skipped, a killed fold continues "
+                    "from its checkpoint.")
+    parser.add_argument("--data", action="append", required=True, type=Path, metavar="PATH",
+                        help="annotations, as for `framing train`; repeat to combine sources")
+    parser.add_argument("-o", "--output", required=True, type=Path, metavar="RUN_DIR",
+                        help="run folder: plan, fold models, out-of-fold scores, figures and the final model")
+    parser.add_argument("-k", "--folds", type=int, default=5, help="number of folds (default 5)")
+    parser.add_argument("--seed", type=int, help="seed of the deal into folds and of training (config's seed)")
+    gate = parser.add_mutually_exclusive_group()
+    gate.add_argument("--gate-fraction", type=float, default=0.0, metavar="F",
+                      help="set aside this share of the articles (seeded) as a gate set that no fold and not "
+                           "the final model trains on; recorded in the model's data.json")
+    gate.add_argument("--gate-from", type=Path, metavar="MODEL",
+                      help="use the articles a model held out (its gate set or held-out articles) as the gate set")
+    parser.add_argument("--config", type=Path, help="JSON file of training settings (see training/config.py)")
+    parser.add_argument("--epochs", type=float, help="passes over each fold model's training articles")
+    parser.add_argument("--max-steps", type=int, help="stop every model after this many steps (quick runs)")
+    parser.add_argument("--version", help="version string recorded in the model")
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the TF-IDF baseline")
+    parser.add_argument("--strict", action="store_true", help="stop at the first bad record")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the folds, the steps and a time estimate; train nothing")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    from framing.model.folder import ModelFolder
+    from framing.training.crossval import crossval, describe_plan
+    from framing.training.data_sources import load_training_data
+    from framing.training.fold_plan import FoldPlan
+
+    data = load_training_data(args.data, strict=args.strict)
+    for problem in data.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    if not data.documents:
+        raise FramingError("no usable annotated documents")
+    config = TrainConfig.from_file(args.config, epochs=args.epochs, max_steps=args.max_steps, seed=args.seed,
+                                   version=args.version, threads=args.threads,
+                                   baseline=False if args.no_baseline else None)
+    gate_ids = None
+    if args.gate_from:
+        gate_ids = ModelFolder.resolve(args.gate_from, check=False).heldout_ids()
+        if gate_ids is None:
+            raise FramingError(f"{args.gate_from} has no data record (data.json) saying what it held out")
+    if args.dry_run:
+        plan = FoldPlan.make(data.documents, args.folds, config.seed, args.gate_fraction, gate_ids)
+        print("\n".join(describe_plan(plan, data.documents, config)))
+        return 0
+    metrics = crossval(data.documents, args.output, config, args.folds, args.gate_fraction, gate_ids,
+                       sources=data.sources)
+    print(f"model written to {args.output / 'model'} ({metrics.split.protocol})")
+    assert metrics.cross_validation is not None
+    for name, figures in metrics.cross_validation.systems.items():
+        mean, spread = figures.mean.model_dump(), figures.spread.model_dump()
+        print(name, " ".join(f"{key}={mean[key]:.3f}±{spread[key]:.3f}" for key in mean))
+    if data.problems:
+        print(f"{len(data.problems)} bad records skipped (see above)", file=sys.stderr)
+    return 0

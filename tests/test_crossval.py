@@ -1,0 +1,212 @@
+"""`framing crossval`: k fold models, out-of-fold figures, a final model on all articles, a gate set."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from framing.model.analyzer import Analyzer
+from framing.model.schema import ModelInfo
+from framing.model.scores import PreparedText
+from framing.model.tfidf import BaselineScorer
+from framing.service.cli import main
+from framing.training import fold_figures
+from framing.training.config import TrainConfig
+from framing.training.crossval import crossval, fold_dir
+from framing.training.errors import TrainingError
+from framing.training.fold_plan import SCORES, FoldPlan, load_scores
+from framing.training.readers import read_semeval_folder
+from framing.training.reports import Summary, TrainingMetrics
+from framing.training.trainer import Losses, Trainer
+
+TINY = {"max_steps": 2, "checkpoint_every": 1, "threads": 1}
+
+
+def test_the_plan_deals_every_article_outside_the_gate_into_one_fold(sample_corpus: Path, tmp_path: Path) -> None:
+    documents = read_semeval_folder(sample_corpus)
+    plan = FoldPlan.make(documents, 3, seed=5, gate_fraction=0.2)
+    assert len(plan.gate_ids) == 2
+    assert set(plan.folds) == {d.id for d in documents} - set(plan.gate_ids)
+    assert sorted(np.bincount(list(plan.folds.values()))) == [2, 2, 3]
+    assert FoldPlan.make(documents, 3, seed=5, gate_fraction=0.2) == plan, "seeded"
+    for fold in range(3):
+        train_docs, heldout = plan.split(documents, fold)
+        assert {d.id for d in heldout} == {i for i, f in plan.folds.items() if f == fold}
+        assert not {d.id for d in train_docs} & ({d.id for d in heldout} | set(plan.gate_ids))
+
+    given = FoldPlan.make(documents, 3, seed=5, gate_ids=[documents[0].id, "not-in-the-data"])
+    assert given.gate_ids == [documents[0].id]
+    with pytest.raises(TrainingError, match="k="):
+        FoldPlan.make(documents, 9, seed=5, gate_fraction=0.2)
+
+    config = TrainConfig(**TINY)
+    plan.save_or_check(tmp_path / "run", documents, config)
+    plan.save_or_check(tmp_path / "run", documents, config)  # the same plan: resumable
+    with pytest.raises(TrainingError, match="other seed, gate_ids, folds"):
+        FoldPlan.make(documents, 3, seed=6, gate_fraction=0.2).save_or_check(tmp_path / "run", documents, config)
+
+
+def test_no_fold_is_measured_with_thresholds_fitted_on_it(sample_corpus: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    documents = read_semeval_folder(sample_corpus)
+    prepared = [PreparedText.from_text(d.text) for d in documents]
+    scores = BaselineScorer().fit(documents).score(prepared)
+    fold_of = [i % 3 for i in range(len(documents))]
+    fitted_on: list[set[str]] = []
+    measured: list[tuple[str, set[str]]] = []
+    real_calibrate, real_build = fold_figures.calibrate, fold_figures.build_analysis
+
+    def spy_calibrate(docs, *args):
+        fitted_on.append({d.id for d in docs})
+        return real_calibrate(docs, *args)
+
+    def spy_build(prepared_text, score, thresholds, info, document_id):
+        measured.append((document_id, fitted_on[-1]))
+        return real_build(prepared_text, score, thresholds, info, document_id)
+
+    monkeypatch.setattr(fold_figures, "calibrate", spy_calibrate)
+    monkeypatch.setattr(fold_figures, "build_analysis", spy_build)
+    report, figures, _ = fold_figures.cross_validated(documents, prepared, scores, fold_of,
+                                                      ModelInfo(name="tfidf", version="1"))
+    assert sorted(doc_id for doc_id, _ in measured) == sorted(d.id for d in documents), "each article once"
+    assert all(doc_id not in fitted for doc_id, fitted in measured)
+    assert fitted_on[-1] == {d.id for d in documents}, "the served thresholds are fitted on all"
+    assert len(figures.folds) == 3 and report.articles == len(documents)
+    for key, value in figures.mean.model_dump().items():
+        folds = [getattr(f, key) for f in figures.folds]
+        assert value == pytest.approx(np.mean(folds), abs=2e-4)
+        assert getattr(figures.spread, key) == pytest.approx(np.std(folds, ddof=1), abs=2e-4)
+
+
+@pytest.fixture
+def tiny_encoder(tmp_path: Path) -> Path:
+    """A 1-layer, 32-wide encoder with MiniLM's tokenizer: real training code, seconds to run."""
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    from framing.model.encoder import pretrained_encoder_path
+
+    base = pretrained_encoder_path()
+    encoder = tmp_path / "tiny-encoder"
+    config = AutoConfig.from_pretrained(base, num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
+                                        intermediate_size=64)
+    AutoModel.from_config(config).save_pretrained(encoder)
+    AutoTokenizer.from_pretrained(base).save_pretrained(encoder)
+    return encoder
+
+
+@pytest.mark.slow
+def test_crossval_runs_end_to_end_resumes_and_keeps_the_gate_out(
+        sample_corpus: Path, tmp_path: Path, tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    documents = read_semeval_folder(sample_corpus)
+    config = TrainConfig(**TINY, encoder_path=str(tiny_encoder), version="cv1")
+    run = tmp_path / "run"
+    trained_on: list[set[str]] = []
+    real_for_documents, real_fit = Trainer.for_documents.__func__, BaselineScorer.fit  # type: ignore[attr-defined]
+
+    def spy_for_documents(cls, network, tokenizer, cfg, train_docs, heldout, work_dir):
+        trained_on.append({d.id for d in train_docs})
+        return real_for_documents(cls, network, tokenizer, cfg, train_docs, heldout, work_dir)
+
+    def spy_fit(self, docs):
+        trained_on.append({d.id for d in docs})
+        return real_fit(self, docs)
+
+    monkeypatch.setattr(Trainer, "for_documents", classmethod(spy_for_documents))
+    monkeypatch.setattr(BaselineScorer, "fit", spy_fit)
+    forward, calls = Losses.forward, {"n": 0}
+
+    def crash_in_the_second_fold(self, output, example):
+        calls["n"] += 1
+        if calls["n"] == 4:  # fold 1 took steps 1-2; fold 2 has checkpointed its step 1
+            raise KeyboardInterrupt
+        return forward(self, output, example)
+
+    monkeypatch.setattr(Losses, "forward", crash_in_the_second_fold)
+    with pytest.raises(KeyboardInterrupt):
+        crossval(documents, run, config, 3, gate_fraction=0.12)
+    assert (fold_dir(run, 0) / SCORES).is_file() and not (fold_dir(run, 1) / SCORES).exists()
+    monkeypatch.setattr(Losses, "forward", forward)
+    with caplog.at_level(logging.INFO, logger="framing.train"):
+        metrics = crossval(documents, run, config, 3, gate_fraction=0.12)
+    assert "fold 1 of 3 finished earlier: skipped" in caplog.text
+    assert "resuming from step 1 of 2" in caplog.text
+
+    plan = FoldPlan.make(documents, 3, config.seed, 0.12)
+    gate = set(plan.gate_ids)
+    assert len(gate) == 1
+    assert trained_on and all(not ids & gate for ids in trained_on), "the gate set entered training"
+    # Out-of-fold scores cover every article outside the gate exactly once, from the model that skipped it.
+    covered = []
+    for fold in range(3):
+        ids = list(load_scores(fold_dir(run, fold) / SCORES)["network"])
+        assert set(ids) == {i for i, f in plan.folds.items() if f == fold}
+        covered += ids
+    assert sorted(covered) == sorted(plan.folds)
+
+    model = run / "model"
+    assert TrainingMetrics.load(model / "metrics.json") == metrics
+    record = metrics.cross_validation
+    assert record is not None and record.k == 3 and record.seed == config.seed and record.gate_articles == 1
+    assert sum(record.fold_articles) == len(documents) - 1
+    assert set(record.systems) == set(metrics.reports) == {"model", "network", "baseline"}
+    assert record.gate is not None and set(record.gate) == {"model", "baseline"}
+    for name, figures in record.systems.items():
+        assert len(figures.folds) == 3
+        for key, value in metrics.summary[name].model_dump().items():
+            assert value == pytest.approx(np.mean([getattr(f, key) for f in figures.folds]), abs=2e-4)
+        assert isinstance(figures.spread, Summary)
+    assert metrics.split.heldout_ids == plan.gate_ids and "3-fold cross-validation" in metrics.split.protocol
+
+    data = json.loads((model / "data.json").read_text())
+    assert {d["id"] for d in data["documents"] if d.get("gate")} == gate
+    assert {d["id"] for d in data["documents"] if d["split"] == "heldout"} == gate
+    assert {d["id"]: d["fold"] - 1 for d in data["documents"] if "fold" in d} == plan.folds
+    assert data["protocol"]["k"] == 3 and data["protocol"]["gate_ids"] == plan.gate_ids
+    assert "Cross-validation" in (model / "report" / "report.md").read_text()
+    card = (model / "MODEL_CARD.md").read_text()
+    assert "3-fold cross-validation" in card and "±" in card
+
+    analysis = Analyzer.load(model).analyze("The council's reckless, shameful betrayal left families ruined.")
+    assert analysis.model.version == "cv1"
+    assert Analyzer.load(fold_dir(run, 0) / "model").analyze("A shameful betrayal.").sentences
+
+    from framing.training.packaging import recalibrate
+
+    with pytest.raises(TrainingError, match="cross-validation"):
+        recalibrate(model, documents, tmp_path / "again")
+
+
+def test_the_command_prints_its_plan_without_training(sample_corpus: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["crossval", "--data", str(sample_corpus), "-o", str(tmp_path / "run"), "-k", "3",
+                 "--gate-fraction", "0.12", "--epochs", "2", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "3-fold cross-validation, seed 13: 8 articles in folds, 1 in the gate set" in out
+    assert "fold 1: trains on 5 articles for 10 steps, scores 3" in out
+    assert "final model: trains on 8 articles for 11 steps" in out
+    assert not (tmp_path / "run").exists()
+    assert main(["crossval", "--data", str(sample_corpus), "-o", str(tmp_path / "run"), "-k", "20",
+                 "--dry-run"]) == 2
+
+
+def test_the_gate_set_can_be_taken_from_a_model_that_held_articles_out(sample_corpus: Path, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A descendant keeps its ancestor's held-out articles out of every model it trains (issue 19)."""
+    documents = read_semeval_folder(sample_corpus)
+    ancestor = tmp_path / "ancestor"
+    ancestor.mkdir()
+    held = {documents[0].id, documents[1].id}
+    (ancestor / "data.json").write_text(json.dumps({"documents": [
+        {"id": d.id, "split": "heldout" if d.id in held else "train"} for d in documents]}))
+    assert main(["crossval", "--data", str(sample_corpus), "-o", str(tmp_path / "run"), "-k", "3",
+                 "--gate-from", str(ancestor), "--dry-run"]) == 0
+    assert "7 articles in folds, 2 in the gate set" in capsys.readouterr().out
+    (ancestor / "data.json").unlink()
+    assert main(["crossval", "--data", str(sample_corpus), "-o", str(tmp_path / "run"), "-k", "3",
+                 "--gate-from", str(ancestor), "--dry-run"]) == 2
+    assert "no data record" in capsys.readouterr().err
