@@ -7,15 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-from framing.service.batch import (
+from framing.service.batch.inputs import INPUT_KINDS
+from framing.service.batch.options import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_CHARS,
-    INPUT_KINDS,
     BatchError,
     BatchOptions,
     available_cores,
     default_semeval_dir,
-    run_batch,
 )
 
 EPILOG = """\
@@ -98,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         progress=args.progress,
         log_every=args.log_every,
     )
+    from framing.service.batch.job import run_batch  # the run loop's imports cost seconds: not for --help
+
     summary = run_batch(options)  # a BatchError stops the job: the CLI reports it, exit status 2
     print(summary.line(), file=sys.stderr, flush=True)
     if args.summary_json is not None:
