@@ -13,7 +13,7 @@ from framing.model.decoding import build_analysis
 from framing.model.ensemble import EnsembleScorer
 from framing.model.errors import FramingError
 from framing.model.folder import ModelFolder
-from framing.model.language import language_warnings
+from framing.model.language import language_warnings, warm_up
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.scores import DocumentScores, PreparedText, Scorer
@@ -40,6 +40,7 @@ class Analyzer:
         network access."""
         if threads:
             torch.set_num_threads(threads)
+        warm_up()  # the language detector loads while the network does
         folder = ModelFolder.resolve(directory)
         network, tokenizer, manifest, thresholds = folder.load_network()
         scorer: Scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)

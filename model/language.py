@@ -2,8 +2,8 @@
 
 The model was trained on English news: on German or Arabic text it still returns frames and
 techniques, and they mean little. `py3langid` (BSD-3-Clause, a maintained fork of langid.py) ships
-its naive Bayes model inside the package, so detection needs no download; the model is read on the
-first call (about 0.3 s) and kept.
+its naive Bayes model inside the package, so detection needs no download; the model is read once (about
+0.4 s, in the background from `Analyzer.load`) and kept.
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ def _get_identifier() -> Any:
 
             _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         return _identifier
+
+
+def warm_up() -> None:
+    """Read the detector's model in a background thread (about 0.4 s of decompression, mostly
+    outside the GIL), so it is ready by the time the network has scored the first text."""
+    threading.Thread(target=_get_identifier, name="language-model", daemon=True).start()
 
 
 def detect(text: str) -> tuple[str, float] | None:
