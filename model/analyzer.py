@@ -13,6 +13,7 @@ from framing.model.decoding import build_analysis
 from framing.model.ensemble import EnsembleScorer
 from framing.model.errors import FramingError
 from framing.model.folder import ModelFolder
+from framing.model.language import language_warnings, warm_up
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.scores import DocumentScores, PreparedText, Scorer
@@ -39,6 +40,7 @@ class Analyzer:
         network access."""
         if threads:
             torch.set_num_threads(threads)
+        warm_up()  # the language detector loads while the network does
         folder = ModelFolder.resolve(directory)
         network, tokenizer, manifest, thresholds = folder.load_network()
         scorer: Scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
@@ -72,10 +74,14 @@ class Analyzer:
         if len(ids) != len(texts):
             raise ValueError("ids and texts differ in length")
         prepared, scores = self.score(texts)
-        return [
+        analyses = [
             build_analysis(p, s, self.thresholds, self.info, document_id)
             for p, s, document_id in zip(prepared, scores, ids, strict=True)
         ]
+        # Scoring goes on whatever the language; the Analysis says when its figures mean little.
+        for analysis, text in zip(analyses, texts, strict=True):
+            analysis.warnings = language_warnings(text)
+        return analyses
 
     def analyze_each(self, texts: list[str], ids: Iterable[str | None] | None = None) -> list[Analysis | Exception]:
         """Analyse in one batched pass; if that fails, each text alone, so one bad text fails only itself.

@@ -8,6 +8,12 @@ A word span neither starts nor ends on a function word or punctuation mark (a lo
 "on" is never a span); a sentence span is the sentence without its surrounding punctuation. A
 sentence uses a technique when a span of it overlaps the sentence or when the sentence-level head
 asserts it on its own.
+
+Every technique a sentence uses is visible in it: where the sentence-level head asserts a technique
+and no span of it overlaps the sentence, the whole sentence (without its surrounding punctuation)
+is marked with a span of unit "sentence" (`unplaced_spans`; a sentence of punctuation only has
+nothing to mark). Spans the decoder placed have unit
+"words"; span metrics score only those, so the figures measure word placement as before.
 """
 
 from __future__ import annotations
@@ -119,6 +125,25 @@ def decode_spans(
     return spans
 
 
+def unplaced_spans(
+    prepared: PreparedText, layout: SpanLayout, sentence_labels: list[dict[int, float]],
+    placed: set[tuple[int, int]],
+) -> list[tuple[int, int, int, int, float]]:
+    """(sentence, technique, start, end, score) marking whole sentences for the techniques a sentence
+    uses with no placed span of that technique overlapping it (`placed`: (sentence, technique)),
+    so that every claim the Analysis makes is visible where it is made."""
+    marked = []
+    for s, labels in enumerate(sentence_labels):
+        first, last = int(layout.sentence_first[s]), int(layout.sentence_last[s])
+        if first < 0:  # a sentence of punctuation only ("…") has no words to mark
+            continue
+        start, end = int(prepared.words[first, 0]), int(prepared.words[last, 1])
+        for t, score in labels.items():
+            if (s, t) not in placed:
+                marked.append((s, t, start, end, score))
+    return marked
+
+
 def _ranked(scores: dict[int, float], names: tuple[str, ...]) -> list[LabelScore]:
     ordered = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return [LabelScore(label=names[i], score=round(min(max(s, 0.0), 1.0), 4)) for i, s in ordered]
@@ -138,6 +163,7 @@ def build_analysis(
     raw_spans = decode_spans(prepared, scores, thresholds)
     sentence_labels: list[dict[int, float]] = [{} for _ in prepared.sentences]
     spans: list[Span] = []
+    placed: set[tuple[int, int]] = set()
     for t, start, end, score in raw_spans:
         first = int(np.searchsorted(sentence_starts, start, side="right") - 1)
         spans.append(Span(start=start, end=end, text=text[start:end], label=TECHNIQUES[t],
@@ -145,6 +171,7 @@ def build_analysis(
         overlapping = np.nonzero((sentence_starts < end) & (sentence_ends > start))[0]
         for s in overlapping.tolist():
             sentence_labels[s][t] = max(sentence_labels[s].get(t, 0.0), score)
+            placed.add((s, t))
 
     sentence_thresholds = thresholds.sentence_array()
     frame_thresholds = thresholds.frame_array()
@@ -171,6 +198,10 @@ def build_analysis(
             SentenceAnalysis(index=s, start=sentence.start, end=sentence.end,
                              techniques=_ranked(labels, TECHNIQUES), frames=_ranked(frames, FRAMES))
         )
+    if len(prepared.words):
+        for s, t, start, end, score in unplaced_spans(prepared, SpanLayout.of(prepared), sentence_labels, placed):
+            spans.append(Span(start=start, end=end, text=text[start:end], label=TECHNIQUES[t],
+                              score=round(score, 4), sentence=s, unit="sentence"))
     spans.sort(key=lambda span: (span.start, -span.score, span.end, span.label))
     return Analysis(
         id=document_id,

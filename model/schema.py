@@ -6,6 +6,8 @@ exclusive, so `text[start:end]` is the highlighted string.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -31,6 +33,19 @@ class Span(BaseModel):
     label: str
     score: float = Field(ge=0.0, le=1.0)
     sentence: int = Field(ge=0, description="Index of the sentence the span starts in.")
+    unit: Literal["words", "sentence"] = Field(
+        "words",
+        description="`words`: the span decoder placed these words (for techniques calibrated to whole-"
+                    "sentence spans they are the sentence's words). `sentence`: the sentence-level head "
+                    "asserts the technique but no span of it was placed, so the whole sentence is marked. "
+                    "Span metrics score `words` spans only.")
+
+
+class AnalysisWarning(BaseModel):
+    """Something the reader should know before trusting the Analysis (scoring still went on)."""
+
+    code: str = Field(description="Stable machine-readable code, e.g. `not_english`.")
+    message: str = Field(description="What happened and what it means, for a person.")
 
 
 class ModelInfo(BaseModel):
@@ -47,3 +62,4 @@ class Analysis(BaseModel):
     techniques: list[LabelScore] = Field(default_factory=list)
     sentences: list[SentenceAnalysis] = Field(default_factory=list)
     spans: list[Span] = Field(default_factory=list)
+    warnings: list[AnalysisWarning] = Field(default_factory=list)

@@ -17,6 +17,8 @@ STYLES = {name: f"bold {_PALETTE[i % len(_PALETTE)]} underline" for i, name in e
 
 def print_pretty(text: str, analysis: Analysis, console: Console | None = None) -> None:
     console = console or Console()
+    for warning in analysis.warnings:
+        console.print(Text(f"warning ({warning.code}): {warning.message}", style="bold yellow"))
     body = Text(text)
     # Longer spans first, so nested shorter spans paint over them and stay visible.
     for span in sorted(analysis.spans, key=lambda s: s.start - s.end):
@@ -34,9 +36,10 @@ def print_pretty(text: str, analysis: Analysis, console: Console | None = None) 
     console.print(summary)
     if analysis.spans:
         spans = Table(title="Spans", show_header=True)
-        for column in ("sentence", "technique", "score", "text"):
+        for column in ("sentence", "technique", "score", "marks", "text"):
             spans.add_column(column)
         for span in analysis.spans:
+            # "sentence": no words placed, the whole sentence stands for the claim.
             spans.add_row(str(span.sentence), Text(span.label, style=STYLES.get(span.label, "")),
-                          f"{span.score:.2f}", span.text)
+                          f"{span.score:.2f}", span.unit, span.text)
         console.print(spans)

@@ -87,7 +87,12 @@ def test_sentence_head_alone_can_assert_a_technique_and_lists_are_ranked() -> No
     scores.sentence_techniques[0, LOADED] = 0.95
     scores.sentence_techniques[1, DOUBT] = 0.4  # below threshold: not asserted
     analysis = build_analysis(prepared, scores, Thresholds(), INFO)
-    assert analysis.spans == []
+    # No words placed: each claim is shown by marking the sentence whole, said so by its unit.
+    assert [s for s in analysis.spans if s.unit == "words"] == []
+    assert [(s.text, s.label, s.score, s.sentence, s.unit) for s in analysis.spans] == [
+        ("Is that really true", "Loaded_Language", 0.95, 0, "sentence"),
+        ("Is that really true", "Doubt", 0.7, 0, "sentence"),
+    ]
     assert [t.label for t in analysis.sentences[0].techniques] == ["Loaded_Language", "Doubt"]
     assert analysis.sentences[1].techniques == []
     assert [t.label for t in analysis.techniques] == ["Loaded_Language", "Doubt"]
@@ -155,3 +160,44 @@ def test_thresholds_round_trip_with_span_units_and_older_files_default_to_words(
     path.write_text(json.dumps(raw))
     with pytest.raises(ValueError, match=r"unknown span unit.*paragraph"):
         Thresholds.load(path)
+
+
+def test_every_asserted_technique_is_visible_as_placed_words_or_a_marked_sentence() -> None:
+    text = "The reckless plan failed. Officials say it was fine. Experts doubt it.\nNew line here."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    scores.word_techniques[word_index(prepared, "reckless"), LOADED] = 0.9  # placed words
+    scores.sentence_techniques[0, LOADED] = 0.8  # also the head: the placed span is enough
+    scores.sentence_techniques[1, LOADED] = 0.6  # the head only: the sentence is marked whole
+    scores.sentence_techniques[2, DOUBT] = 0.7
+    thresholds = Thresholds()
+    thresholds.span_unit["Doubt"] = "sentence"
+    thresholds.span["Doubt"] = 0.9  # the sentence-unit decoder does not fire; the head (0.5) does
+    analysis = build_analysis(prepared, scores, thresholds, INFO)
+    assert [(s.text, s.label, s.unit, s.sentence) for s in analysis.spans] == [
+        ("reckless", "Loaded_Language", "words", 0),
+        ("Officials say it was fine", "Loaded_Language", "sentence", 1),
+        ("Experts doubt it", "Doubt", "sentence", 2),
+    ]
+    for sentence in analysis.sentences:
+        for technique in sentence.techniques:
+            assert any(span.label == technique.label and span.start < sentence.end and span.end > sentence.start
+                       for span in analysis.spans), (sentence.index, technique.label)
+    assert analysis.spans[1].score == 0.6
+    # The JSON says which is which.
+    assert json.loads(analysis.model_dump_json())["spans"][1]["unit"] == "sentence"
+
+
+def test_span_metrics_score_placed_words_only() -> None:
+    from framing.training.documents import Document, GoldSpan
+    from framing.training.evaluate import score_analyses
+
+    text = "Officials say it was fine. Nothing else."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    scores.sentence_techniques[0, LOADED] = 0.6
+    analysis = build_analysis(prepared, scores, Thresholds(), INFO, "d")
+    assert [s.unit for s in analysis.spans] == ["sentence"]
+    document = Document(id="d", text=text, spans=[GoldSpan("Loaded_Language", 0, 9)], frames=None)
+    report = score_analyses([document], [analysis])
+    assert report.spans.identification.precision == 0.0 and report.spans.identification.recall == 0.0

@@ -57,7 +57,9 @@ def scored_articles(documents: Sequence[Document],
         gold_paragraphs.extend(gold_lines)
         predicted_paragraphs.extend(predicted_lines)
         gold_spans.append(spans)
-        predicted_spans.append([(s.label, s.start, s.end) for s in analysis.spans])
+        # Sentences marked whole because no span was placed (unit "sentence") are not span
+        # predictions: the span figures measure placed words, as they did before those marks existed.
+        predicted_spans.append([(s.label, s.start, s.end) for s in analysis.spans if s.unit == "words"])
         frames = [item.label for item in analysis.frames]
         if document.frames is not None:
             gold_frames.append(document.frames)

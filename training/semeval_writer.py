@@ -53,8 +53,10 @@ def span_file_name(article_id: str) -> str:
 
 
 def span_lines(article_id: str, analysis: Analysis) -> list[str]:
-    """One line per predicted span, in text order; overlapping spans are all kept."""
-    spans = sorted(analysis.spans, key=lambda s: (s.start, s.end, TECHNIQUE_INDEX.get(s.label, 99)))
+    """One line per placed span, in text order; overlapping spans are all kept (whole sentences marked
+    because no span was placed, unit "sentence", are not span predictions)."""
+    placed = [span for span in analysis.spans if span.unit == "words"]
+    spans = sorted(placed, key=lambda s: (s.start, s.end, TECHNIQUE_INDEX.get(s.label, 99)))
     return [f"{article_id}\t{span.label}\t{span.start}\t{span.end}\n" for span in spans]
 
 

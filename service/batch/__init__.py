@@ -19,20 +19,43 @@ files, crash-safe), `semeval_output`, `scoring` and `pool` (in-process and worke
 `signals`, `progress` (typed summary and progress lines), `job` (the run loop).
 """
 
-from framing.service.batch.inputs import INPUT_KINDS, Record, detect_input_kind
-from framing.service.batch.job import run_batch
-from framing.service.batch.options import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_MAX_CHARS,
-    STDIN,
-    BatchError,
-    BatchOptions,
-    available_cores,
-    default_errors_path,
-    default_semeval_dir,
-    default_workers,
-)
-from framing.service.batch.progress import Summary, SummaryReport
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from framing.service.batch.inputs import INPUT_KINDS, Record, detect_input_kind
+    from framing.service.batch.job import run_batch
+    from framing.service.batch.options import (
+        DEFAULT_BATCH_SIZE,
+        DEFAULT_MAX_CHARS,
+        STDIN,
+        BatchError,
+        BatchOptions,
+        available_cores,
+        default_errors_path,
+        default_semeval_dir,
+        default_workers,
+    )
+    from framing.service.batch.progress import Summary, SummaryReport
+
+# Loaded on first use (PEP 562), so `framing --help` and the options of `framing batch` do not pay
+# for the run loop's imports (scikit-learn through the SemEval writer: about 2 s).
+_HOMES = {
+    "INPUT_KINDS": "inputs", "Record": "inputs", "detect_input_kind": "inputs", "run_batch": "job",
+    "DEFAULT_BATCH_SIZE": "options", "DEFAULT_MAX_CHARS": "options", "STDIN": "options", "BatchError": "options",
+    "BatchOptions": "options", "available_cores": "options", "default_errors_path": "options",
+    "default_semeval_dir": "options", "default_workers": "options", "Summary": "progress",
+    "SummaryReport": "progress",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+
 
 __all__ = [
     "DEFAULT_BATCH_SIZE", "DEFAULT_MAX_CHARS", "INPUT_KINDS", "STDIN", "BatchError", "BatchOptions",

@@ -7,15 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-from framing.service.batch import (
+from framing.service.batch.inputs import INPUT_KINDS
+from framing.service.batch.options import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_CHARS,
-    INPUT_KINDS,
     BatchError,
     BatchOptions,
     available_cores,
     default_semeval_dir,
-    run_batch,
 )
 
 EPILOG = """\
@@ -37,6 +36,13 @@ examples:
   framing batch articles/ -o scored.jsonl
   framing batch news.csv -o scored.jsonl --workers 2
   framing batch dev-articles/ -o dev.jsonl --format semeval --semeval-dir dev-predictions/
+  framing batch articles/ -o scored.jsonl --format labelstudio   # also scored.labelstudio.json
+  framing labelstudio config > labeling.xml                       # the matching labeling interface
+
+label studio:
+  --format labelstudio also writes a JSON array of Label Studio tasks: each text with the model's
+  placed spans and frames as a prediction (model version, scores) to correct. Import it into a
+  project set up with `framing labelstudio config`; its JSON export trains with `framing train --data`.
 """
 
 
@@ -63,8 +69,11 @@ def add_parser(subparsers) -> None:
                              f"at most {available_cores()}; 1 scores in this process)")
     parser.add_argument("--threads", type=int, default=1, metavar="N",
                         help="torch threads per worker (default 1: processes scale better than threads)")
-    parser.add_argument("--format", choices=("jsonl", "semeval"), default="jsonl",
-                        help="'semeval' also writes SemEval-2023 task 3 span, paragraph and frame files")
+    parser.add_argument("--format", choices=("jsonl", "semeval", "labelstudio"), default="jsonl",
+                        help="'semeval' also writes SemEval-2023 task 3 span, paragraph and frame files; "
+                             "'labelstudio' also writes Label Studio tasks with the model's predictions")
+    parser.add_argument("--labelstudio-file", type=Path, metavar="PATH",
+                        help="the Label Studio tasks file (default: OUT's name with .labelstudio.json)")
     parser.add_argument("--semeval-dir", type=Path, metavar="DIR",
                         help="folder for the SemEval files (default: OUT's name with -semeval)")
     progress = parser.add_mutually_exclusive_group()
@@ -84,6 +93,12 @@ def run(args: argparse.Namespace) -> int:
         raise BatchError("--workers must be at least 1")
     if args.semeval_dir is not None and args.format != "semeval":
         raise BatchError("--semeval-dir needs --format semeval")
+    if args.labelstudio_file is not None and args.format != "labelstudio":
+        raise BatchError("--labelstudio-file needs --format labelstudio")
+    if args.format == "labelstudio":
+        from framing.service.batch.labelstudio_output import check_input
+
+        check_input(args.input)
     options = BatchOptions(
         input=args.input,
         output=args.output,
@@ -98,10 +113,21 @@ def run(args: argparse.Namespace) -> int:
         progress=args.progress,
         log_every=args.log_every,
     )
+    from framing.service.batch.job import run_batch  # the run loop's imports cost seconds: not for --help
+
     summary = run_batch(options)  # a BatchError stops the job: the CLI reports it, exit status 2
     print(summary.line(), file=sys.stderr, flush=True)
     if args.summary_json is not None:
         args.summary_json.write_text(json.dumps(summary.report().model_dump(), indent=2) + "\n", encoding="utf-8")
     if summary.interrupted_by is not None:
         return 128 + int(summary.interrupted_by)
+    if args.format == "labelstudio":
+        from framing.service.batch.inputs import detect_input_kind
+        from framing.service.batch.labelstudio_output import default_tasks_path, write_labelstudio_tasks
+
+        tasks_path = args.labelstudio_file or default_tasks_path(args.output)
+        count = write_labelstudio_tasks(args.input, detect_input_kind(args.input, args.input_format),
+                                        args.max_chars, args.output, tasks_path)
+        print(f"wrote {count} Label Studio task(s) to {tasks_path} (labeling interface: "
+              f"`framing labelstudio config`)", file=sys.stderr)
     return 1 if summary.failed else 0

@@ -29,7 +29,12 @@
     hidden: new Set(),     // techniques unticked in the legend
     analysis: null,
     text: "",
+    review: null,          // review mode's working copy (review.js): { spans, frames }
+    allSentenceFrames: false,
   };
+
+  // The spans drawn: the model's, or in review mode the working copy (scores null).
+  const shownSpans = () => (state.review ? state.review.spans : (state.analysis ? state.analysis.spans : []));
 
   // ------------------------------------------------------------------ helpers
 
@@ -146,6 +151,8 @@
       }
       state.analysis = body;
       state.text = text;
+      state.review = null;
+      document.dispatchEvent(new CustomEvent("framing:analysed"));
       render();
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
       const n = body.spans.length;
@@ -164,6 +171,7 @@
     const analysis = state.analysis;
     if (!analysis) return;
     $("results").hidden = false;
+    renderWarnings(analysis.warnings || []);
     renderDocument(analysis, state.text);
     renderFrames(analysis.frames);
     renderLegend(analysis);
@@ -183,20 +191,43 @@
     }));
   }
 
+  function renderWarnings(warnings) {
+    const box = $("warnings");
+    box.replaceChildren(...warnings.map((w) => el("p", { class: "warning", "data-code": w.code }, el("strong", { text: "Warning: " }), w.message)));
+    box.hidden = warnings.length === 0;
+  }
+
+  // Frames carried by most sentences say no more than the article's list beside the text; a
+  // sentence shows the others, which tell where in the article a frame comes from.
+  function commonFrames(analysis) {
+    const counts = new Map();
+    for (const s of analysis.sentences) for (const f of s.frames) counts.set(f.label, (counts.get(f.label) || 0) + 1);
+    const half = analysis.sentences.length / 2;
+    return new Set([...counts].filter(([, n]) => n > half && analysis.sentences.length > 2).map(([label]) => label));
+  }
+
   function renderDocument(analysis, text) {
     const toUnit = unitMapper(text);
     const container = $("document");
     container.replaceChildren();
-    const spans = analysis.spans.map((span, index) => ({ ...span, index }))
+    const spans = shownSpans().map((span, index) => ({ ...span, index }))
       .filter((span) => !state.hidden.has(span.label));
+    const common = state.allSentenceFrames ? new Set() : commonFrames(analysis);
+    container.classList.toggle("reviewing", Boolean(state.review));
     const layout = rows(analysis, text);
     container.classList.toggle("whole", layout.length === 1 && layout[0].sentence === null);
     for (const row of layout) {
       const textCell = el("div", { class: "sentence-text" });
-      appendHighlighted(textCell, text, toUnit, row.start, row.end, spans);
+      // Line breaks ending a row are kept in the text (the rows are the text) but not drawn as
+      // blank lines: a paragraph end is a margin instead, so long articles have no large gaps.
+      const trail = /\s*\n\s*$/u.exec(text.slice(toUnit(row.start), toUnit(row.end)));
+      const cut = trail ? row.end - [...trail[0]].length : row.end;
+      appendHighlighted(textCell, text, toUnit, row.start, cut, spans);
+      if (trail) textCell.append(el("span", { class: "trail", "aria-hidden": "true", text: trail[0] }));
       const labelCell = el("div", { class: "sentence-labels" });
       if (row.sentence) {
         for (const frame of row.sentence.frames) {
+          if (common.has(frame.label)) continue;
           labelCell.append(el("span", { class: "chip frame", title: state.definitions.get(frame.label) || "" },
             pretty(frame.label), el("span", { class: "score", text: fmt(frame.score) })));
         }
@@ -209,7 +240,9 @@
       }
       const rowNode = el("div", { class: "sentence", "data-sentence": row.sentence ? row.sentence.index : null },
         textCell);
-      if (row.sentence) rowNode.append(labelCell);
+      if (row.sentence && labelCell.childElementCount) rowNode.append(labelCell);
+      else rowNode.classList.add("bare");
+      if (trail && /\n\s*\n/u.test(trail[0])) rowNode.classList.add("paragraph-end");
       container.append(rowNode);
     }
   }
@@ -235,20 +268,27 @@
         parent.append(document.createTextNode(piece));
         continue;
       }
-      const inner = colourOf(covering[0].label);
-      // One underline per covering span, innermost first, at most MAX_UNDERLINES deep so the stack
-      // never reaches the next line; the tooltip always lists them all.
-      const underlines = covering.slice(0, MAX_UNDERLINES)
-        .map((s, k) => `0 ${2 + 3 * k}px 0 ${colourOf(s.label)}`).join(", ");
+      // Placed words get a tint (the innermost span's) and one underline each, innermost first, with
+      // a white gap between underlines so two colours never touch; at most MAX_UNDERLINES deep so
+      // the stack never reaches the next line (the tooltip lists them all). A sentence marked whole
+      // because no words were placed (unit "sentence") gets a dashed underline and no tint.
+      const placed = covering.filter((s) => s.unit !== "sentence");
+      const whole = covering.filter((s) => s.unit === "sentence");
+      const inner = colourOf((placed[0] || covering[0]).label);
+      const underlines = placed.slice(0, MAX_UNDERLINES)
+        .flatMap((s, k) => [`0 ${2 + 4 * k}px 0 #fff`, `0 ${4 + 4 * k}px 0 ${colourOf(s.label)}`])
+        .filter((_, k) => k > 0).join(", ");
       const mark = el("mark", {
-        class: "hl",
+        class: placed.length ? "hl" : "hl whole",
         tabindex: "0",
         "data-spans": covering.map((s) => s.index).join(" "),
         "data-labels": [...new Set(covering.map((s) => s.label))].join(" "),
-        "aria-label": `${piece} — ${covering.map((s) => `${pretty(s.label)} ${fmt(s.score)}`).join("; ")}`,
-        "--bg": tint(inner, 0.28),
+        "aria-label": `${piece} — ${covering.map((s) => `${pretty(s.label)}${s.score == null ? "" : ` ${fmt(s.score)}`}${s.unit === "sentence" ? " (whole sentence)" : ""}`).join("; ")}`,
+        "--bg": placed.length ? tint(inner, 0.24) : "transparent",
+        "--u": whole.length ? colourOf(whole[0].label) : null,
       }, piece);
-      mark.style.boxShadow = underlines;
+      if (whole.length) mark.classList.add("sentence-mark");
+      if (underlines) mark.style.boxShadow = underlines;
       parent.append(mark);
     }
   }
@@ -312,48 +352,8 @@
         el("td", {}, el("span", { class: "swatch", "--c": colourOf(span.label), "aria-hidden": "true" }), " ",
           pretty(span.label)),
         el("td", { class: "num", text: fmt(span.score) }),
-        el("td", { text: span.text })));
+        el("td", { text: span.unit === "sentence" ? `${span.text} (whole sentence)` : span.text })));
     }
-  }
-
-  // ------------------------------------------------------------------ tooltip
-
-  function showTooltip(mark) {
-    const analysis = state.analysis;
-    if (!analysis) return;
-    const indices = mark.dataset.spans.split(" ").map(Number);
-    const tip = $("tooltip");
-    const items = el("ul");
-    for (const index of indices) {
-      const span = analysis.spans[index];
-      items.append(el("li", {},
-        el("span", { class: "swatch", "--c": colourOf(span.label) }),
-        el("span", {}, el("strong", { text: pretty(span.label) }), ` ${fmt(span.score)}`,
-          el("span", { class: "quote", text: `“${span.text}”` }))));
-    }
-    tip.replaceChildren(items);
-    tip.hidden = false;
-    const box = mark.getBoundingClientRect();
-    const top = window.scrollY + box.bottom + 8;
-    const left = Math.min(window.scrollX + box.left, window.scrollX + document.documentElement.clientWidth - 400);
-    tip.style.top = `${top}px`;
-    tip.style.left = `${Math.max(8, left)}px`;
-    // Light up every piece of the spans under the pointer, so a span cut by others reads as one.
-    const container = $("document");
-    container.classList.add("dim");
-    for (const other of container.querySelectorAll("mark.hl")) {
-      const mine = other.dataset.spans.split(" ").map(Number);
-      other.classList.toggle("active", mine.some((i) => indices.includes(i)));
-    }
-    mark.setAttribute("aria-describedby", "tooltip");
-  }
-
-  function hideTooltip(mark) {
-    $("tooltip").hidden = true;
-    const container = $("document");
-    container.classList.remove("dim");
-    for (const other of container.querySelectorAll("mark.hl.active")) other.classList.remove("active");
-    if (mark) mark.removeAttribute("aria-describedby");
   }
 
   // ------------------------------------------------------------------ wiring
@@ -366,29 +366,18 @@
     const count = () => { $("char-count").textContent = `${[...$("text").value].length.toLocaleString()} characters`; };
     $("text").addEventListener("input", count);
     $("example").addEventListener("click", () => { $("text").value = EXAMPLE; count(); analyse(); });
-    const documentNode = $("document");
-    documentNode.addEventListener("mouseover", (event) => {
-      const mark = event.target.closest("mark.hl");
-      if (mark) showTooltip(mark);
-    });
-    documentNode.addEventListener("mouseout", (event) => {
-      const mark = event.target.closest("mark.hl");
-      if (mark && !mark.contains(event.relatedTarget)) hideTooltip(mark);
-    });
-    documentNode.addEventListener("focusin", (event) => {
-      const mark = event.target.closest("mark.hl");
-      if (mark) showTooltip(mark);
-    });
-    documentNode.addEventListener("focusout", (event) => {
-      const mark = event.target.closest("mark.hl");
-      if (mark) hideTooltip(mark);
-    });
-    document.addEventListener("keydown", (event) => { if (event.key === "Escape") hideTooltip(null); });
     count();
   }
 
+  // What review.js builds on.
+  window.FramingPage = { state, $, el, pretty, fmt, colourOf, render, renderDocument, setStatus, unitMapper, shownSpans };
+
   document.addEventListener("DOMContentLoaded", () => {
     wire();
+    $("all-sentence-frames").addEventListener("change", (event) => {
+      state.allSentenceFrames = event.target.checked;
+      if (state.analysis) renderDocument(state.analysis, state.text);
+    });
     loadLabels().then(() => { if (state.analysis) render(); });
     loadModel();
   });

@@ -113,3 +113,70 @@ def read_labelstudio_json(path: str | Path, strict: bool = False) -> ReadResult:
         if not errors:
             collector.record(line, label, task_id, text, spans, frames)
     return collector.result("labelstudio")
+
+
+# ------------------------------------------------------------------ the other way: tasks for Label Studio
+
+# Control names: the reader above takes "choices" whose control name contains "frame" as frames.
+TECHNIQUE_CONTROL, FRAME_CONTROL, TEXT_OBJECT = "technique", "frames", "text"
+
+
+def labelstudio_config() -> str:
+    """The labeling configuration (XML) matching the tasks `labelstudio_task` writes: the 23
+    techniques as span labels, the 14 frames as multiple choices on the whole text."""
+    from xml.sax.saxutils import quoteattr
+
+    from framing.model.taxonomy import FRAMES, TECHNIQUES
+
+    labels = "\n".join(f"    <Label value={quoteattr(name)}/>" for name in TECHNIQUES)
+    frames = "\n".join(f"    <Choice value={quoteattr(name)}/>" for name in FRAMES)
+    return (
+        "<View>\n"
+        f'  <Labels name="{TECHNIQUE_CONTROL}" toName="{TEXT_OBJECT}">\n{labels}\n  </Labels>\n'
+        f'  <Text name="{TEXT_OBJECT}" value="$text"/>\n'
+        f'  <Header value="Frames of the whole text"/>\n'
+        f'  <Choices name="{FRAME_CONTROL}" toName="{TEXT_OBJECT}" choice="multiple" showInLine="true">\n'
+        f"{frames}\n  </Choices>\n"
+        "</View>\n"
+    )
+
+
+def _utf16_offsets(text: str) -> Callable[[int], int]:
+    """Python str index -> UTF-16 code-unit offset (what Label Studio's editor counts)."""
+    if all(ord(char) <= 0xFFFF for char in text):
+        return lambda index: index
+    units = [0]
+    for char in text:
+        units.append(units[-1] + (2 if ord(char) > 0xFFFF else 1))
+    return units.__getitem__
+
+
+def labelstudio_task(analysis: Any, text: str) -> dict[str, Any]:
+    """One Label Studio task: the text, and the model's placed spans and frames as a prediction
+    (pre-annotation) with the model version and scores. Whole sentences marked only because no
+    words were placed (span unit "sentence") are left out: accepted as they stand, they would teach
+    the tagger whole sentences."""
+    to_units = _utf16_offsets(text)
+    result: list[dict[str, Any]] = []
+    for number, span in enumerate(s for s in analysis.spans if getattr(s, "unit", "words") == "words"):
+        result.append({
+            "id": f"span{number}", "from_name": TECHNIQUE_CONTROL, "to_name": TEXT_OBJECT, "type": "labels",
+            "value": {"start": to_units(span.start), "end": to_units(span.end), "text": span.text,
+                      "labels": [span.label]},
+            "score": span.score,
+        })
+    if analysis.frames:
+        result.append({
+            "id": "frames", "from_name": FRAME_CONTROL, "to_name": TEXT_OBJECT, "type": "choices",
+            "value": {"choices": [frame.label for frame in analysis.frames]},
+            "score": min(frame.score for frame in analysis.frames),
+        })
+    scores = [item["score"] for item in result]
+    return {
+        "data": {"id": analysis.id, "text": text},
+        "predictions": [{
+            "model_version": f"{analysis.model.name} {analysis.model.version}",
+            "score": round(sum(scores) / len(scores), 4) if scores else 0.0,
+            "result": result,
+        }],
+    }

@@ -1,0 +1,71 @@
+"""Which language a text is in, so a non-English text is scored with a warning rather than silently.
+
+The model was trained on English news: on German or Arabic text it still returns frames and
+techniques, and they mean little. `py3langid` (BSD-3-Clause, a maintained fork of langid.py) ships
+its naive Bayes model inside the package, so detection needs no download; the model is read once (about
+0.4 s, in the background from `Analyzer.load`) and kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from framing.model.schema import AnalysisWarning
+
+NOT_ENGLISH = "not_english"
+# Below this many letters langid's guesses are unreliable (a name, a number, a one-word title).
+MIN_LETTERS = 40
+# Only a confident guess warns: mixed or English-heavy text stays quiet.
+MIN_CONFIDENCE = 0.75
+# The opening of a long text says which language it is in; scoring all of it would cost time.
+SAMPLE_CHARS = 5000
+NAMES = {
+    "ar": "Arabic", "de": "German", "es": "Spanish", "fa": "Persian", "fr": "French", "he": "Hebrew",
+    "it": "Italian", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "ru": "Russian", "tr": "Turkish",
+    "uk": "Ukrainian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "el": "Greek", "sv": "Swedish",
+}
+
+_identifier: Any = None
+_lock = threading.Lock()
+
+
+def _get_identifier() -> Any:
+    global _identifier
+    with _lock:
+        if _identifier is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        return _identifier
+
+
+def warm_up() -> None:
+    """Read the detector's model in a background thread (about 0.4 s of decompression, mostly
+    outside the GIL), so it is ready by the time the network has scored the first text."""
+    threading.Thread(target=_get_identifier, name="language-model", daemon=True).start()
+
+
+def detect(text: str) -> tuple[str, float] | None:
+    """(ISO 639-1 code, confidence) of the text's language, or None when the text is too short to tell."""
+    sample = text[:SAMPLE_CHARS]
+    if sum(character.isalpha() for character in sample) < MIN_LETTERS:
+        return None
+    language, confidence = _get_identifier().classify(sample)
+    return str(language), float(confidence)
+
+
+def language_warnings(text: str) -> list[AnalysisWarning]:
+    """A `not_english` warning when the text is confidently in another language; else nothing."""
+    found = detect(text)
+    if found is None:
+        return []
+    language, confidence = found
+    if language == "en" or confidence < MIN_CONFIDENCE:
+        return []
+    name = NAMES.get(language, f"language '{language}'")
+    return [AnalysisWarning(
+        code=NOT_ENGLISH,
+        message=f"The text looks like {name} (confidence {confidence:.2f}), not English. The model was "
+                f"trained on English news: its frames and techniques for this text are unreliable.",
+    )]
