@@ -32,12 +32,15 @@ from framing.model.layout import MANIFEST
 from framing.service.api.errors import ApiError, clean
 from framing.service.api.feedback import FeedbackService
 from framing.service.api.pool import InferencePool
+from framing.service.api.ratelimit import FailureLimiter
 from framing.service.api.schemas import ModelResponse, ReloadResponse
 from framing.service.observability import ServiceMetrics
 from framing.service.settings import Settings
 
 log = logging.getLogger("framing.service")
 
+# Seconds the lifespan's end waits for a model pass still running before leaving it behind.
+SHUTDOWN_JOIN = 2.0
 # Keys of metrics.json that describe the training data rather than measure the model.
 TRAINING_DATA_KEYS = ("training_data", "data", "dataset", "corpus")
 
@@ -181,6 +184,7 @@ class Runtime:
     metrics: ServiceMetrics
     reloader: ModelReloader
     feedback: FeedbackService
+    admin_failures: FailureLimiter
 
     @classmethod
     def create(cls, settings: Settings, analyzer: Analyzer | None = None) -> Runtime:
@@ -189,9 +193,11 @@ class Runtime:
         if analyzer is not None:
             state.replace(analyzer)
         return cls(settings=settings, state=state, metrics=metrics,
-                   pool=InferencePool(settings.workers, settings.queue_size, settings.retry_after, metrics),
+                   pool=InferencePool(settings.workers, settings.queue_size, settings.retry_after, metrics,
+                                      timeout=settings.request_timeout),
                    reloader=ModelReloader(settings, state, metrics),
-                   feedback=FeedbackService(settings.feedback_db, metrics))
+                   feedback=FeedbackService(settings.feedback_db, metrics),
+                   admin_failures=FailureLimiter(settings.admin_failures))
 
 
 def lifespan_for(runtime: Runtime, *, reload_on_sighup: bool
@@ -231,7 +237,9 @@ def lifespan_for(runtime: Runtime, *, reload_on_sighup: bool
                 loop.remove_signal_handler(signal.SIGHUP)
             for task in list(tasks):
                 await asyncio.wait([task], timeout=60)
-            runtime.pool.shutdown()
+            # Requests still waiting are answered 503 now; a model pass still running is left to
+            # its daemon thread after a short wait, so the process ends within its grace period.
+            runtime.pool.shutdown(grace=min(settings.shutdown_grace, SHUTDOWN_JOIN))
             runtime.feedback.close()
 
     return lifespan

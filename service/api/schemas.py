@@ -219,8 +219,10 @@ class HealthResponse(BaseModel):
 
 
 class ReadyResponse(BaseModel):
-    status: str = Field(examples=["ready"])
+    status: str = Field(examples=["ready"], description="`ready`, `degraded` (annotations cannot be stored) "
+                                                        "or `loading` (503).")
     model: ModelInfo | None = None
+    feedback: str | None = Field(None, description="Why annotations cannot be stored; null when they can.")
 
 
 # --------------------------------------------------------------------------- admin and feedback
