@@ -8,7 +8,7 @@
 | `FRAMING_MAX_CHARS` | `100000` | longest text accepted, in characters (code points); longer gets 413 |
 | `FRAMING_MAX_BATCH` | `32` | most documents in one `/v1/analyze/batch` call; more gets 413 |
 | `FRAMING_MAX_REQUEST_CHARS` | `200000` | most characters in one request, all texts together; more gets 413 |
-| `FRAMING_REQUEST_TIMEOUT` | `60` | seconds a request's analysis may take (queue wait included); then 504 `deadline_exceeded` |
+| `FRAMING_REQUEST_TIMEOUT` | `60` | seconds one analysis may take, queue included; then 504 `deadline_exceeded` |
 | `FRAMING_BODY_TIMEOUT` | `15` | seconds a client has to send its whole request body; then 408 `body_timeout` |
 | `FRAMING_SHUTDOWN_GRACE` | `30` | seconds `framing serve` waits for requests in flight after SIGTERM |
 | `FRAMING_WORKERS` | `1` | inference worker threads (each runs one request's model pass at a time) |
@@ -18,7 +18,7 @@
 | `FRAMING_LOG_LEVEL` | `info` | uvicorn log level |
 | `FRAMING_ADMIN_KEY` | unset | API key of `POST /v1/admin/reload` (32 characters or more); unset disables it (403) |
 | `FRAMING_ADMIN_FAILURES` | `10` | wrong admin keys accepted from one client per minute; beyond that: 429 |
-| `FRAMING_ALLOWED_HOSTS` | unset | comma-separated `Host` header values accepted (e.g. `framing.example.org`); others get 400 |
+| `FRAMING_ALLOWED_HOSTS` | unset | comma-separated `Host` values accepted (e.g. `framing.example.org`); others: 400 |
 | `FRAMING_FEEDBACK_DB` | `framing-feedback.sqlite3` | SQLite file `POST /v1/annotations` stores corrections in |
 
 On a CPU machine one worker with torch using all cores is usually fastest for single requests;

@@ -13,8 +13,7 @@ from fastapi.responses import Response
 from framing.model.analyzer import Analyzer, EmptyTextError
 from framing.model.filtering import filter_analysis
 from framing.model.schema import Analysis
-from framing.service.api.deps import AnalyzerDep, MetricsDep, PoolDep, SettingsDep
-from framing.service.api.deps import client_gone
+from framing.service.api.deps import AnalyzerDep, MetricsDep, PoolDep, SettingsDep, client_gone
 from framing.service.api.errors import ERROR_RESPONSES, ApiError, clean, text_problem
 from framing.service.api.limits import too_many
 from framing.service.api.pool import WorkToken
