@@ -119,9 +119,10 @@ def test_healthz_answers_fast_while_large_bodies_arrive(server):
     worst, median = max(latencies), statistics.median(latencies)
     print(f"\n/healthz under load: {len(latencies)} probes in {took:.1f}s, median {median * 1000:.1f} ms, "
           f"max {worst * 1000:.1f} ms")
-    # The issue asks for 100 ms; this machine is shared, so the bound leaves room for its noise.
-    assert median < 0.1
-    assert worst < 0.5
+    # Measured here with the bodies counted in a thread (json.loads holds the GIL): median 28 ms,
+    # max 248 ms; counted in a helper process: median 1.2 ms, max 16 ms.
+    assert median < 0.02
+    assert worst < 0.1
 
 
 def test_sigterm_ends_a_long_request_within_the_grace_period(shipped_model_dir, tmp_path):

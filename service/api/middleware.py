@@ -3,13 +3,12 @@
 The guard is what keeps one client from freezing the server: a body larger than any valid request
 to its endpoint is refused from its Content-Length or as soon as it grows past the limit, a body
 that does not arrive within `FRAMING_BODY_TIMEOUT` is refused (408), and a large batch body has its
-documents counted in a worker thread before FastAPI parses and validates it on the event loop.
+documents counted in a helper process before FastAPI parses and validates it on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -21,7 +20,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from framing.service.api.errors import clean, error_response
-from framing.service.api.limits import batch_problem
+from framing.service.api.limits import BodyCounter
 from framing.service.observability import RequestMetricsMiddleware, ServiceMetrics
 from framing.service.settings import Settings
 
@@ -73,6 +72,7 @@ class RequestGuard:
         self.settings = settings
         self.hosts = settings.host_names
         self.body_timeout = settings.body_timeout
+        self.counter = BodyCounter()
 
     def _json_route(self, scope: Scope) -> Any:
         for route in self.routes:
@@ -148,7 +148,7 @@ class RequestGuard:
                          f"body: not valid UTF-8 (byte {error.start})")(scope, receive, send)
             return
         if route.path == "/v1/analyze/batch" and len(body) > PRECOUNT_BYTES:
-            problem = await asyncio.to_thread(self._count_batch, body)
+            problem = await self.counter.problem(body, self.settings)
             if problem is not None:
                 await reject(413, problem[0], problem[1])(scope, receive, send)
                 return
@@ -167,15 +167,6 @@ class RequestGuard:
     def _host_allowed(self, scope: Scope) -> bool:
         host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
         return _host_name(host) in self.hosts
-
-    def _count_batch(self, body: bytes) -> tuple[str, str] | None:
-        """Too many documents or characters in a batch body, found off the event loop; a body that
-        is not JSON is left to FastAPI's parser to describe."""
-        try:
-            value = json.loads(body)
-        except ValueError:
-            return None
-        return batch_problem(value, self.settings)
 
     @staticmethod
     def _with_page_headers(send: Send) -> Send:
