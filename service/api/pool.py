@@ -59,6 +59,11 @@ class WorkToken:
             raise Cancelled(self.reason or DEADLINE)
 
 
+def _resolve(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 _Job = tuple[Future, Callable[..., Any], tuple[Any, ...], WorkToken]
 
 
@@ -124,7 +129,7 @@ class InferencePool:
         for token, (loop, stop) in active:
             token.cancel(SHUTDOWN)
             if not loop.is_closed():
-                loop.call_soon_threadsafe(lambda s=stop: s.done() or s.set_result(None))
+                loop.call_soon_threadsafe(_resolve, stop)
 
     def shutdown(self, grace: float = 5.0) -> None:
         """`close()`, then wait up to `grace` seconds for the workers to finish their current pass."""
