@@ -130,9 +130,11 @@ def test_sigterm_ends_a_long_request_within_the_grace_period(shipped_model_dir, 
     _base, port, process, log_path = start_server(shipped_model_dir, tmp_path, FRAMING_SHUTDOWN_GRACE=str(grace),
                                                  FRAMING_MAX_CHARS="40000")
     try:
-        # Two documents of 20,000 characters: several seconds of model work each here.
-        text = "The reckless regime lied again to the brave people. Officials met on Monday. " * 260
-        body = json.dumps({"documents": [{"text": text}, {"text": text}, {"text": text}]}).encode()
+        # Ten documents of 20,000 characters, the most one request may hold: about a minute of
+        # model work here, 2-6 s per document.
+        text = "The reckless regime lied again to the brave people. Officials met on Monday. " * 256
+        assert len(text) * 10 <= 200_000
+        body = json.dumps({"documents": [{"text": text}] * 10}).encode()
         answers: list[tuple[int, dict]] = []
         sender = threading.Thread(target=lambda: answers.append(post(port, "/v1/analyze/batch", body, 120)))
         sender.start()

@@ -179,13 +179,13 @@ class ModelReloader:
                           exc_info=not isinstance(error, (ModelLoadError, RegistryError, OSError)))
                 raise ApiError(409, "reload_failed",
                                f"reload failed; still serving {serving}: {self.last_error}") from error
+            self.reloads += 1  # counted with the swap, before the slower clean-up below
             previous = self.state.replace(analyzer)
+            self.last_error = None
+            self.metrics.reloads.labels(outcome="ok").inc()
             old = previous.info if previous is not None else analyzer.info
             del previous  # freed here, unless a request still runs on it
             _release_freed_memory()
-            self.reloads += 1
-            self.last_error = None
-            self.metrics.reloads.labels(outcome="ok").inc()
             seconds = time.perf_counter() - started
             log.info("model reloaded in %.1fs: %s %s (was %s %s)", seconds, analyzer.info.name,
                      analyzer.info.version, old.name, old.version)
