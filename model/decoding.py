@@ -24,6 +24,7 @@ import numpy as np
 
 from framing.model.schema import Analysis, LabelScore, ModelInfo, SentenceAnalysis, Span
 from framing.model.scores import DocumentScores, PreparedText
+from framing.model.segmentation import snap_to_graphemes
 from framing.model.taxonomy import FRAMES, TECHNIQUES
 from framing.model.thresholds import SENTENCE, Thresholds
 
@@ -121,7 +122,8 @@ def decode_spans(
                 score = float(sentences[prepared.word_sentence[first]])
             else:
                 score = float(words[first : last + 1].mean())
-            spans.append((t, int(prepared.words[first, 0]), int(prepared.words[last, 1]), score))
+            start, end = snap_to_graphemes(prepared.text, int(prepared.words[first, 0]), int(prepared.words[last, 1]))
+            spans.append((t, start, end, score))
     return spans
 
 

@@ -14,8 +14,10 @@ folder or reading its metrics stays cheap for commands that never load the netwo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,8 @@ from framing.model.errors import FramingError
 from framing.model.layout import (
     BASELINE_THRESHOLDS,
     DATA_RECORD,
+    HASHED_FILES,
+    HASHES,
     LEGACY_TFIDF_FILE,
     MANIFEST,
     METRICS,
@@ -59,6 +63,30 @@ class RegistryError(FramingError, RuntimeError):
 
 # ------------------------------------------------------------------------- reading a registry
 
+# A version name is one plain folder name: no separators, no `..`, no leading dot or dash, so
+# `versions/<name>` can never point outside the registry (`promote ../../evil`, `/abs/path`).
+VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def check_version_name(name: str) -> str:
+    """`name` if it is a safe version name, else RegistryError saying what a name may be."""
+    if not VERSION_NAME.fullmatch(name) or ".." in name:
+        shown = name.encode("utf-8", "backslashreplace").decode("utf-8")[:100]
+        raise RegistryError(f"{shown!r} is not a version name: use letters, digits, '.', '_' and '-' "
+                            "(at most 64, starting with a letter or digit), e.g. v3")
+    return name
+
+
+def version_path(registry: str | Path, version: str) -> Path:
+    """`registry/versions/<version>`, refused (RegistryError) for an unsafe name or for a folder that
+    resolves outside `versions/` (a symbolic link pointing elsewhere)."""
+    versions = Path(registry) / VERSIONS
+    path = versions / check_version_name(version)
+    if path.exists() and not path.resolve().is_relative_to(versions.resolve()):
+        raise RegistryError(f"{registry}: version {version!r} resolves outside {VERSIONS}/")
+    return path
+
+
 def is_registry(path: str | Path) -> bool:
     return (Path(path) / VERSIONS).is_dir()
 
@@ -70,15 +98,29 @@ def promoted_version(registry: str | Path) -> str | None:
 
 
 def promoted_dir(registry: str | Path) -> Path:
-    """The folder of the promoted version; RegistryError when there is none to serve."""
+    """The folder of the promoted version; RegistryError when there is none to serve, or when
+    PROMOTED names something other than a folder inside `versions/`."""
     registry = Path(registry)
     version = promoted_version(registry)
     if version is None:
         raise RegistryError(f"{registry}: no version is promoted; run 'framing models promote VERSION'")
-    path = registry / VERSIONS / version
+    try:
+        path = version_path(registry, version)
+    except RegistryError as error:
+        raise RegistryError(f"{registry}: {PROMOTED} is refused: {error}") from None
     if not (path / MANIFEST).is_file():
         raise RegistryError(f"{registry}: promoted version {version!r} is missing")
     return path
+
+
+# ------------------------------------------------------------------------------------- file hashes
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 # ------------------------------------------------------------------------------ the model folder
@@ -127,6 +169,42 @@ class ModelFolder:
         missing = [name for name in REQUIRED_FILES if not (self.path / name).is_file()]
         if missing:
             raise ModelLoadError(f"{self.path} is not a framing model directory (missing {', '.join(missing)})")
+
+    # ----------------------------------------------------------------------------------- hashes
+
+    def hashes(self) -> dict[str, str] | None:
+        """The sha256 of each model file recorded when the folder was saved (None: not recorded,
+        a folder from before hashes were kept)."""
+        if not (self.path / HASHES).is_file():
+            return None
+        recorded = self._json(HASHES)
+        files = recorded.get("sha256") if isinstance(recorded, dict) else None
+        if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                  for k, v in files.items()):
+            raise ModelLoadError(f"{self.path / HASHES}: expected {{\"sha256\": {{file name: hex digest}}}}")
+        return files
+
+    def check_hashes(self) -> None:
+        """ModelLoadError when a file that is read to serve the model differs from the one saved
+        (swapped, truncated or edited), or is missing though its hash was recorded."""
+        recorded = self.hashes()
+        if recorded is None:
+            return
+        for name, expected in sorted(recorded.items()):
+            if name not in HASHED_FILES:
+                continue  # only the layout's own file names are opened, never a path read from the file
+            path = self.path / name
+            if not path.is_file():
+                raise ModelLoadError(f"{self.path}: {name} is listed in {HASHES} but missing")
+            if file_sha256(path) != expected.lower():
+                raise ModelLoadError(f"{self.path}: {name} does not match the sha256 recorded in {HASHES} "
+                                     "(the file was changed after the model was saved); refusing to load it")
+
+    def save_hashes(self) -> dict[str, str]:
+        """Record the sha256 of every model file now in the folder (called at the end of `save`)."""
+        files = {name: file_sha256(self.path / name) for name in HASHED_FILES if (self.path / name).is_file()}
+        self._write_json(HASHES, {"sha256": files})
+        return files
 
     @property
     def report_dir(self) -> Path:
@@ -223,6 +301,7 @@ class ModelFolder:
         from framing.model.quantization import QUANTIZATIONS, quantize
 
         self.require_files()
+        self.check_hashes()  # before any file is parsed: the TF-IDF files, read later, are checked too
         manifest = self.manifest()
         if manifest.quantization not in QUANTIZATIONS:
             raise ModelLoadError(f"{self.path}: unknown quantization {manifest.quantization!r} in {MANIFEST}; "
@@ -262,6 +341,7 @@ class ModelFolder:
             tfidf.save(self.path)
         if tfidf_thresholds is not None:
             tfidf_thresholds.save(self.path / BASELINE_THRESHOLDS)
+        self.save_hashes()
 
     def save_metrics(self, metrics: dict) -> None:
         self._write_json(METRICS, metrics)

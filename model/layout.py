@@ -15,6 +15,7 @@ A model folder:
     baseline_thresholds.json  thresholds of the TF-IDF baseline on its own (optional)
     metrics.json              held-out metrics measured when the folder was written
     data.json                 what the run trained on, with hashes and the held-out split
+    hashes.json               sha256 of the files serving reads (not the manifest), checked on load
     MODEL_CARD.md             the model card
     report/                   the held-out evaluation report
 
@@ -40,6 +41,13 @@ MODEL_CARD = "MODEL_CARD.md"
 REPORT_DIR = "report"
 # The files without which a folder is not a model at all.
 REQUIRED_FILES = (MANIFEST, WEIGHTS, THRESHOLDS, ENCODER_CONFIG)
+HASHES = "hashes.json"
+# Files the tokenizer writes and reads (which ones depends on the tokenizer).
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+# The files whose sha256 `ModelFolder.save` records in HASHES and loading checks: what serving reads,
+# but the manifest, which holds the folder's name and settings (an operator may rename a version;
+# a label order that does not fit is refused on its own).
+HASHED_FILES = (ENCODER_CONFIG, WEIGHTS, THRESHOLDS, *TFIDF_FILES, BASELINE_THRESHOLDS, *TOKENIZER_FILES)
 
 VERSIONS = "versions"
 PROMOTED = "PROMOTED"

@@ -8,6 +8,7 @@ sentences of their own.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -119,3 +120,27 @@ def split_sentences(text: str) -> list[Sentence]:
         for start, end in _split_line(text, paragraph.start, paragraph.end):
             sentences.append(Sentence(len(sentences), start, end, paragraph.index))
     return sentences
+
+
+# ------------------------------------------------------------------------------- grapheme edges
+
+_JOINER = "\u200d"  # zero-width joiner: binds the characters on both sides (emoji sequences)
+
+
+def _extends(char: str) -> bool:
+    """Whether `char` belongs to the character before it (Unicode's Extend and SpacingMark
+    classes, approximately): combining marks, variation selectors, emoji skin tones, the joiner."""
+    return (unicodedata.category(char) in ("Mn", "Me", "Mc") or char == _JOINER
+            or "\ufe00" <= char <= "\ufe0f" or "\U0001f3fb" <= char <= "\U0001f3ff")
+
+
+def snap_to_graphemes(text: str, start: int, end: int) -> tuple[int, int]:
+    """`start` and `end` moved outwards to the nearest boundaries between user-perceived characters,
+    so a span never separates a letter from its combining mark (decomposed "nai\u0308ve") or splits
+    an emoji sequence. Spans are cut at word edges, and the word pattern does not count marks
+    as word characters."""
+    while 0 < start < len(text) and (_extends(text[start]) or text[start - 1] == _JOINER):
+        start -= 1
+    while 0 < end < len(text) and (_extends(text[end]) or text[end - 1] == _JOINER):
+        end += 1
+    return start, end

@@ -5,7 +5,7 @@ Each app gets its own registry (several apps in one test process never collide).
 - `framing_http_requests_total{endpoint,method,status}` and
   `framing_http_request_duration_seconds{endpoint,method,status}`: every request, by route
   template (`/v1/analyze`, not the raw path, so the label set stays small; unknown paths count as
-  `unmatched`).
+  `unmatched`; a client that disconnected before its answer counts as status 499).
 - `framing_inference_seconds{endpoint}`: time in the model (scoring + decoding) per call.
 - `framing_documents_analysed_total{endpoint}`, `framing_characters_analysed_total{endpoint}`.
 - `framing_inference_pending`: calls running or waiting in the worker pool;
@@ -35,6 +35,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from framing.model.schema import ModelInfo
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# The status counted for a request answered with nothing because its client disconnected first
+# (mid-body, or while its analysis ran): nginx's "client closed request", not a server failure.
+CLIENT_CLOSED = 499
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -93,7 +96,7 @@ class RequestMetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        status = CLIENT_CLOSED  # no answer at all: the client went away before one could be sent
 
         async def send_and_record(message: Message) -> None:
             nonlocal status
@@ -103,6 +106,10 @@ class RequestMetricsMiddleware:
 
         try:
             await self.app(scope, receive, send_and_record)
+        except BaseException:
+            if status == CLIENT_CLOSED:
+                status = 500
+            raise
         finally:
             route = scope.get("route")
             endpoint = getattr(route, "path", None) or "unmatched"

@@ -7,12 +7,18 @@
 | `FRAMING_MODEL_DIR` | the shipped model | model directory to serve, or a registry (serves its promoted version) |
 | `FRAMING_MAX_CHARS` | `100000` | longest text accepted, in characters (code points); longer gets 413 |
 | `FRAMING_MAX_BATCH` | `32` | most documents in one `/v1/analyze/batch` call; more gets 413 |
+| `FRAMING_MAX_REQUEST_CHARS` | `200000` | most characters in one request, all texts together; more gets 413 |
+| `FRAMING_REQUEST_TIMEOUT` | `60` | seconds one analysis may take, queue included; then 504 `deadline_exceeded` |
+| `FRAMING_BODY_TIMEOUT` | `15` | seconds a client has to send its whole request body; then 408 `body_timeout` |
+| `FRAMING_SHUTDOWN_GRACE` | `30` | seconds `framing serve` waits for requests in flight after SIGTERM |
 | `FRAMING_WORKERS` | `1` | inference worker threads (each runs one request's model pass at a time) |
 | `FRAMING_QUEUE_SIZE` | `16` | requests that may wait for a worker; beyond that: 503 + Retry-After |
 | `FRAMING_THREADS` | torch's default | CPU threads torch uses inside one model pass |
 | `FRAMING_RETRY_AFTER` | `1` | seconds suggested in the `Retry-After` header of a 503 |
 | `FRAMING_LOG_LEVEL` | `info` | uvicorn log level |
-| `FRAMING_ADMIN_KEY` | unset | API key of `POST /v1/admin/reload`; unset disables it (403) |
+| `FRAMING_ADMIN_KEY` | unset | API key of `POST /v1/admin/reload` (32 characters or more); unset disables it (403) |
+| `FRAMING_ADMIN_FAILURES` | `10` | wrong admin keys accepted from one client per minute; beyond that: 429 |
+| `FRAMING_ALLOWED_HOSTS` | unset | comma-separated `Host` values accepted (e.g. `framing.example.org`); others: 400 |
 | `FRAMING_FEEDBACK_DB` | `framing-feedback.sqlite3` | SQLite file `POST /v1/annotations` stores corrections in |
 
 On a CPU machine one worker with torch using all cores is usually fastest for single requests;
@@ -32,7 +38,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from framing.model.errors import FramingError
 
@@ -42,6 +48,15 @@ ENV_PREFIX = "FRAMING_"
 DEFAULT_FEEDBACK_DB = "framing-feedback.sqlite3"
 # Settings whose values must never be echoed back in an error message.
 SECRET_FIELDS = frozenset({"admin_key"})
+# Shorter admin keys can be guessed online; `python -c "import secrets; print(secrets.token_urlsafe(32))"`.
+MIN_ADMIN_KEY_LENGTH = 32
+# Bytes allowed per JSON-escaped character (`\\uXXXX`) and per document or option around the texts.
+_ESCAPED_CHAR = 6
+_PER_DOCUMENT = 4096
+_ENVELOPE = 65536
+# Largest correction body beyond its text: up to 10,000 spans of a few hundred bytes each.
+_ANNOTATION_EXTRA = 10_000 * 400
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class SettingsError(FramingError, ValueError):
@@ -63,15 +78,51 @@ class Settings(BaseModel):
     log_level: str = "info"
     admin_key: SecretStr | None = Field(None, description="None disables the admin endpoints")
     feedback_db: Path = Field(Path(DEFAULT_FEEDBACK_DB), description="SQLite file of annotation feedback")
+    max_request_chars: int = Field(200_000, ge=1)
+    request_timeout: float = Field(60.0, gt=0, allow_inf_nan=False)
+    body_timeout: float = Field(15.0, gt=0, allow_inf_nan=False)
+    shutdown_grace: float = Field(30.0, ge=0, allow_inf_nan=False)
+    admin_failures: int = Field(10, ge=1)
+    allowed_hosts: str | None = Field(None, description="comma-separated Host values; None accepts any")
+
+    @field_validator("admin_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and 0 < len(value.get_secret_value()) < MIN_ADMIN_KEY_LENGTH:
+            raise ValueError(f"the admin key must have at least {MIN_ADMIN_KEY_LENGTH} characters "
+                             "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        return value
+
+    @property
+    def host_names(self) -> frozenset[str]:
+        """The accepted `Host` names (lower case, no port); empty accepts any."""
+        names = (self.allowed_hosts or "").split(",")
+        return frozenset(name.strip().lower() for name in names if name.strip())
+
+    @property
+    def loopback(self) -> bool:
+        return self.host in LOOPBACK_HOSTS
+
+    @property
+    def batch_chars(self) -> int:
+        """Most characters a valid batch can hold: the per-request cap or every text at its limit."""
+        return min(self.max_request_chars, self.max_batch * self.max_chars)
+
+    def body_limit(self, path: str) -> int:
+        """Largest body a valid request to `path` can have, every character JSON-escaped; a larger
+        one is refused (413) before it is read to the end. Per endpoint, so a small endpoint never
+        accepts a batch-sized body."""
+        single = min(self.max_chars, self.max_request_chars) * _ESCAPED_CHAR + _PER_DOCUMENT + _ENVELOPE
+        if path == "/v1/analyze/batch":
+            return self.batch_chars * _ESCAPED_CHAR + self.max_batch * _PER_DOCUMENT + _ENVELOPE
+        if path == "/v1/annotations":
+            return single + _ANNOTATION_EXTRA
+        return single
 
     @property
     def max_body_bytes(self) -> int:
-        """Largest request body read before answering 413 without parsing it.
-
-        Generous enough that any batch of in-limit texts fits even with every character
-        JSON-escaped (`\\uXXXX`, 6 bytes); the per-text character limit is checked after parsing.
-        """
-        return self.max_batch * (self.max_chars * 6 + 4096) + 65536
+        """The largest of the per-endpoint body limits (`body_limit`)."""
+        return max(self.body_limit(path) for path in ("/v1/analyze", "/v1/analyze/batch", "/v1/annotations"))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:

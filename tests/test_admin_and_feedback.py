@@ -41,7 +41,7 @@ from framing.training.documents import Problem
 from framing.training.feedback_store import FeedbackStore
 from framing.training.registry import Registry
 
-KEY = "s3cret-admin-key"
+KEY = "s3cret-admin-key-of-32-characters"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 TEXT = "Only a fool would trust this reckless regime. Officials met on Monday."
 FOOL = (TEXT.index("a fool"), TEXT.index("a fool") + len("a fool"))
@@ -348,7 +348,9 @@ def test_an_unwritable_feedback_database_answers_503(analyzer: Analyzer, tmp_pat
     with TestClient(create_app(settings, analyzer=analyzer)) as client:
         response = client.post("/v1/annotations", json=annotation())
         assert response.status_code == 503
-        assert response.json()["code"] == "feedback_unavailable" and "Retry-After" in response.headers
+        # A misconfiguration: retrying will not help (no Retry-After), and no server path is shown.
+        assert response.json()["code"] == "feedback_misconfigured" and "Retry-After" not in response.headers
+        assert str(tmp_path) not in response.text
         assert client.post("/v1/analyze", json={"text": TEXT}).status_code == 200
 
 

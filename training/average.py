@@ -55,3 +55,4 @@ def average_weights(models: Sequence[Path], output: Path) -> None:
         shutil.rmtree(output)
     shutil.copytree(models[-1], output)
     save_file(mean, str(output / WEIGHTS))
+    ModelFolder(output).save_hashes()  # the copied hashes.json recorded the last model's weights

@@ -14,6 +14,7 @@ threads (writes are serialised on its connection); several processes may open th
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -44,6 +45,49 @@ CREATE TABLE IF NOT EXISTS feedback (
 )
 """
 _PAGE = 500
+# Folders made for the database: annotations are user data, so neither the umask (0777 under umask
+# 000) nor other users decide who reads them.
+FOLDER_MODE = 0o750
+
+
+def make_folder(folder: Path) -> None:
+    """Create `folder` and its missing parents with FOLDER_MODE whatever the umask; existing ones
+    are left as they are."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=FOLDER_MODE)
+        except FileExistsError:
+            continue
+        os.chmod(path, FOLDER_MODE)
+
+
+def unusable_reason(path: str | Path) -> str | None:
+    """Why the database at `path` could not be opened for writing, without touching anything (the
+    service creates no file until its first annotation); None when it looks usable. The reason
+    names no path: it may be shown to clients."""
+    path = Path(path)
+    if str(path) == ":memory:":
+        return None
+    if path.exists():
+        if not path.is_file():
+            return "the feedback database path is not a file"
+        if not os.access(path, os.R_OK | os.W_OK):
+            return "the feedback database file is not readable and writable by the service"
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            return "the feedback database's folder is not writable by the service (SQLite needs it for its journal)"
+        return None
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return "the feedback database's folder cannot be created: a parent is not a folder"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return "the feedback database cannot be created: its folder is not writable by the service"
+    return None
 
 
 class InvalidFeedback(FramingError, ValueError):
@@ -88,7 +132,7 @@ class FeedbackStore:
     def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(self.path.parent)
         self._lock = threading.RLock()
         self._connection: sqlite3.Connection | None = sqlite3.connect(
             str(path), timeout=timeout, isolation_level=None, check_same_thread=False

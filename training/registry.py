@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from framing.model.files import write_atomic
-from framing.model.folder import ModelFolder, RegistryError, promoted_dir, promoted_version
+from framing.model.folder import (
+    VERSION_NAME,
+    ModelFolder,
+    RegistryError,
+    check_version_name,
+    promoted_dir,
+    promoted_version,
+    version_path,
+)
 from framing.model.layout import MANIFEST, PROMOTED, VERSIONS, WORK
 
 # Metrics that must not fall for a version to replace the promoted one.
@@ -47,8 +55,8 @@ class Registry:
     def versions(self) -> list[VersionInfo]:
         promoted = self.promoted_version()
         folder = self.root / VERSIONS
-        names = sorted((p.name for p in folder.iterdir() if (p / MANIFEST).is_file()), key=_version_key) \
-            if folder.is_dir() else []
+        names = sorted((p.name for p in folder.iterdir() if (p / MANIFEST).is_file()
+                        and VERSION_NAME.fullmatch(p.name)), key=_version_key) if folder.is_dir() else []
         return [VersionInfo(name, folder / name, name == promoted, self.summary(name)) for name in names]
 
     def summary(self, version: str) -> dict:
@@ -58,17 +66,19 @@ class Registry:
         """An unfinished run's version if there is one (so re-running resumes it), else a new one."""
         work = self.root / WORK
         if work.is_dir():
-            unfinished = sorted((p.name for p in work.iterdir() if p.is_dir()), key=_version_key)
+            unfinished = sorted((p.name for p in work.iterdir() if p.is_dir() and VERSION_NAME.fullmatch(p.name)),
+                                key=_version_key)
             if unfinished:
                 return unfinished[-1]
         taken = [_version_key(v.version)[0] for v in self.versions()]
         return f"v{max(taken, default=0) + 1}"
 
     def work_dir(self, version: str) -> Path:
-        return self.root / WORK / version
+        return self.root / WORK / check_version_name(version)
 
     def version_dir(self, version: str) -> Path:
-        return self.root / VERSIONS / version
+        """`versions/<version>`; RegistryError for a name that could lead outside `versions/`."""
+        return version_path(self.root, version)
 
     def promoted_version(self) -> str | None:
         return promoted_version(self.root)

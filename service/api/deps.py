@@ -8,6 +8,7 @@ tests swap any of them with `app.dependency_overrides[provider] = ...`. The prov
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -62,23 +63,42 @@ async def current_analyzer(state: Annotated[ModelState, Depends(get_model_state)
 
 
 async def require_admin(
-    settings: Annotated[Settings, Depends(get_settings)],
+    request: Request,
+    runtime: Annotated[Runtime, Depends(get_runtime)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
     api_key: Annotated[str | None, Depends(API_KEY)],
 ) -> None:
-    """The admin key, as `Authorization: Bearer KEY` or `X-API-Key: KEY`; 403 while none is set."""
+    """The admin key, as `Authorization: Bearer KEY` or `X-API-Key: KEY`; 403 while none is set,
+    429 for a client with too many failed attempts in the last minute."""
+    settings = runtime.settings
     expected = settings.admin_key.get_secret_value() if settings.admin_key is not None else ""
     if not expected:
         raise ApiError(403, "admin_disabled",
                        "admin endpoints are disabled; set FRAMING_ADMIN_KEY in the service's environment "
                        "to enable them")
+    client = request.client.host if request.client is not None else "unknown"
+    wait = runtime.admin_failures.blocked_for(client)
+    if wait:
+        raise ApiError(429, "too_many_attempts", f"too many failed admin attempts; retry in {wait} s",
+                       {"Retry-After": str(wait)})
     given = bearer.credentials if bearer is not None else api_key
     if not given:
+        runtime.admin_failures.failed(client)
         raise ApiError(401, "unauthorized",
                        "an API key is required: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'",
                        {"WWW-Authenticate": "Bearer"})
     if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+        runtime.admin_failures.failed(client)
         raise ApiError(403, "forbidden", "wrong API key")
+
+
+def client_gone(request: Request) -> Callable[[], Awaitable[None]]:
+    """A wait that ends when the client disconnects (after its body was read, the server's next
+    message is the disconnect), so the pool can abandon the work it asked for."""
+    async def wait() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+    return wait
 
 
 # Shorthands for endpoint signatures.

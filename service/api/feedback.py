@@ -14,7 +14,7 @@ from pathlib import Path
 from framing.service.api.errors import ApiError, InvalidAnnotation, clean
 from framing.service.api.schemas import AnnotationRequest
 from framing.service.observability import ServiceMetrics
-from framing.training.feedback_store import FeedbackConflict, FeedbackStore, InvalidFeedback
+from framing.training.feedback_store import FeedbackConflict, FeedbackStore, InvalidFeedback, unusable_reason
 
 log = logging.getLogger("framing.service")
 
@@ -28,15 +28,26 @@ class FeedbackService:
         self._store: FeedbackStore | None = None
         self._lock = threading.Lock()
 
+    def problem(self) -> str | None:
+        """Why annotations cannot be stored now (None when they can), naming no server path."""
+        if self._store is not None:
+            return None
+        return unusable_reason(self.path)
+
     def store(self) -> FeedbackStore:
         with self._lock:
             if self._store is None:
+                problem = unusable_reason(self.path)
+                if problem is not None:  # a misconfiguration: retrying will not help, so no Retry-After
+                    log.error("cannot open the feedback database %s: %s", self.path, problem)
+                    raise ApiError(503, "feedback_misconfigured", f"annotations cannot be stored: {problem}; "
+                                   "the operator must fix FRAMING_FEEDBACK_DB")
                 try:
                     self._store = FeedbackStore(self.path)
                 except (OSError, sqlite3.Error, RuntimeError) as error:
                     log.error("cannot open the feedback database %s: %s", self.path, error)
                     raise ApiError(503, "feedback_unavailable",
-                                   f"the feedback database cannot be opened: {clean(error)}",
+                                   "the feedback database cannot be opened now (see the service log)",
                                    {"Retry-After": "30"}) from error
             return self._store
 
@@ -61,8 +72,12 @@ class FeedbackService:
         except sqlite3.Error as error:
             self.metrics.annotations.labels(outcome="error").inc()
             log.error("storing an annotation in %s failed: %s", self.path, error)
-            raise ApiError(503, "feedback_unavailable", f"the annotation was not stored: {clean(error)}",
+            raise ApiError(503, "feedback_unavailable",
+                           f"the annotation was not stored: {clean(self._without_path(error))}",
                            {"Retry-After": "5"}) from error
         created = not existed
         self.metrics.annotations.labels(outcome="stored" if created else "unchanged").inc()
         return stored_id, created
+
+    def _without_path(self, error: BaseException) -> str:
+        return str(error).replace(str(self.path), "the feedback database")

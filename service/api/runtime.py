@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
+import gc
 import logging
 import signal
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +36,15 @@ from framing.model.layout import MANIFEST
 from framing.service.api.errors import ApiError, clean
 from framing.service.api.feedback import FeedbackService
 from framing.service.api.pool import InferencePool
+from framing.service.api.ratelimit import FailureLimiter
 from framing.service.api.schemas import ModelResponse, ReloadResponse
 from framing.service.observability import ServiceMetrics
 from framing.service.settings import Settings
 
 log = logging.getLogger("framing.service")
 
+# Seconds the lifespan's end waits for a model pass still running before leaving it behind.
+SHUTDOWN_JOIN = 2.0
 # Keys of metrics.json that describe the training data rather than measure the model.
 TRAINING_DATA_KEYS = ("training_data", "data", "dataset", "corpus")
 
@@ -123,6 +130,21 @@ def describe_model(analyzer: Analyzer) -> ModelResponse:
                          training_data=training_data, validation_metrics=validation, model_card=model_card)
 
 
+def _release_freed_memory() -> None:
+    """Give memory freed by a replaced model back to the system. Without this, glibc keeps the
+    freed pages of each load in its arenas, and the process grew by several MB per reload
+    (measured: 721 to 840 MB over 14 reloads of the shipped model)."""
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
+        return
+    trim(0)
+
+
 class ModelReloader:
     """Loads the model again from `settings.model_dir` and swaps it into the `ModelState`.
 
@@ -139,6 +161,9 @@ class ModelReloader:
         self.reloads = 0
         self.last_error: str | None = None
         self._lock = threading.Lock()
+        # One thread loads every model: loads spread over many threads leave freed memory in a
+        # malloc arena per thread.
+        self._loader = ThreadPoolExecutor(1, thread_name_prefix="framing-reload")
 
     def reload_blocking(self) -> ReloadResponse:
         with self._lock:
@@ -154,19 +179,24 @@ class ModelReloader:
                           exc_info=not isinstance(error, (ModelLoadError, RegistryError, OSError)))
                 raise ApiError(409, "reload_failed",
                                f"reload failed; still serving {serving}: {self.last_error}") from error
+            self.reloads += 1  # counted with the swap, before the slower clean-up below
             previous = self.state.replace(analyzer)
-            self.reloads += 1
             self.last_error = None
             self.metrics.reloads.labels(outcome="ok").inc()
-            seconds = time.perf_counter() - started
             old = previous.info if previous is not None else analyzer.info
+            del previous  # freed here, unless a request still runs on it
+            _release_freed_memory()
+            seconds = time.perf_counter() - started
             log.info("model reloaded in %.1fs: %s %s (was %s %s)", seconds, analyzer.info.name,
                      analyzer.info.version, old.name, old.version)
             return ReloadResponse(status="reloaded", model=analyzer.info, previous=old, reloads=self.reloads,
                                   seconds=round(seconds, 3))
 
     async def reload(self) -> ReloadResponse:
-        return await asyncio.to_thread(self.reload_blocking)
+        return await asyncio.get_running_loop().run_in_executor(self._loader, self.reload_blocking)
+
+    def close(self) -> None:
+        self._loader.shutdown(wait=False, cancel_futures=True)
 
 
 # ------------------------------------------------------------------------------------ the runtime
@@ -181,6 +211,7 @@ class Runtime:
     metrics: ServiceMetrics
     reloader: ModelReloader
     feedback: FeedbackService
+    admin_failures: FailureLimiter
 
     @classmethod
     def create(cls, settings: Settings, analyzer: Analyzer | None = None) -> Runtime:
@@ -189,9 +220,11 @@ class Runtime:
         if analyzer is not None:
             state.replace(analyzer)
         return cls(settings=settings, state=state, metrics=metrics,
-                   pool=InferencePool(settings.workers, settings.queue_size, settings.retry_after, metrics),
+                   pool=InferencePool(settings.workers, settings.queue_size, settings.retry_after, metrics,
+                                      timeout=settings.request_timeout),
                    reloader=ModelReloader(settings, state, metrics),
-                   feedback=FeedbackService(settings.feedback_db, metrics))
+                   feedback=FeedbackService(settings.feedback_db, metrics),
+                   admin_failures=FailureLimiter(settings.admin_failures))
 
 
 def lifespan_for(runtime: Runtime, *, reload_on_sighup: bool
@@ -231,7 +264,10 @@ def lifespan_for(runtime: Runtime, *, reload_on_sighup: bool
                 loop.remove_signal_handler(signal.SIGHUP)
             for task in list(tasks):
                 await asyncio.wait([task], timeout=60)
-            runtime.pool.shutdown()
+            # Requests still waiting are answered 503 now; a model pass still running is left to
+            # its daemon thread after a short wait, so the process ends within its grace period.
+            runtime.pool.shutdown(grace=min(settings.shutdown_grace, SHUTDOWN_JOIN))
             runtime.feedback.close()
+            reloader.close()
 
     return lifespan

@@ -18,6 +18,16 @@ from framing.model.taxonomy import TECHNIQUES
 
 MAX_ID_LENGTH = 512
 
+# What the API accepts, said in the schema too (JSON Schema patterns, ECMA-262 syntax), so a client
+# generated from it sends nothing the API then refuses. Text: at least one non-space character
+# (`model.inputs.check_text`); ids: no control character, no space at either end
+# (`model.inputs.check_document_id`).
+TEXT_SCHEMA: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
+_ID_CHAR = r"[^\u0000-\u001f\u007f]"
+_ID_EDGE = r"[^\s\u0000-\u001f\u007f]"
+ID_PATTERN = rf"^{_ID_EDGE}(?:{_ID_CHAR}*{_ID_EDGE})?$"
+ID_SCHEMA: dict[str, Any] = {"minLength": 1, "pattern": ID_PATTERN}
+
 EXAMPLE_TEXT = (
     "The reckless regime keeps lying to its own people, and only a fool would still believe a word "
     "it says. Our brave soldiers will never abandon the homeland.\n"
@@ -92,13 +102,19 @@ class AnalyzeOptions(BaseModel):
         None, ge=0.0, le=1.0, allow_inf_nan=False,
         description="Drop every technique, frame and span scoring below this.", examples=[0.5],
     )
-    sentences: bool = Field(True, description="Include the per-sentence breakdown.")
+    sentences: bool = Field(True, strict=True, description="Include the per-sentence breakdown (true or false; "
+                                                           "not 0 or 1).")
 
     @field_validator("techniques")
     @classmethod
     def _known_techniques(cls, value: list[str] | None) -> list[str] | None:
         if value is not None:
-            check_techniques(value)
+            try:
+                check_techniques(value)
+            except ValueError as error:
+                # The message names the unknown techniques as sent; one holding a lone surrogate
+                # ("\ud800") could not be encoded into the answer, so it is escaped here.
+                raise ValueError(str(error).encode("utf-8", "backslashreplace").decode("utf-8")) from None
         return value
 
 
@@ -110,8 +126,10 @@ class AnalyzeRequest(BaseModel):
     )
 
     text: str = Field(description="The text to analyse, as is. Offsets in the answer index into it "
-                                  "(Unicode code points). Longer than the configured limit: 413.")
-    id: str | None = Field(None, max_length=MAX_ID_LENGTH, description="Echoed back in the Analysis.")
+                                  "(Unicode code points). Blank: 422. Longer than the configured limit: 413.",
+                      json_schema_extra=TEXT_SCHEMA)
+    id: str | None = Field(None, max_length=MAX_ID_LENGTH, description="Echoed back in the Analysis.",
+                           json_schema_extra=ID_SCHEMA)
     options: AnalyzeOptions | None = None
 
     _check_id = field_validator("id")(_valid_id)
@@ -120,8 +138,8 @@ class AnalyzeRequest(BaseModel):
 class BatchDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str
-    id: str | None = Field(None, max_length=MAX_ID_LENGTH)
+    text: str = Field(json_schema_extra=TEXT_SCHEMA)
+    id: str | None = Field(None, max_length=MAX_ID_LENGTH, json_schema_extra=ID_SCHEMA)
 
     _check_id = field_validator("id")(_valid_id)
 
@@ -219,8 +237,10 @@ class HealthResponse(BaseModel):
 
 
 class ReadyResponse(BaseModel):
-    status: str = Field(examples=["ready"])
+    status: str = Field(examples=["ready"], description="`ready`, `degraded` (annotations cannot be stored) "
+                                                        "or `loading` (503).")
     model: ModelInfo | None = None
+    feedback: str | None = Field(None, description="Why annotations cannot be stored; null when they can.")
 
 
 # --------------------------------------------------------------------------- admin and feedback
@@ -271,7 +291,8 @@ class AnnotationRequest(BaseModel):
         }]},
     )
 
-    text: str = Field(description="The annotated text, as is; offsets index into it (Unicode code points).")
+    text: str = Field(description="The annotated text, as is; offsets index into it (Unicode code points).",
+                      json_schema_extra=TEXT_SCHEMA)
     spans: list[AnnotationSpan] = Field(
         default_factory=list, max_length=MAX_ANNOTATION_SPANS,
         description="Every technique span in the text (an empty list says: none).")
@@ -282,10 +303,12 @@ class AnnotationRequest(BaseModel):
     id: str | None = Field(None, max_length=MAX_ID_LENGTH,
                            description="Your id for this correction; a new one is made when omitted. "
                                        "Sending the same correction under the same id again is harmless; "
-                                       "different content under a stored id is refused (409).")
+                                       "different content under a stored id is refused (409).",
+                           json_schema_extra=ID_SCHEMA)
     model_version: str | None = Field(
         None, max_length=MAX_VERSION_LENGTH,
-        description="The model version whose output this corrects; defaults to the version being served.")
+        description="The model version whose output this corrects; defaults to the version being served.",
+        json_schema_extra={"minLength": 1})
 
     # The feedback store applies the id rule itself and answers 422 invalid_annotation.
     _check_id = field_validator("id")(_no_lone_surrogates)

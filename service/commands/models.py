@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from framing.model.errors import FramingError
-from framing.model.folder import RegistryError
 from framing.training.registry import GATE_METRICS, Registry
 
 REGISTRY_ENV = "FRAMING_REGISTRY"
@@ -41,11 +40,7 @@ def run(args: argparse.Namespace) -> int:
             values = "  ".join(f"{info.summary.get(m, float('nan')):>18.3f}" for m in GATE_METRICS)
             print(f"{'*' if info.promoted else ' '} {info.version:<8} {info.created:<26} {values}")
         return 0
-    try:
-        complaints = registry.promote(args.version, force=args.force)
-    except RegistryError as error:
-        print(f"framing models: {error}", file=sys.stderr)
-        return 1
+    complaints = registry.promote(args.version, force=args.force)  # a RegistryError: the CLI's handler, status 2
     for complaint in complaints:
         print(f"warning (forced): {complaint}", file=sys.stderr)
     print(f"promoted {args.version}; a running service picks it up on SIGHUP or POST /v1/admin/reload")

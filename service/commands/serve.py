@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads, log_level=args.log_level, feedback_db=args.feedback_db)
     from framing.service.api.app import create_app
     from framing.service.api.runtime import load_analyzer
+    from framing.service.api.server import GracefulServer
 
     if hasattr(signal, "SIGHUP"):  # until the app installs its reload handler, SIGHUP must not kill us
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
@@ -69,8 +70,15 @@ def run(args: argparse.Namespace) -> int:
         service_log.addHandler(handler)
         service_log.setLevel(settings.log_level.upper())
         service_log.propagate = False
+    if not settings.loopback and not settings.host_names:
+        service_log.warning("listening on %s with any Host header accepted: set FRAMING_ALLOWED_HOSTS to the "
+                            "names clients use, so a rebound DNS name cannot reach the service", settings.host)
     app = create_app(settings, analyzer=analyzer, reload_on_sighup=True)
+    problem = app.state.framing.feedback.problem()
+    if problem is not None:
+        service_log.warning("annotations cannot be stored: %s (/readyz reports it)", problem)
     # One process: the model lives in it once; concurrency comes from the inference worker threads.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                timeout_graceful_shutdown=30)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                            timeout_graceful_shutdown=int(settings.shutdown_grace))
+    GracefulServer(config, app.state.framing.pool.close, settings.shutdown_grace).run()
     return 0

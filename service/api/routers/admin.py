@@ -17,6 +17,8 @@ ADMIN_RESPONSES: dict[int | str, dict[str, Any]] = {
                                                  "(FRAMING_ADMIN_KEY not set)."},
     409: {"model": ErrorResponse, "description": "The new model could not be loaded; the previous one "
                                                  "is still serving. `detail` says why."},
+    429: {"model": ErrorResponse, "description": "Too many failed attempts from this client in the last "
+                                                 "minute (FRAMING_ADMIN_FAILURES); see Retry-After."},
 }
 
 

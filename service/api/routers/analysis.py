@@ -7,14 +7,16 @@ import logging
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
 from framing.model.analyzer import Analyzer, EmptyTextError
 from framing.model.filtering import filter_analysis
 from framing.model.schema import Analysis
-from framing.service.api.deps import AnalyzerDep, MetricsDep, PoolDep, SettingsDep
+from framing.service.api.deps import AnalyzerDep, MetricsDep, PoolDep, SettingsDep, client_gone
 from framing.service.api.errors import ERROR_RESPONSES, ApiError, clean, text_problem
+from framing.service.api.limits import too_many
+from framing.service.api.pool import WorkToken
 from framing.service.api.schemas import (
     EXAMPLE_ANALYSIS,
     EXAMPLE_TEXT,
@@ -48,23 +50,46 @@ def _filtered(analysis: Analysis, options: AnalyzeOptions) -> Analysis:
     return filter_analysis(analysis, options.techniques, options.min_score, options.sentences)
 
 
-def _analyze_one(metrics: ServiceMetrics, analyzer: Analyzer, text: str, document_id: str | None,
-                 options: AnalyzeOptions) -> bytes:
+# A batch is analysed in groups of about this many characters, its token checked between groups, so
+# work for a client that has gone or a request past its deadline stops within one group's time.
+GROUP_CHARS = 20_000
+
+
+def _groups(items: list[tuple[int, str, str | None]]) -> list[list[tuple[int, str, str | None]]]:
+    groups: list[list[tuple[int, str, str | None]]] = [[]]
+    size = 0
+    for item in items:
+        if groups[-1] and size + len(item[1]) > GROUP_CHARS:
+            groups.append([])
+            size = 0
+        groups[-1].append(item)
+        size += len(item[1])
+    return groups
+
+
+def _analyze_one(token: WorkToken, metrics: ServiceMetrics, analyzer: Analyzer, text: str,
+                 document_id: str | None, options: AnalyzeOptions) -> bytes:
+    token.check()
     started = time.perf_counter()
     analysis = analyzer.analyze(text, document_id)
     metrics.observe_inference("/v1/analyze", time.perf_counter() - started, [text])
     return _filtered(analysis, options).model_dump_json().encode("utf-8")
 
 
-def _analyze_batch(metrics: ServiceMetrics, analyzer: Analyzer, items: list[tuple[int, str, str | None]],
-                   options: AnalyzeOptions) -> dict[int, Analysis | ApiError]:
-    """One batched pass, each document alone if that fails (`Analyzer.analyze_each`), with each
-    document's own failure turned into the status it would have had alone."""
+def _analyze_batch(token: WorkToken, metrics: ServiceMetrics, analyzer: Analyzer,
+                   items: list[tuple[int, str, str | None]], options: AnalyzeOptions) -> dict[int, Analysis | ApiError]:
+    """Batched passes over groups of documents, each document alone if a pass fails
+    (`Analyzer.analyze_each`), with each document's own failure turned into the status it would
+    have had alone; abandoned between groups once the token is cancelled."""
     if not items:
         return {}
     texts = [text for _, text, _ in items]
     started = time.perf_counter()
-    outcomes = analyzer.analyze_each(texts, [document_id for _, _, document_id in items])
+    outcomes = []
+    for group in _groups(items):
+        token.check()
+        outcomes += analyzer.analyze_each([text for _, text, _ in group],
+                                          [document_id for _, _, document_id in group])
     results: dict[int, Analysis | ApiError] = {}
     for (index, _, _), outcome in zip(items, outcomes, strict=True):
         if isinstance(outcome, Analysis):
@@ -85,12 +110,16 @@ def _analyze_batch(metrics: ServiceMetrics, analyzer: Analyzer, items: list[tupl
                  "example": EXAMPLE_ANALYSIS}}}}})
 async def analyze(
     request: Annotated[AnalyzeRequest, Body(openapi_examples=ANALYZE_EXAMPLES)],
-    settings: SettingsDep, pool: PoolDep, metrics: MetricsDep, analyzer: AnalyzerDep,
+    settings: SettingsDep, pool: PoolDep, metrics: MetricsDep, analyzer: AnalyzerDep, http: Request,
 ) -> Response:
     problem = text_problem(request.text, settings.max_chars, "text")
     if problem is not None:
         raise problem
-    body = await pool.run(_analyze_one, metrics, analyzer, request.text, request.id, _options(request.options))
+    excess = too_many(1, len(request.text), settings)
+    if excess is not None:
+        raise ApiError(413, excess[0], excess[1].replace("documents: ", "text: ", 1))
+    body = await pool.run(_analyze_one, metrics, analyzer, request.text, request.id, _options(request.options),
+                          disconnected=client_gone(http))
     return Response(body, media_type="application/json")
 
 
@@ -99,11 +128,11 @@ async def analyze(
              description="One result per document, in order. A document that is empty or too long gets an "
                          "error entry with the status it would have had alone; the others are analysed.")
 async def analyze_batch(request: BatchRequest, settings: SettingsDep, pool: PoolDep, metrics: MetricsDep,
-                        analyzer: AnalyzerDep) -> Response:
+                        analyzer: AnalyzerDep, http: Request) -> Response:
     documents = request.documents
-    if len(documents) > settings.max_batch:
-        raise ApiError(413, "batch_too_large",
-                       f"documents: {len(documents)} documents; the limit is {settings.max_batch}")
+    excess = too_many(len(documents), sum(len(document.text) for document in documents), settings)
+    if excess is not None:
+        raise ApiError(413, *excess)
     options = _options(request.options)
     problems: dict[int, ApiError] = {}
     items: list[tuple[int, str, str | None]] = []
@@ -113,7 +142,8 @@ async def analyze_batch(request: BatchRequest, settings: SettingsDep, pool: Pool
             problems[index] = problem
         else:
             items.append((index, document.text, document.id))
-    analysed = await pool.run(_analyze_batch, metrics, analyzer, items, options) if items else {}
+    analysed = (await pool.run(_analyze_batch, metrics, analyzer, items, options, disconnected=client_gone(http))
+                if items else {})
     results = []
     for index, document in enumerate(documents):
         outcome = problems.get(index) or analysed[index]

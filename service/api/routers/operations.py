@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
-from framing.service.api.deps import MetricsDep, ModelStateDep
+from framing.service.api.deps import FeedbackDep, MetricsDep, ModelStateDep
 from framing.service.api.schemas import HealthResponse, ReadyResponse
 
 router = APIRouter(tags=["operations"])
@@ -18,11 +18,15 @@ async def healthz() -> HealthResponse:
 
 @router.get("/readyz", response_model=ReadyResponse,
             responses={503: {"model": ReadyResponse, "description": "Model not loaded yet."}},
-            summary="The model is loaded and requests will be answered")
-async def readyz(state: ModelStateDep) -> JSONResponse:
+            summary="The model is loaded and requests will be answered",
+            description="200 once the model is loaded: `status` is `ready`, or `degraded` when analysis "
+                        "works but annotations cannot be stored (`feedback` says why).")
+async def readyz(state: ModelStateDep, feedback: FeedbackDep) -> JSONResponse:
     if not state.ready:
-        return JSONResponse({"status": "loading", "model": None}, status_code=503)
-    return JSONResponse({"status": "ready", "model": state.current().info.model_dump()})
+        return JSONResponse({"status": "loading", "model": None, "feedback": None}, status_code=503)
+    problem = feedback.problem()
+    return JSONResponse({"status": "ready" if problem is None else "degraded",
+                         "model": state.current().info.model_dump(), "feedback": problem})
 
 
 @router.get("/metrics", summary="Prometheus metrics",
