@@ -212,8 +212,9 @@ def test_calibrate_refits_a_trained_model_without_training_and_checks_its_split(
     train(documents, model, TrainConfig(**TINY, version="c1"))
     weights = (model / "weights.safetensors").read_bytes()
     old_style = json.loads((model / "thresholds.json").read_text())
-    del old_style["span_unit"]  # as written before span units existed
+    del old_style["span_unit"]  # as written before span units existed, and so before file hashes
     (model / "thresholds.json").write_text(json.dumps(old_style))
+    (model / "hashes.json").unlink()
 
     out = tmp_path / "recalibrated"
     assert main(["calibrate", str(model), "--data", str(sample_corpus), "-o", str(out)]) == 0

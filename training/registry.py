@@ -26,6 +26,11 @@ from framing.model.folder import (
 )
 from framing.model.layout import MANIFEST, PROMOTED, VERSIONS, WORK
 
+
+class PromotionRefused(RegistryError):
+    """The gate refused a valid version: `framing models promote` exits 1 (a verdict, not a usage error)."""
+
+
 # Metrics that must not fall for a version to replace the promoted one.
 GATE_METRICS = ("paragraph_micro_f1", "span_f1", "frame_micro_f1")
 
@@ -98,6 +103,6 @@ class Registry:
                 if metric in old and new.get(metric, -1.0) < old[metric]:
                     complaints.append(f"{metric} {new.get(metric, 'missing')} < {old[metric]} of {current}")
         if complaints and not force:
-            raise RegistryError(f"refusing to promote {version}: " + "; ".join(complaints) + " (use --force)")
+            raise PromotionRefused(f"refusing to promote {version}: " + "; ".join(complaints) + " (use --force)")
         write_atomic(self.root / PROMOTED, version + "\n")
         return complaints

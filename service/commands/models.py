@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from framing.model.errors import FramingError
-from framing.training.registry import GATE_METRICS, Registry
+from framing.training.registry import GATE_METRICS, PromotionRefused, Registry
 
 REGISTRY_ENV = "FRAMING_REGISTRY"
 
@@ -40,7 +40,11 @@ def run(args: argparse.Namespace) -> int:
             values = "  ".join(f"{info.summary.get(m, float('nan')):>18.3f}" for m in GATE_METRICS)
             print(f"{'*' if info.promoted else ' '} {info.version:<8} {info.created:<26} {values}")
         return 0
-    complaints = registry.promote(args.version, force=args.force)  # a RegistryError: the CLI's handler, status 2
+    try:  # a bad name or a missing version is a RegistryError: the CLI's handler, exit status 2
+        complaints = registry.promote(args.version, force=args.force)
+    except PromotionRefused as refusal:
+        print(f"framing models: {refusal}", file=sys.stderr)
+        return 1
     for complaint in complaints:
         print(f"warning (forced): {complaint}", file=sys.stderr)
     print(f"promoted {args.version}; a running service picks it up on SIGHUP or POST /v1/admin/reload")
