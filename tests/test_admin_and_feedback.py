@@ -263,6 +263,18 @@ def test_annotations_are_stored_with_the_served_model_version(feedback_client, a
     assert metric(metrics, "framing_annotations_total", outcome="unchanged") == 1
 
 
+def test_stats_count_what_export_would_write_without_creating_the_database(feedback_client):
+    client, db = feedback_client
+    assert client.get("/v1/annotations/stats").json() == {"stored": 0}
+    assert not db.exists(), "asking for the count must not create the database"
+    assert client.post("/v1/annotations", json=annotation(id="fix-1")).status_code == 201
+    assert client.post("/v1/annotations", json=annotation(id="fix-1")).status_code == 200  # unchanged
+    assert client.post("/v1/annotations", json=annotation(id="fix-2")).status_code == 201
+    assert client.get("/v1/annotations/stats").json() == {"stored": 2}
+    with FeedbackStore(db) as store:
+        assert len(store) == 2
+
+
 def test_bad_annotations_get_422_with_every_reason_and_nothing_is_stored(feedback_client):
     client, db = feedback_client
     bad = annotation(id="bad", spans=[

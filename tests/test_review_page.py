@@ -184,6 +184,7 @@ def test_a_correction_made_in_the_page_is_saved_and_exported(page, feedback_db: 
     assert info.value.status == 201, info.value.text()
     expect(page.locator("#review-status")).to_contain_text("Saved as")
     expect(page.locator("#review-count")).to_contain_text("1 correction saved")
+    expect(page.locator("#review-count")).to_contain_text("1 correction stored in the service's database")
 
     out = tmp_path / "corrections.jsonl"
     assert main(["annotations", "export", "--db", str(feedback_db), "-o", str(out)]) == 0

@@ -79,5 +79,16 @@ class FeedbackService:
         self.metrics.annotations.labels(outcome="stored" if created else "unchanged").inc()
         return stored_id, created
 
+    def count(self) -> int:
+        """How many corrections are stored (blocking); 0 before the first, without creating the database."""
+        if self._store is None and not self.path.exists():
+            return 0
+        try:
+            return len(self.store())
+        except sqlite3.Error as error:
+            log.error("counting the annotations in %s failed: %s", self.path, error)
+            raise ApiError(503, "feedback_unavailable", "the feedback database cannot be read now",
+                           {"Retry-After": "5"}) from error
+
     def _without_path(self, error: BaseException) -> str:
         return str(error).replace(str(self.path), "the feedback database")

@@ -315,6 +315,11 @@ class AnnotationRequest(BaseModel):
     _check_version = field_validator("model_version")(_no_lone_surrogates)
 
 
+class AnnotationStats(BaseModel):
+    stored: int = Field(description="Corrections in the feedback database; `framing annotations export` writes "
+                                    "them all as JSONL for `framing train --data`.")
+
+
 class AnnotationResponse(BaseModel):
     model_config = ConfigDict(protected_namespaces=(), json_schema_extra={"examples": [{
         "id": "note-17-fix", "status": "stored", "model_version": "v3",

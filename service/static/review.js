@@ -22,9 +22,17 @@
     status.classList.toggle("error", Boolean(isError));
   }
 
-  function showCount() {
+  async function showCount() {
     const n = Number(localStorage.getItem(COUNT_KEY) || 0);
-    $("review-count").textContent = `${n} correction${n === 1 ? "" : "s"} saved from this browser.`;
+    const mine = `${n} correction${n === 1 ? "" : "s"} saved from this browser`;
+    $("review-count").textContent = `${mine}.`;
+    try {
+      const response = await fetch("/v1/annotations/stats", { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const stored = (await response.json()).stored;
+      $("review-count").textContent =
+        `${stored} correction${stored === 1 ? "" : "s"} stored in the service's database; ${mine}.`;
+    } catch (error) { /* the browser's own count stays */ }
   }
 
   function options(select, names, chosen) {

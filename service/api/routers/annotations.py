@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from framing.service.api.deps import FeedbackDep, ModelStateDep, SettingsDep
 from framing.service.api.errors import ERROR_RESPONSES, text_problem
-from framing.service.api.schemas import AnnotationRequest, AnnotationResponse, ErrorResponse
+from framing.service.api.schemas import AnnotationRequest, AnnotationResponse, AnnotationStats, ErrorResponse
 
 router = APIRouter(tags=["feedback"])
 
@@ -53,3 +53,12 @@ async def annotate(
     stored_id, created = await asyncio.to_thread(feedback.add, request, version)
     body = AnnotationResponse(id=stored_id, status="stored" if created else "unchanged", model_version=version)
     return JSONResponse(body.model_dump(), status_code=201 if created else 200)
+
+
+@router.get("/v1/annotations/stats", response_model=AnnotationStats,
+            responses={503: {"model": ErrorResponse, "description": "The feedback database cannot be read now."}},
+            summary="How many corrections are stored",
+            description="The number of corrections in the feedback database (0 before the first is saved), "
+                        "so the review page can say what `framing annotations export` would write.")
+async def annotation_stats(feedback: FeedbackDep) -> AnnotationStats:
+    return AnnotationStats(stored=await asyncio.to_thread(feedback.count))
