@@ -211,3 +211,41 @@ def test_folder_save_writes_or_drops_the_sensitive_file(two_point_model: Path) -
     assert points.available == ("precise", "sensitive")
     assert points.sensitive is not None and points.sensitive.span["Loaded_Language"] <= 0.1
     assert points.precise.span["Loaded_Language"] != OFF
+
+
+# ------------------------------------------------------------------------- a trained model
+
+
+@pytest.mark.slow
+def test_a_trained_model_gets_both_points_and_sensitive_finds_at_least_as_much(sample_corpus: Path,
+                                                                              tmp_path: Path, capsys) -> None:
+    from framing.training.config import TrainConfig
+    from framing.training.readers import read_semeval_folder
+    from framing.training.train import train
+
+    documents = read_semeval_folder(sample_corpus)
+    model = tmp_path / "model"
+    train(documents, model, TrainConfig(max_steps=4, checkpoint_every=2, heldout_fraction=0.34, threads=1,
+                                        version="s1"))
+    hashes = json.loads((model / "hashes.json").read_text())
+    assert SENSITIVE_THRESHOLDS in hashes["sha256"]
+    trained = Analyzer.load(model)
+    assert trained.operating_points == ("precise", "sensitive")
+    precise, sensitive = trained.points.precise, trained.points.sensitive
+    assert sensitive is not None
+    for kind in ("span", "sentence"):
+        for name in TECHNIQUES:
+            assert getattr(sensitive, kind)[name] <= getattr(precise, kind)[name], (kind, name)
+
+    # Measured on the held-out articles (the ones both points were fitted on), through the CLI.
+    figures = {}
+    for point in ("precise", "sensitive"):
+        out = tmp_path / point
+        assert main(["evaluate", "--data", str(sample_corpus), "--model", str(model), "--ids-from", str(model),
+                     "--no-baseline", "--sensitivity", point, "-o", str(out)]) == 0
+        figures[point] = json.loads((out / "report.json").read_text())
+    capsys.readouterr()
+    report = {point: f["model"] for point, f in figures.items()}
+    for key in ("identification", "technique_micro"):
+        assert report["sensitive"]["spans"][key]["recall"] >= report["precise"]["spans"][key]["recall"] - 1e-9
+    assert report["sensitive"]["paragraph"]["micro_recall"] >= report["precise"]["paragraph"]["micro_recall"] - 1e-9
