@@ -249,3 +249,14 @@ def test_a_trained_model_gets_both_points_and_sensitive_finds_at_least_as_much(s
     for key in ("identification", "technique_micro"):
         assert report["sensitive"]["spans"][key]["recall"] >= report["precise"]["spans"][key]["recall"] - 1e-9
     assert report["sensitive"]["paragraph"]["micro_recall"] >= report["precise"]["paragraph"]["micro_recall"] - 1e-9
+
+
+def test_a_resumed_batch_does_not_mix_operating_points(analyzer: Analyzer, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": LOADED}) + "\n")
+    out = tmp_path / "out.jsonl"
+    run_batch(BatchOptions(input=str(source), output=out, progress=False), analyzer=analyzer)
+    source.write_text(source.read_text() + json.dumps({"id": "b", "text": TEXT}) + "\n")
+    with pytest.raises(BatchError, match="precise operating point; resume it with --sensitivity precise"):
+        run_batch(BatchOptions(input=str(source), output=out, progress=False, sensitivity="sensitive"),
+                  analyzer=analyzer)

@@ -137,6 +137,10 @@ def run_batch(options: BatchOptions, log: Callable[[str], None] | None = None,
     scorer: InProcessScorer | PoolScorer | None = None
     try:
         out = OutputFile(output)
+        others = sorted(out.operating_points - {options.sensitivity})
+        if others:
+            raise BatchError(f"{output} holds analyses made at the {', '.join(others)} operating point; resume it "
+                             f"with --sensitivity {others[0]}, or write the {options.sensitivity} ones to another file")
         if out.dropped_tail:
             say(f"framing batch: dropped an unfinished last line ({out.dropped_tail} bytes) from {output}")
         if out.dropped_lines:
