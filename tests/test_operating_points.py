@@ -260,3 +260,15 @@ def test_a_resumed_batch_does_not_mix_operating_points(analyzer: Analyzer, tmp_p
     with pytest.raises(BatchError, match="precise operating point; resume it with --sensitivity precise"):
         run_batch(BatchOptions(input=str(source), output=out, progress=False, sensitivity="sensitive"),
                   analyzer=analyzer)
+
+
+def test_evaluate_refuses_sensitive_for_a_model_without_it_and_for_predictions(
+        shipped_model_dir: Path, sample_corpus: Path, tmp_path: Path, capsys) -> None:
+    assert main(["evaluate", "--model", str(shipped_model_dir), "--data", str(sample_corpus), "--no-baseline",
+                 "--sensitivity", "sensitive", "-o", str(tmp_path / "r")]) == 2
+    assert "no 'sensitive' thresholds" in capsys.readouterr().err
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text("")
+    assert main(["evaluate", "--predictions", str(predictions), "--data", str(sample_corpus),
+                 "--sensitivity", "sensitive", "-o", str(tmp_path / "r")]) == 2
+    assert "--sensitivity chooses the model's thresholds" in capsys.readouterr().err

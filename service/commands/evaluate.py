@@ -38,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
     from framing.training.evaluate import markdown_report, score_analyses, write_report
     from framing.training.reports import Reports
 
+    if args.predictions and args.sensitivity != "precise":
+        raise FramingError("--sensitivity chooses the model's thresholds; a --predictions file was decoded "
+                           "already (each of its lines names its operating_point)")
     try:
         data = load_training_data(args.data)
         documents = data.documents
