@@ -12,9 +12,10 @@ overlaps it (false-alarm rate = false alarms / pairs). Per word it also prints t
 Loaded_Language / Name_Calling word score over the marked words, to show how far below the
 threshold a missed word sits.
 
-Figures are reported per operating point. Today a model has one (its calibrated thresholds,
-"default"); `operating_points` is where further ones (issue 14 item 4) join, and a `--sensitivity`
-option would pick among its names.
+Figures are reported per operating point (issue 14 item 4): `precise` (the F1-fitted thresholds)
+and, when the model was calibrated with them, `sensitive` (fitted for recall); each is decoded by
+the Analyzer itself, as the API does for `options.sensitivity`. The term counts of --texts use the
+point `--sensitivity` names (precise by default).
 
 --texts FOLDER with --term TERM...: counts the occurrences of each term in the folder's .txt files
 (case-insensitive, at the start of a word, the rest of the word included, so "raider" also counts
@@ -44,7 +45,6 @@ from probe_data import LOADED_PAIRS, LoadedPair, ProbeDataError, load_pairs
 if TYPE_CHECKING:
     from framing.model.analyzer import Analyzer
     from framing.model.scores import DocumentScores, PreparedText
-    from framing.model.thresholds import Thresholds
 
 LOADED_TECHNIQUES = ("Loaded_Language", "Name_Calling-Labeling")
 
@@ -149,28 +149,24 @@ def count_terms(texts: Sequence[str], analyses: Sequence[Analysis], terms: Seque
     return counts
 
 
-def operating_points(analyzer: Analyzer) -> dict[str, Thresholds]:
-    """The model's operating points by name; one today (its calibrated thresholds)."""
-    return {"default": analyzer.thresholds}
+def operating_points(analyzer: Analyzer) -> tuple[str, ...]:
+    """The model's operating points by name: `precise`, and `sensitive` when it was calibrated."""
+    return analyzer.operating_points
 
 
 def run_probe(analyzer: Analyzer, pairs: Sequence[LoadedPair]) -> list[ProbeSummary]:
-    from framing.model.decoding import build_analysis
-
-    def analyse(texts: list[str], thresholds: Thresholds, marks: list[tuple[int, int]]
-                ) -> tuple[list[Analysis], list[float | None]]:
+    def word_scores(texts: list[str], marks: list[tuple[int, int]]) -> list[float | None]:
         prepared, scores = analyzer.score(texts)
-        analyses = [build_analysis(p, s, thresholds, analyzer.info) for p, s in zip(prepared, scores, strict=True)]
-        word_scores: list[float | None] = [loaded_word_score(p, s, *mark)
-                                           for p, s, mark in zip(prepared, scores, marks, strict=True)]
-        return analyses, word_scores
+        return [loaded_word_score(p, s, *mark) for p, s, mark in zip(prepared, scores, marks, strict=True)]
 
+    loaded_texts, neutral_texts = [p.loaded.text for p in pairs], [p.neutral.text for p in pairs]
+    # Word scores do not depend on the operating point; the analyses come from the Analyzer's one path.
+    loaded_scores = word_scores(loaded_texts, [(p.loaded.start, p.loaded.end) for p in pairs])
+    neutral_scores = word_scores(neutral_texts, [(p.neutral.start, p.neutral.end) for p in pairs])
     summaries = []
-    for name, thresholds in operating_points(analyzer).items():
-        loaded, loaded_scores = analyse([p.loaded.text for p in pairs], thresholds,
-                                        [(p.loaded.start, p.loaded.end) for p in pairs])
-        neutral, neutral_scores = analyse([p.neutral.text for p in pairs], thresholds,
-                                          [(p.neutral.start, p.neutral.end) for p in pairs])
+    for name in operating_points(analyzer):
+        loaded = analyzer.analyze_many(loaded_texts, sensitivity=name)
+        neutral = analyzer.analyze_many(neutral_texts, sensitivity=name)
         summaries.append(score_pairs(name, pairs, loaded, neutral, loaded_scores, neutral_scores))
     return summaries
 
@@ -216,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--texts", type=Path, help="folder of .txt files to count --term occurrences in")
     parser.add_argument("--term", action="append", default=[], help="a term to count in --texts (repeatable)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sensitivity", choices=("precise", "sensitive"), default="precise",
+                        help="operating point the --texts term counts use")
     args = parser.parse_args(argv)
     if bool(args.texts) != bool(args.term):
         parser.error("--texts and --term go together")
@@ -229,14 +227,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench_probe: {error}", file=sys.stderr)
         return 2
     analyzer = Analyzer.load(args.model, threads=args.threads)
+    if args.sensitivity not in operating_points(analyzer):
+        print(f"bench_probe: the model has no {args.sensitivity!r} thresholds", file=sys.stderr)
+        return 2
     print(f"model {analyzer.info.name} {analyzer.info.version}; {len(pairs)} pairs from {args.pairs}\n")
     summaries = run_probe(analyzer, pairs)
     report(summaries)
     output: dict = {"model": analyzer.info.model_dump(), "pairs": str(args.pairs), "operating_points": [
         {**asdict(s), "recall": s.recall, "false_alarm_rate": s.false_alarm_rate} for s in summaries]}
     if texts:
-        counts = count_terms(texts, analyzer.analyze_many(texts), args.term)
-        print(f"\nTerms in {len(texts)} texts of {args.texts} (default operating point):\n")
+        counts = count_terms(texts, analyzer.analyze_many(texts, sensitivity=args.sensitivity), args.term)
+        print(f"\nTerms in {len(texts)} texts of {args.texts} ({args.sensitivity} operating point):\n")
         print("| term | occurrences | highlighted (LL/NC) | highlighted (any span) |")
         print("| --- | ---: | ---: | ---: |")
         for c in counts:

@@ -17,7 +17,7 @@ from framing.model.language import language_warnings, warm_up
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.scores import DocumentScores, PreparedText, Scorer
-from framing.model.thresholds import Thresholds
+from framing.model.thresholds import PRECISE, OperatingPoints, Thresholds
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,10 @@ class EmptyTextError(FramingError, ValueError):
 
 class Analyzer:
     def __init__(self, scorer: Scorer, thresholds: Thresholds, info: ModelInfo,
-                 directory: Path | None = None) -> None:
+                 directory: Path | None = None, sensitive: Thresholds | None = None) -> None:
         self.scorer = scorer
-        self.thresholds = thresholds
+        self.thresholds = thresholds  # the precise operating point
+        self.points = OperatingPoints(thresholds, sensitive)
         self.info = info
         self.directory = directory
 
@@ -46,7 +47,8 @@ class Analyzer:
         scorer: Scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
         if manifest.lexical_weight > 0:
             scorer = EnsembleScorer(scorer, folder.tfidf(), manifest.lexical_weight)
-        return cls(scorer, thresholds, ModelInfo(name=manifest.name, version=manifest.version), folder.path)
+        return cls(scorer, thresholds, ModelInfo(name=manifest.name, version=manifest.version), folder.path,
+                   sensitive=folder.sensitive_thresholds())
 
     @property
     def metrics(self) -> dict:
@@ -65,17 +67,28 @@ class Analyzer:
         prepared = [self.prepare(text) for text in texts]
         return prepared, self.scorer.score(prepared)
 
-    def analyze(self, text: str, document_id: str | None = None) -> Analysis:
-        return self.analyze_many([text], [document_id])[0]
+    @property
+    def operating_points(self) -> tuple[str, ...]:
+        """The sensitivities this model serves (`precise`, and `sensitive` when calibrated)."""
+        return self.points.available
 
-    def analyze_many(self, texts: list[str], ids: Iterable[str | None] | None = None) -> list[Analysis]:
-        """Analyse several texts in one batched pass; the order of the results follows `texts`."""
+    def analyze(self, text: str, document_id: str | None = None, sensitivity: str = PRECISE) -> Analysis:
+        return self.analyze_many([text], [document_id], sensitivity)[0]
+
+    def analyze_many(self, texts: list[str], ids: Iterable[str | None] | None = None,
+                     sensitivity: str = PRECISE) -> list[Analysis]:
+        """Analyse several texts in one batched pass; the order of the results follows `texts`.
+
+        `sensitivity` names the operating point decoded with; an unknown one, or `sensitive` on a
+        model without it, raises `OperatingPointError` before anything is scored.
+        """
         ids = list(ids) if ids is not None else [None] * len(texts)
         if len(ids) != len(texts):
             raise ValueError("ids and texts differ in length")
+        thresholds = self.points.choose(sensitivity)
         prepared, scores = self.score(texts)
         analyses = [
-            build_analysis(p, s, self.thresholds, self.info, document_id)
+            build_analysis(p, s, thresholds, self.info, document_id, operating_point=sensitivity)
             for p, s, document_id in zip(prepared, scores, ids, strict=True)
         ]
         # Scoring goes on whatever the language; the Analysis says when its figures mean little.
@@ -83,7 +96,8 @@ class Analyzer:
             analysis.warnings = language_warnings(text)
         return analyses
 
-    def analyze_each(self, texts: list[str], ids: Iterable[str | None] | None = None) -> list[Analysis | Exception]:
+    def analyze_each(self, texts: list[str], ids: Iterable[str | None] | None = None,
+                     sensitivity: str = PRECISE) -> list[Analysis | Exception]:
         """Analyse in one batched pass; if that fails, each text alone, so one bad text fails only itself.
 
         Returns, in the order of `texts`, the Analysis of each text or the exception its own pass
@@ -92,16 +106,17 @@ class Analyzer:
         ids = list(ids) if ids is not None else [None] * len(texts)
         if len(ids) != len(texts):
             raise ValueError("ids and texts differ in length")
+        self.points.choose(sensitivity)  # a request for a point the model lacks fails as a whole
         if not texts:
             return []
         try:
-            return list(self.analyze_many(texts, ids))
+            return list(self.analyze_many(texts, ids, sensitivity))
         except Exception:
             log.warning("batched analysis failed; retrying document by document", exc_info=True)
         results: list[Analysis | Exception] = []
         for text, document_id in zip(texts, ids, strict=True):
             try:
-                results.append(self.analyze(text, document_id))
+                results.append(self.analyze(text, document_id, sensitivity))
             except Exception as error:  # reported per document by the caller
                 results.append(error)
         return results

@@ -157,7 +157,9 @@ def build_analysis(
     thresholds: Thresholds,
     model: ModelInfo,
     document_id: str | None = None,
+    operating_point: str = "precise",
 ) -> Analysis:
+    """Decode with `thresholds`, which are those of `operating_point` (recorded in the Analysis)."""
     text = prepared.text
     sentence_starts = np.array([s.start for s in prepared.sentences], dtype=np.int64)
     sentence_ends = np.array([s.end for s in prepared.sentences], dtype=np.int64)
@@ -212,4 +214,5 @@ def build_analysis(
         techniques=_ranked(article_techniques, TECHNIQUES),
         sentences=sentences,
         spans=spans,
+        operating_point=operating_point,
     )

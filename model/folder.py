@@ -35,6 +35,7 @@ from framing.model.layout import (
     PROMOTED,
     REPORT_DIR,
     REQUIRED_FILES,
+    SENSITIVE_THRESHOLDS,
     TFIDF_FILES,
     THRESHOLDS,
     VERSIONS,
@@ -42,7 +43,7 @@ from framing.model.layout import (
 )
 from framing.model.manifest import Manifest
 from framing.model.taxonomy import FRAMES, TECHNIQUES
-from framing.model.thresholds import Thresholds
+from framing.model.thresholds import OperatingPoints, Thresholds
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -228,6 +229,14 @@ class ModelFolder:
     def thresholds(self) -> Thresholds:
         return self._thresholds(THRESHOLDS)
 
+    def sensitive_thresholds(self) -> Thresholds | None:
+        """The `sensitive` operating point (None in folders calibrated before it existed)."""
+        return (self._thresholds(SENSITIVE_THRESHOLDS) if (self.path / SENSITIVE_THRESHOLDS).is_file()
+                else None)
+
+    def operating_points(self) -> OperatingPoints:
+        return OperatingPoints(self.thresholds(), self.sensitive_thresholds())
+
     def baseline_thresholds(self) -> Thresholds | None:
         """The TF-IDF baseline's own thresholds (None in folders trained without the baseline)."""
         return self._thresholds(BASELINE_THRESHOLDS) if (self.path / BASELINE_THRESHOLDS).is_file() else None
@@ -321,8 +330,11 @@ class ModelFolder:
 
     def save(self, network: FramingNetwork, tokenizer: PreTrainedTokenizerBase, manifest: Manifest,
              thresholds: Thresholds, tfidf: BaselineScorer | None = None,
-             tfidf_thresholds: Thresholds | None = None) -> None:
+             tfidf_thresholds: Thresholds | None = None, sensitive: Thresholds | None = None) -> None:
         """Writes the network, its tokenizer, manifest and thresholds, and the TF-IDF model when given.
+
+        `thresholds` is the `precise` operating point, `sensitive` the other one; a folder saved
+        without `sensitive` loses any it had, so the two points always come from one calibration.
 
         Weights go out in fp16: half the size, and no measurable change in the decisions. The
         manifest records this version's label order, the order the network's outputs are in.
@@ -337,6 +349,10 @@ class ModelFolder:
         tokenizer.save_pretrained(self.path)
         replace(manifest, techniques=list(TECHNIQUES), frames=list(FRAMES)).save(self.path)
         thresholds.save(self.path / THRESHOLDS)
+        if sensitive is not None:
+            sensitive.save(self.path / SENSITIVE_THRESHOLDS)
+        else:
+            (self.path / SENSITIVE_THRESHOLDS).unlink(missing_ok=True)
         if tfidf is not None:
             tfidf.save(self.path)
         if tfidf_thresholds is not None:

@@ -8,7 +8,8 @@ A model folder:
     framing.json              the manifest: name, version, window settings, arithmetic, label order
     config.json               encoder architecture (transformers' own file name)
     weights.safetensors       network weights, fp16
-    thresholds.json           decision thresholds of the served system
+    thresholds.json           decision thresholds of the served system (the `precise` operating point)
+    sensitive_thresholds.json thresholds of the `sensitive` operating point (optional)
     tokenizer files           written by the tokenizer itself
     tfidf.json                TF-IDF settings and vocabulary (optional)
     tfidf.safetensors         TF-IDF idf and logistic-regression weights (optional)
@@ -29,6 +30,8 @@ MANIFEST = "framing.json"
 ENCODER_CONFIG = "config.json"
 WEIGHTS = "weights.safetensors"
 THRESHOLDS = "thresholds.json"
+# The `sensitive` operating point (model.thresholds.OperatingPoints); folders without it serve `precise` only.
+SENSITIVE_THRESHOLDS = "sensitive_thresholds.json"
 TFIDF_SETTINGS = "tfidf.json"
 TFIDF_ARRAYS = "tfidf.safetensors"
 TFIDF_FILES = (TFIDF_SETTINGS, TFIDF_ARRAYS)
@@ -47,7 +50,8 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 # The files whose sha256 `ModelFolder.save` records in HASHES and loading checks: what serving reads,
 # but the manifest, which holds the folder's name and settings (an operator may rename a version;
 # a label order that does not fit is refused on its own).
-HASHED_FILES = (ENCODER_CONFIG, WEIGHTS, THRESHOLDS, *TFIDF_FILES, BASELINE_THRESHOLDS, *TOKENIZER_FILES)
+HASHED_FILES = (ENCODER_CONFIG, WEIGHTS, THRESHOLDS, SENSITIVE_THRESHOLDS, *TFIDF_FILES, BASELINE_THRESHOLDS,
+                *TOKENIZER_FILES)
 
 VERSIONS = "versions"
 PROMOTED = "PROMOTED"

@@ -63,3 +63,7 @@ class Analysis(BaseModel):
     sentences: list[SentenceAnalysis] = Field(default_factory=list)
     spans: list[Span] = Field(default_factory=list)
     warnings: list[AnalysisWarning] = Field(default_factory=list)
+    operating_point: Literal["precise", "sensitive"] = Field(
+        "precise",
+        description="The thresholds that produced the lists: `precise` (fitted for F1) or `sensitive` "
+                    "(fitted for recall of at least 0.7 per technique where the held-out data allow).")

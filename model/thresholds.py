@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from framing.model.errors import FramingError
 from framing.model.taxonomy import FRAMES, TECHNIQUES
 
 WORD, SENTENCE = "word", "sentence"
@@ -61,3 +62,39 @@ class Thresholds:
                              f"{', '.join(SPAN_UNITS)}")
         thresholds.span_unit = {name: units.get(name, WORD) for name in TECHNIQUES}
         return thresholds
+
+
+PRECISE, SENSITIVE = "precise", "sensitive"
+OPERATING_POINTS = (PRECISE, SENSITIVE)
+
+
+class OperatingPointError(FramingError, ValueError):
+    """A request for an operating point the model does not have (or an unknown name)."""
+
+
+@dataclass
+class OperatingPoints:
+    """The thresholds a model serves: `precise` (fitted for F1) and, when calibrated, `sensitive`
+    (fitted for recall, see `training.calibrate.sensitive_thresholds`).
+
+    A folder without sensitive thresholds refuses `sensitive` rather than serving the precise ones
+    under its name: a reader who asked for more highlights must not be told they got them.
+    """
+
+    precise: Thresholds
+    sensitive: Thresholds | None = None
+
+    @property
+    def available(self) -> tuple[str, ...]:
+        return (PRECISE, SENSITIVE) if self.sensitive is not None else (PRECISE,)
+
+    def choose(self, name: str) -> Thresholds:
+        if name == PRECISE:
+            return self.precise
+        if name == SENSITIVE:
+            if self.sensitive is None:
+                raise OperatingPointError(
+                    "this model has no 'sensitive' thresholds (it was calibrated before they existed); "
+                    "use sensitivity 'precise', or recalibrate the model to get both")
+            return self.sensitive
+        raise OperatingPointError(f"unknown sensitivity {name!r}; expected one of {', '.join(OPERATING_POINTS)}")

@@ -16,14 +16,15 @@ class GatedAnalyzer:
         self.info = info or inner.info
         self.directory = inner.directory
         self.metrics = {}
+        self.operating_points = inner.operating_points
         self.gate = threading.Event()
         self.entered = threading.Semaphore(0)
 
-    def analyze(self, text, document_id=None):
-        return self.analyze_many([text], [document_id])[0]
+    def analyze(self, text, document_id=None, sensitivity="precise"):
+        return self.analyze_many([text], [document_id], sensitivity)[0]
 
-    def analyze_many(self, texts, ids=None):
+    def analyze_many(self, texts, ids=None, sensitivity="precise"):
         self.entered.release()
         assert self.gate.wait(30), "test gate never opened"
-        analyses = self.inner.analyze_many(texts, ids)
+        analyses = self.inner.analyze_many(texts, ids, sensitivity)
         return [a.model_copy(update={"model": self.info}) for a in analyses]

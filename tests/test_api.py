@@ -227,10 +227,10 @@ class FailsOnBoom(Analyzer):
     def __init__(self, inner: Analyzer) -> None:
         super().__init__(inner.scorer, inner.thresholds, inner.info, inner.directory)
 
-    def analyze_many(self, texts, ids=None):
+    def analyze_many(self, texts, ids=None, sensitivity="precise"):
         if any("BOOM" in text for text in texts):
             raise RuntimeError("scorer failure")
-        return super().analyze_many(texts, ids)
+        return super().analyze_many(texts, ids, sensitivity)
 
 
 def test_a_document_that_breaks_the_scorer_fails_alone_with_500(analyzer):

@@ -170,3 +170,28 @@ def test_service_errors_are_shown_to_the_user(page):
     status = page.locator("#status")
     expect(status).to_have_class(re.compile(r"\berror\b"))
     assert "busy" in status.inner_text() and "2 s" in status.inner_text()
+
+
+def test_the_sensitivity_control_chooses_the_operating_point_of_the_request(page):
+    import json
+
+    page.fill("#text", LOADED)
+    with page.expect_request(lambda r: r.url.endswith("/v1/analyze")) as sent:
+        page.click("#analyse")
+    assert json.loads(sent.value.post_data or "{}")["options"]["sensitivity"] == "precise"
+    page.wait_for_selector("#results:not([hidden])")
+    expect(page.locator("#status")).to_contain_text("precise operating point")
+    expect(page.locator("#analyse")).to_be_enabled()
+
+    page.select_option("#sensitivity", "sensitive")
+    with page.expect_response(lambda r: r.url.endswith("/v1/analyze")) as answered:
+        page.click("#analyse")
+    response = answered.value
+    assert json.loads(response.request.post_data or "{}")["options"]["sensitivity"] == "sensitive"
+    if response.status == 200:  # a model calibrated with both points
+        assert response.json()["operating_point"] == "sensitive"
+        expect(page.locator("#status")).to_contain_text("sensitive operating point")
+    else:  # the shipped model has precise thresholds only, and says so rather than serving them
+        assert response.status == 422 and response.json()["code"] == "operating_point_unavailable"
+        expect(page.locator("#status")).to_have_class(re.compile(r"\berror\b"))
+        expect(page.locator("#status")).to_contain_text("sensitive")

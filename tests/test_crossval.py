@@ -173,6 +173,12 @@ def test_crossval_runs_end_to_end_resumes_and_keeps_the_gate_out(
 
     analysis = Analyzer.load(model).analyze("The council's reckless, shameful betrayal left families ruined.")
     assert analysis.model.version == "cv1"
+    # Both operating points, fitted on the out-of-fold scores; sensitive never above precise.
+    both = Analyzer.load(model)
+    assert both.operating_points == ("precise", "sensitive")
+    assert both.points.sensitive is not None
+    assert all(both.points.sensitive.span[n] <= both.thresholds.span[n] for n in both.thresholds.span)
+    assert (run / "figures" / "sensitive_thresholds.json").is_file()
     assert Analyzer.load(fold_dir(run, 0) / "model").analyze("A shameful betrayal.").sentences
 
     from framing.training.packaging import recalibrate

@@ -40,15 +40,16 @@ class SlowAnalyzer:
         self.release = threading.Event()
         self.passes = 0
         self.started = threading.Event()
+        self.operating_points = inner.operating_points
 
-    def analyze(self, text, document_id=None):
-        return self.analyze_each([text], [document_id])[0]
+    def analyze(self, text, document_id=None, sensitivity="precise"):
+        return self.analyze_each([text], [document_id], sensitivity)[0]
 
-    def analyze_each(self, texts, ids=None):
+    def analyze_each(self, texts, ids=None, sensitivity="precise"):
         self.passes += 1
         self.started.set()
         self.release.wait(10)
-        return self.inner.analyze_each(texts, ids)
+        return self.inner.analyze_each(texts, ids, sensitivity)
 
 
 def post_json(client, path: str, body: bytes):

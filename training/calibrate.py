@@ -259,3 +259,71 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
     if frames is not None:
         thresholds.frame = frames
     return thresholds
+
+
+RECALL_TARGET = 0.7  # issue 14: the sensitive point aims at this recall per technique
+PRECISION_FLOOR = 0.25  # below it, three highlights in four are wrong and readers learn to ignore them
+BETA = 2.0  # where the target is out of reach: recall weighs four times precision (F2)
+
+
+def _sensitive_choice(p_num: np.ndarray, p_den: np.ndarray, r_num: np.ndarray, r_den: np.ndarray,
+                      ceiling: float) -> float | None:
+    """The sensitive threshold of one label from its counts over GRID, never above `ceiling`.
+
+    The highest threshold whose held-out recall reaches RECALL_TARGET with precision at or above
+    PRECISION_FLOOR (the fewest false alarms that meet the target); where none does, the F2
+    optimum among the thresholds that keep the floor; None (keep the precise one) where no
+    threshold keeps the floor with any recall at all.
+    """
+    allowed = ceiling + 1e-9 >= GRID
+    precision = np.where(p_den > 0, p_num / np.maximum(p_den, 1e-12), 0.0)
+    recall = np.where(r_den > 0, r_num / np.maximum(r_den, 1e-12), 0.0)
+    sane = allowed & (precision >= PRECISION_FLOOR) & (recall > 0)
+    meets = np.flatnonzero(sane & (recall >= RECALL_TARGET - 1e-9))
+    if len(meets):
+        return float(GRID[meets.max()])
+    if not sane.any():
+        return None
+    weight = BETA**2
+    f_beta = np.where(sane, (1 + weight) * precision * recall / np.maximum(weight * precision + recall, 1e-12), -1.0)
+    best = np.flatnonzero(f_beta >= f_beta.max() - 1e-9)
+    return float(GRID[best.max()])
+
+
+def sensitive_thresholds(documents: Sequence[Document], prepared: Sequence[PreparedText],
+                         scores: Sequence[DocumentScores], precise: Thresholds) -> Thresholds:
+    """The `sensitive` operating point: per technique, thresholds fitted for recall on the same
+    held-out articles `precise` was fitted on, each at or below its precise one.
+
+    Span thresholds are fitted on technique span recall in the unit precise chose, then sentence
+    thresholds on paragraph recall given those spans, each with `_sensitive_choice`. Frames keep
+    their precise thresholds: the point is about what gets highlighted, and frame recall is not
+    what readers miss. A technique with fewer than MIN_POSITIVES held-out examples keeps its
+    precise thresholds, since a recall measured on three examples picks a threshold at random.
+    """
+    sensitive = Thresholds(span=dict(precise.span), sentence=dict(precise.sentence), frame=dict(precise.frame),
+                           span_unit=dict(precise.span_unit))
+    heldout = _Heldout.of(documents, prepared, scores)
+    span_counts = heldout.span_counts()
+    span_support = span_counts[3, :, 0, 0]
+    for t, name in enumerate(TECHNIQUES):
+        if span_support[t] < MIN_POSITIVES:
+            continue
+        unit = SPAN_UNITS.index(precise.span_unit[name])
+        p_num, p_den, r_num, r_den = span_counts[:, t, unit]
+        chosen = _sensitive_choice(p_num, p_den, r_num, r_den, precise.span[name])
+        if chosen is not None:
+            sensitive.span[name] = chosen
+    gold, best = heldout.line_labels()
+    lines = heldout.span_lines(sensitive)
+    for t, name in enumerate(TECHNIQUES):
+        if gold[:, t].sum() < MIN_POSITIVES:
+            continue
+        predicted = lines[t][None, :] | (best[:, t][None, :] >= GRID[:, None])
+        tp = (predicted & gold[:, t]).sum(axis=1).astype(float)
+        fp = (predicted & ~gold[:, t]).sum(axis=1).astype(float)
+        fn = (~predicted & gold[:, t]).sum(axis=1).astype(float)
+        chosen = _sensitive_choice(*_counts_from_confusion(tp, fp, fn), precise.sentence[name])
+        if chosen is not None:
+            sensitive.sentence[name] = chosen
+    return sensitive

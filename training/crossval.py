@@ -28,12 +28,13 @@ import torch
 
 from framing.model.ensemble import combine
 from framing.model.folder import ModelFolder
+from framing.model.layout import SENSITIVE_THRESHOLDS
 from framing.model.quantization import quantize
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.tfidf import BaselineScorer
 from framing.model.thresholds import Thresholds
-from framing.training.calibrate import calibrate
+from framing.training.calibrate import calibrate, sensitive_thresholds
 from framing.training.config import TrainConfig
 from framing.training.documents import Document
 from framing.training.evaluate import score_analyses, write_report
@@ -115,10 +116,13 @@ class Figures:
     systems: dict[str, FoldFigures]
     thresholds: Thresholds
     baseline_thresholds: Thresholds | None
+    sensitive: Thresholds | None = None  # None in figures cached before the sensitive point existed
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.thresholds.save(directory / "thresholds.json")
+        if self.sensitive is not None:
+            self.sensitive.save(directory / SENSITIVE_THRESHOLDS)
         if self.baseline_thresholds is not None:
             self.baseline_thresholds.save(directory / "baseline_thresholds.json")
         (directory / "folds.json").write_text(json.dumps(
@@ -132,10 +136,11 @@ class Figures:
         raw = json.loads((directory / "folds.json").read_text(encoding="utf-8"))
         served = raw.pop("served")
         baseline = directory / "baseline_thresholds.json"
+        sensitive = directory / SENSITIVE_THRESHOLDS
         return cls(served, load_reports(directory / "report.json"),
                    {name: FoldFigures.model_validate(f) for name, f in raw.items()},
                    Thresholds.load(directory / "thresholds.json"), Thresholds.load(baseline) if baseline.is_file()
-                   else None)
+                   else None, Thresholds.load(sensitive) if sensitive.is_file() else None)
 
 
 def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config: TrainConfig) -> Figures:
@@ -162,7 +167,9 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
         report, fold_figures, fitted = cross_validated(rest, prepared, scores[system], fold_of, info)
         name = "model" if system == served else system
         reports[name], systems[name], thresholds[system] = report, fold_figures, fitted
-    result = Figures(served, reports, systems, thresholds[served], thresholds.get("baseline"))
+    # The sensitive point, fitted on all out-of-fold scores of the served system like the precise one.
+    sensitive = sensitive_thresholds(rest, prepared, scores[served], thresholds[served])
+    result = Figures(served, reports, systems, thresholds[served], thresholds.get("baseline"), sensitive)
     result.save(run_dir / FIGURES)
     return result
 
@@ -230,7 +237,7 @@ def package(network: Any, tokenizer: Any, encoder: str, config: TrainConfig, pla
     folder = ModelFolder(output)
     keep_baseline = baseline is not None and result.baseline_thresholds is not None
     folder.save(network, tokenizer, manifest, result.thresholds, tfidf=baseline if keep_baseline else None,
-                tfidf_thresholds=result.baseline_thresholds if keep_baseline else None)
+                tfidf_thresholds=result.baseline_thresholds if keep_baseline else None, sensitive=result.sensitive)
     protocol = protocol_text(plan.k, plan.seed, len(rest), len(gate_docs))
     split = Split(training_articles=len(rest), heldout_articles=len(gate_docs), heldout_ids=plan.gate_ids,
                   seed=plan.seed, protocol=protocol)

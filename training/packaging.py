@@ -21,6 +21,7 @@ from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.tfidf import BaselineScorer
 from framing.model.thresholds import Thresholds
+from framing.training.calibrate import sensitive_thresholds
 from framing.training.config import TrainConfig
 from framing.training.documents import Document
 from framing.training.errors import TrainingError
@@ -34,12 +35,14 @@ from framing.training.trainer import score_documents
 @dataclass
 class Calibration:
     """What calibrating on the held-out articles gives: the served system's thresholds (and the
-    baseline's, when there is one) and every system's report, the served one first as `model`."""
+    baseline's, when there is one) and every system's report, the served one first as `model`.
+    `thresholds` is the served `precise` operating point, `sensitive` the served recall-fitted one."""
 
     served: str
     reports: dict[str, SystemReport]
     thresholds: Thresholds
     baseline_thresholds: Thresholds | None
+    sensitive: Thresholds | None = None
 
 
 def calibrate_systems(documents: Sequence[Document], prepared: Sequence[PreparedText],
@@ -50,6 +53,7 @@ def calibrate_systems(documents: Sequence[Document], prepared: Sequence[Prepared
     scores and identity are given) and, when `lexical_weight` > 0, their ensemble, which is then
     the one served."""
     reports: dict[str, SystemReport] = {}
+    served_scores = network_scores
     reports["network"], thresholds = cross_fitted(documents, prepared, network_scores, info, seed=seed,
                                                   assignments=assignments)
     baseline_thresholds = None
@@ -58,12 +62,13 @@ def calibrate_systems(documents: Sequence[Document], prepared: Sequence[Prepared
         reports["baseline"], baseline_thresholds = cross_fitted(documents, prepared, baseline_scores, baseline_info,
                                                                 seed=seed, assignments=assignments)
         if lexical_weight > 0:
-            ensemble_scores = combine(network_scores, baseline_scores, lexical_weight)
-            reports["ensemble"], thresholds = cross_fitted(documents, prepared, ensemble_scores, info, seed=seed,
+            served_scores = combine(network_scores, baseline_scores, lexical_weight)
+            reports["ensemble"], thresholds = cross_fitted(documents, prepared, served_scores, info, seed=seed,
                                                            assignments=assignments)
     served = "ensemble" if "ensemble" in reports else "network"
     ordered = {"model": reports[served], **{k: v for k, v in reports.items() if k != served}}
-    return Calibration(served, ordered, thresholds, baseline_thresholds)
+    sensitive = sensitive_thresholds(documents, prepared, served_scores, thresholds)
+    return Calibration(served, ordered, thresholds, baseline_thresholds, sensitive)
 
 
 def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, encoder: str,
@@ -90,7 +95,8 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
     keep_baseline = baseline is not None and calibration.baseline_thresholds is not None
     folder.save(network, tokenizer, config.manifest(encoder, calibration.served, history), calibration.thresholds,
                 tfidf=baseline if keep_baseline else None,
-                tfidf_thresholds=calibration.baseline_thresholds if keep_baseline else None)
+                tfidf_thresholds=calibration.baseline_thresholds if keep_baseline else None,
+                sensitive=calibration.sensitive)
     split = Split(training_articles=len(train_docs), heldout_articles=len(heldout_docs),
                   heldout_ids=[d.id for d in heldout_docs], seed=config.seed,
                   protocol=protocol(config.fold_assignments))

@@ -7,7 +7,7 @@ misspelt option never silently does nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -68,6 +68,8 @@ EXAMPLE_ANALYSIS: dict[str, Any] = {
         _example_span("reckless", "Loaded_Language", 0.88),
         _example_span("brave soldiers", "Flag_Waving", 0.71),
     ],
+    "warnings": [],
+    "operating_point": "precise",
 }
 
 
@@ -104,6 +106,15 @@ class AnalyzeOptions(BaseModel):
     )
     sentences: bool = Field(True, strict=True, description="Include the per-sentence breakdown (true or false; "
                                                            "not 0 or 1).")
+    sensitivity: Literal["precise", "sensitive"] = Field(
+        "precise",
+        description="The operating point: `precise` (thresholds fitted for F1: fewer, surer highlights) or "
+                    "`sensitive` (thresholds fitted for recall of at least 0.7 per technique where the "
+                    "calibration data allow: more highlights, more false alarms). A model calibrated "
+                    "without sensitive thresholds answers 422 `operating_point_unavailable` to "
+                    "`sensitive`. The Analysis names the point in `operating_point`.",
+        examples=["sensitive"],
+    )
 
     @field_validator("techniques")
     @classmethod
@@ -122,7 +133,7 @@ class AnalyzeRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"text": EXAMPLE_TEXT, "id": "note-17",
-                                         "options": {"min_score": 0.5}}]},
+                                         "options": {"min_score": 0.5, "sensitivity": "precise"}}]},
     )
 
     text: str = Field(description="The text to analyse, as is. Offsets in the answer index into it "

@@ -137,6 +137,10 @@ def run_batch(options: BatchOptions, log: Callable[[str], None] | None = None,
     scorer: InProcessScorer | PoolScorer | None = None
     try:
         out = OutputFile(output)
+        others = sorted(out.operating_points - {options.sensitivity})
+        if others:
+            raise BatchError(f"{output} holds analyses made at the {', '.join(others)} operating point; resume it "
+                             f"with --sensitivity {others[0]}, or write the {options.sensitivity} ones to another file")
         if out.dropped_tail:
             say(f"framing batch: dropped an unfinished last line ({out.dropped_tail} bytes) from {output}")
         if out.dropped_lines:
@@ -198,9 +202,18 @@ def run_batch(options: BatchOptions, log: Callable[[str], None] | None = None,
 def _make_scorer(options: BatchOptions, workers: int, analyzer: Analyzer | None = None
                  ) -> InProcessScorer | PoolScorer:
     try:  # once, here: every worker then loads the same version even if a registry promotes another
-        model = ModelFolder.resolve(options.model).path if analyzer is None else None
+        folder = ModelFolder.resolve(options.model) if analyzer is None else None
+        model = folder.path if folder is not None else None
+        if folder is not None and workers > 1:  # refused here, before any worker loads a model
+            points = folder.operating_points()
+            if options.sensitivity not in points.available:
+                raise BatchError(f"--sensitivity {options.sensitivity}: the model serves "
+                                 f"{', '.join(points.available)} only; it was calibrated without "
+                                 f"{options.sensitivity!r} thresholds")
+    except BatchError:
+        raise
     except FramingError as error:
         raise BatchError(f"cannot load the model: {error}") from error
     if workers == 1:
-        return InProcessScorer(model, options.threads, analyzer)
-    return PoolScorer(model, options.threads, workers)
+        return InProcessScorer(model, options.threads, analyzer, options.sensitivity)
+    return PoolScorer(model, options.threads, workers, options.sensitivity)

@@ -31,6 +31,7 @@ class BatchOptions:
     semeval_dir: Path | None = None  # set to also write SemEval-2023 files
     progress: bool | None = None  # None: a bar when stderr is a terminal
     log_every: float = 10.0
+    sensitivity: str = "precise"  # the operating point every document is decoded with
 
     @property
     def errors_path(self) -> Path:

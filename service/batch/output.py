@@ -35,6 +35,9 @@ class OutputFile:
         self.done: dict[str, int] = {}  # id -> byte offset of its line
         self.dropped_tail = 0
         self.dropped_lines = 0
+        # The operating points of the lines already there (lines written before the field existed
+        # were precise), so a resumed job cannot mix two points in one file.
+        self.operating_points: set[str] = set()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         try:
@@ -67,9 +70,11 @@ class OutputFile:
                 if not raw.strip():
                     continue
                 try:
-                    doc_id = json.loads(raw)["id"]
+                    record = json.loads(raw)
+                    doc_id = record["id"]
                     if not isinstance(doc_id, str):
                         raise TypeError
+                    self.operating_points.add(str(record.get("operating_point", "precise")))
                 except (ValueError, KeyError, TypeError):
                     bad.append((start, complete_end))
                     continue
@@ -100,6 +105,7 @@ class OutputFile:
             self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
             self._lock()
             self.done.clear()
+            self.operating_points.clear()
             self._scan()
 
     def read_line(self, doc_id: str) -> bytes:

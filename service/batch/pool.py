@@ -46,16 +46,16 @@ def _init_worker(model_dir: str | None, threads: int, parent: int) -> None:
         _worker_error = f"{type(error).__name__}: {error}"
 
 
-def _score_in_worker(tasks: list[Task]) -> list[Outcome]:
+def _score_in_worker(tasks: list[Task], sensitivity: str) -> list[Outcome]:
     if _worker_analyzer is None:
         raise WorkerStartError(_worker_error or "the model was not loaded")
-    return score_tasks(_worker_analyzer, tasks)
+    return score_tasks(_worker_analyzer, tasks, sensitivity)
 
 
 class PoolScorer:
     """Worker processes, each with its own model; a few batches in flight, results in input order."""
 
-    def __init__(self, model_dir: Path | None, threads: int, workers: int) -> None:
+    def __init__(self, model_dir: Path | None, threads: int, workers: int, sensitivity: str = "precise") -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -65,12 +65,13 @@ class PoolScorer:
             initializer=_init_worker,
             initargs=(str(model_dir) if model_dir else None, threads, os.getpid()),
         )
+        self.sensitivity = sensitivity  # checked against the model by the caller, before workers start
         self.in_flight: deque[Future[list[Outcome]]] = deque()
         self.limit = 2 * workers
 
     def submit(self, tasks: list[Task]) -> list[Outcome]:
         """Queue a batch; return the outcomes of the oldest batches once too many are in flight."""
-        self.in_flight.append(self.executor.submit(_score_in_worker, tasks))
+        self.in_flight.append(self.executor.submit(_score_in_worker, tasks, self.sensitivity))
         outcomes: list[Outcome] = []
         while len(self.in_flight) >= self.limit:
             outcomes.extend(self._result(self.in_flight.popleft()))

@@ -38,9 +38,16 @@ def open_analyzer(model: Path | str | None, threads: int) -> Analyzer:
     return Analyzer.load(model, threads=threads)
 
 
-def score_tasks(analyzer: Analyzer, tasks: list[Task]) -> list[Outcome]:
+def check_sensitivity(analyzer: Analyzer, sensitivity: str) -> None:
+    """Refuse the whole job up front when the model lacks the operating point asked for."""
+    if sensitivity not in analyzer.operating_points:
+        raise BatchError(f"--sensitivity {sensitivity}: the model serves {', '.join(analyzer.operating_points)} "
+                         f"only; it was calibrated without {sensitivity!r} thresholds")
+
+
+def score_tasks(analyzer: Analyzer, tasks: list[Task], sensitivity: str = "precise") -> list[Outcome]:
     """Score a batch in one pass (each document alone if the batch fails, to find the culprit)."""
-    results = analyzer.analyze_each([t.text for t in tasks], [t.id for t in tasks])
+    results = analyzer.analyze_each([t.text for t in tasks], [t.id for t in tasks], sensitivity)
     outcomes = []
     for task, result in zip(tasks, results, strict=True):
         if isinstance(result, Exception):
@@ -56,17 +63,20 @@ def score_tasks(analyzer: Analyzer, tasks: list[Task]) -> list[Outcome]:
 class InProcessScorer:
     """Scores in this process, with the caller's analyzer or one loaded here."""
 
-    def __init__(self, model_dir: Path | None, threads: int, analyzer: Analyzer | None = None) -> None:
+    def __init__(self, model_dir: Path | None, threads: int, analyzer: Analyzer | None = None,
+                 sensitivity: str = "precise") -> None:
+        self.sensitivity = sensitivity
         if analyzer is not None:
             self.analyzer = analyzer
-            return
-        try:
-            self.analyzer = open_analyzer(model_dir, threads)
-        except (FramingError, OSError, ValueError) as error:
-            raise BatchError(f"cannot load the model: {error}") from error
+        else:
+            try:
+                self.analyzer = open_analyzer(model_dir, threads)
+            except (FramingError, OSError, ValueError) as error:
+                raise BatchError(f"cannot load the model: {error}") from error
+        check_sensitivity(self.analyzer, sensitivity)
 
     def submit(self, tasks: list[Task]) -> list[Outcome]:
-        return score_tasks(self.analyzer, tasks)
+        return score_tasks(self.analyzer, tasks, self.sensitivity)
 
     def close(self, interrupted: bool = False) -> None:
         pass

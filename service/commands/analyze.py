@@ -1,6 +1,6 @@
 """`framing analyze`: one text from an argument, a file or stdin, to JSON or highlighted text.
 
-It takes the API's options (`--min-score`, `--techniques`) and its length limit (FRAMING_MAX_CHARS,
+It takes the API's options (`--min-score`, `--techniques`, `--sensitivity`) and its length limit (FRAMING_MAX_CHARS,
 100,000 characters by default; `--max-chars` overrides it), so a 5 MB file is refused in a moment
 instead of running for minutes. Imports stay inside `run`: `framing --help` must not load torch.
 """
@@ -35,6 +35,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--techniques", metavar="NAMES",
                         help="keep only these techniques, comma-separated (names as `framing labelstudio "
                              "config` or GET /v1/labels list them), as the API's options.techniques")
+    parser.add_argument("--sensitivity", choices=("precise", "sensitive"), default="precise",
+                        help="operating point, as the API's options.sensitivity: precise (F1-fitted thresholds, "
+                             "the default) or sensitive (recall-fitted: more highlights, more false alarms); "
+                             "a model without sensitive thresholds refuses it (exit 2)")
     parser.add_argument("--max-chars", type=int, metavar="N",
                         help="longest text accepted, in characters (default: the API's limit, "
                              "$FRAMING_MAX_CHARS or 100000)")
@@ -125,6 +129,6 @@ def analyze_with_progress(text: str, args: argparse.Namespace, show: bool):
     # bad folder reach the CLI's one handler.
     analyzer = Analyzer.load(args.model)
     say(f"scoring {len(text):,} characters")
-    analysis = analyzer.analyze(text, args.id)
+    analysis = analyzer.analyze(text, args.id, getattr(args, "sensitivity", "precise"))
     say(f"done: {len(analysis.sentences):,} sentences, {len(analysis.spans):,} spans")
     return analysis

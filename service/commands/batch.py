@@ -83,6 +83,10 @@ def add_parser(subparsers) -> None:
                           help="plain log lines instead of a progress bar")
     parser.add_argument("--log-every", type=float, default=10.0, metavar="SECONDS",
                         help="seconds between progress lines when there is no bar (default 10)")
+    parser.add_argument("--sensitivity", choices=("precise", "sensitive"), default="precise",
+                        help="operating point, as the API's options.sensitivity: precise (F1-fitted thresholds, "
+                             "the default) or sensitive (recall-fitted: more highlights, more false alarms); "
+                             "a model without sensitive thresholds refuses it (exit 2)")
     parser.add_argument("--summary-json", type=Path, metavar="PATH",
                         help="also write the final summary (counts, time, docs/s) to this JSON file")
     parser.set_defaults(run=run)
@@ -112,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         semeval_dir=(args.semeval_dir or default_semeval_dir(args.output)) if args.format == "semeval" else None,
         progress=args.progress,
         log_every=args.log_every,
+        sensitivity=args.sensitivity,
     )
     from framing.service.batch.job import run_batch  # the run loop's imports cost seconds: not for --help
 

@@ -25,6 +25,9 @@ def add_parser(subparsers) -> None:
                         help="evaluate only the articles this model held out in training (its data.json)")
     parser.add_argument("-o", "--output", type=Path, default=Path("reports"), help="report folder")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--sensitivity", choices=("precise", "sensitive"), default="precise",
+                        help="the model's operating point to measure (the baseline beside it keeps its own "
+                             "F1-fitted thresholds); a model without sensitive thresholds refuses it (exit 2)")
     parser.set_defaults(run=run)
 
 
@@ -35,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
     from framing.training.evaluate import markdown_report, score_analyses, write_report
     from framing.training.reports import Reports
 
+    if args.predictions and args.sensitivity != "precise":
+        raise FramingError("--sensitivity chooses the model's thresholds; a --predictions file was decoded "
+                           "already (each of its lines names its operating_point)")
     try:
         data = load_training_data(args.data)
         documents = data.documents
@@ -68,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             folder = ModelFolder.resolve(args.model)
             analyzer = Analyzer.load(folder)
             texts, ids = [d.text for d in documents], [d.id for d in documents]
-            reports["model"] = score_analyses(documents, analyzer.analyze_many(texts, ids))
+            reports["model"] = score_analyses(documents, analyzer.analyze_many(texts, ids, args.sensitivity))
             baseline_thresholds = folder.baseline_thresholds() if folder.has_tfidf() else None
             if not args.no_baseline and baseline_thresholds is not None:
                 baseline = Analyzer(folder.tfidf(), baseline_thresholds, analyzer.info)

@@ -131,6 +131,8 @@
     const options = {};
     const minScore = parseFloat($("min-score").value);
     if (!Number.isNaN(minScore) && minScore > 0) options.min_score = Math.min(minScore, 1);
+    // The operating point (options.sensitivity); a model without sensitive thresholds answers 422.
+    options.sensitivity = $("sensitivity").value === "sensitive" ? "sensitive" : "precise";
     const button = $("analyse");
     button.disabled = true;
     setStatus("Analysing…");
@@ -157,7 +159,8 @@
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
       const n = body.spans.length;
       setStatus(`${n} span${n === 1 ? "" : "s"}, ${body.techniques.length} technique(s), ` +
-                `${body.frames.length} frame(s) — ${seconds} s.`);
+                `${body.frames.length} frame(s), ${body.operating_point || "precise"} operating point — ` +
+                `${seconds} s.`);
     } catch (error) {
       setStatus(`Could not reach the service: ${error.message}`, true);
     } finally {

@@ -37,11 +37,20 @@ ANALYZE_EXAMPLES = {
                  "value": {"text": EXAMPLE_TEXT, "id": "note-17",
                            "options": {"techniques": ["Loaded_Language", "Name_Calling-Labeling"],
                                        "min_score": 0.6, "sentences": False}}},
+    "sensitive": {"summary": "More highlights: the recall-fitted operating point",
+                  "value": {"text": EXAMPLE_TEXT, "options": {"sensitivity": "sensitive"}}},
 }
 
 
-def _options(options: AnalyzeOptions | None) -> AnalyzeOptions:
-    return options if options is not None else AnalyzeOptions()
+def _options(options: AnalyzeOptions | None, analyzer: Analyzer) -> AnalyzeOptions:
+    """The request's options, refused up front (422) when they ask for an operating point the model
+    lacks: answering with the precise one under the name `sensitive` would mislead the reader."""
+    options = options if options is not None else AnalyzeOptions()
+    if options.sensitivity not in analyzer.operating_points:
+        raise ApiError(422, "operating_point_unavailable",
+                       f"options.sensitivity: the model serves {', '.join(analyzer.operating_points)} only; "
+                       f"it was calibrated without {options.sensitivity!r} thresholds")
+    return options
 
 
 def _filtered(analysis: Analysis, options: AnalyzeOptions) -> Analysis:
@@ -71,7 +80,7 @@ def _analyze_one(token: WorkToken, metrics: ServiceMetrics, analyzer: Analyzer, 
                  document_id: str | None, options: AnalyzeOptions) -> bytes:
     token.check()
     started = time.perf_counter()
-    analysis = analyzer.analyze(text, document_id)
+    analysis = analyzer.analyze(text, document_id, options.sensitivity)
     metrics.observe_inference("/v1/analyze", time.perf_counter() - started, [text])
     return _filtered(analysis, options).model_dump_json().encode("utf-8")
 
@@ -89,7 +98,7 @@ def _analyze_batch(token: WorkToken, metrics: ServiceMetrics, analyzer: Analyzer
     for group in _groups(items):
         token.check()
         outcomes += analyzer.analyze_each([text for _, text, _ in group],
-                                          [document_id for _, _, document_id in group])
+                                          [document_id for _, _, document_id in group], options.sensitivity)
     results: dict[int, Analysis | ApiError] = {}
     for (index, _, _), outcome in zip(items, outcomes, strict=True):
         if isinstance(outcome, Analysis):
@@ -118,7 +127,8 @@ async def analyze(
     excess = too_many(1, len(request.text), settings)
     if excess is not None:
         raise ApiError(413, excess[0], excess[1].replace("documents: ", "text: ", 1))
-    body = await pool.run(_analyze_one, metrics, analyzer, request.text, request.id, _options(request.options),
+    body = await pool.run(_analyze_one, metrics, analyzer, request.text, request.id,
+                          _options(request.options, analyzer),
                           disconnected=client_gone(http))
     return Response(body, media_type="application/json")
 
@@ -133,7 +143,7 @@ async def analyze_batch(request: BatchRequest, settings: SettingsDep, pool: Pool
     excess = too_many(len(documents), sum(len(document.text) for document in documents), settings)
     if excess is not None:
         raise ApiError(413, *excess)
-    options = _options(request.options)
+    options = _options(request.options, analyzer)
     problems: dict[int, ApiError] = {}
     items: list[tuple[int, str, str | None]] = []
     for index, document in enumerate(documents):
