@@ -109,3 +109,38 @@ def test_the_promote_gate_compares_versions_only_on_common_heldout_articles(
     else:
         registry.promote("v3", documents=[*corpus, *fresh])
         assert registry.promoted_version() == "v3"
+
+
+def test_a_correction_round_finds_the_corrected_words_in_heldout_sentences(sample_corpus: Path,
+                                                                             tmp_path: Path) -> None:
+    """Repeated fresh annotations with a small replayed sample of the corpus: the corrected words are
+    found in held-out sentences afterwards, judged on the same articles as the model before."""
+    from framing.training.lineage import fresh_documents, read_lineage
+    from framing.training.round_report import comparison_lines, judge
+
+    corpus = read_semeval_folder(sample_corpus)
+    fresh = load_training_data([write_corrections(tmp_path / "fixes.jsonl")]).documents
+    base = tmp_path / "base"
+    train(corpus, base, TrainConfig(**TINY, baseline=False, version="b1"))
+    fresh_ids = {d.id for d in fresh_documents([*corpus, *fresh], read_lineage(base))}
+    assert fresh_ids == {d.id for d in fresh}
+
+    new = tmp_path / "new"
+    round_config = {**TINY, "max_steps": None, "epochs": 1.0, "fresh_repeats": 4, "replay_articles": 2}
+    metrics = train([*corpus, *fresh], new, TrainConfig(**round_config, baseline=False, version="b2"),
+                    init_from=base)
+    heldout_ids = set(metrics.split.heldout_ids)
+    heldout = [d for d in [*corpus, *fresh] if d.id in heldout_ids]
+    before, after = judge(base, heldout, fresh_ids), judge(new, heldout, fresh_ids)
+    assert before.fresh_spans == after.fresh_spans > 0
+    # The base barely trained marks words everywhere, so it "finds" corrected words too: the round must
+    # find at least as many with fewer false marks.
+    assert after.fresh_found >= before.fresh_found
+    assert after.fresh_f1 > before.fresh_f1 + 0.2, comparison_lines("b1", before, "b2", after)
+    assert after.corpus is not None and after.corpus_articles == len(heldout_ids - fresh_ids)
+    # One epoch was the replayed sample and each fresh training sentence four times.
+    fresh_train = len(fresh) - len(heldout_ids & fresh_ids)
+    import torch
+
+    checkpoint = torch.load(tmp_path / "new.work" / "checkpoint.pt", weights_only=False)
+    assert checkpoint["step"] == fresh_train * 4 + 2
