@@ -144,3 +144,45 @@ def test_a_correction_round_finds_the_corrected_words_in_heldout_sentences(sampl
 
     checkpoint = torch.load(tmp_path / "new.work" / "checkpoint.pt", weights_only=False)
     assert checkpoint["step"] == fresh_train * 4 + 2
+
+
+def test_retrain_runs_a_round_on_a_registry_from_the_feedback_database(
+        sample_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from framing.service.cli import main
+    from framing.training.feedback_store import FeedbackStore
+
+    registry = Registry(tmp_path / "registry")
+    train(read_semeval_folder(sample_corpus), registry.version_dir("v1"),
+          TrainConfig(**TINY, baseline=False, version="v1"))
+    args = ["retrain", "--registry", str(registry.root), "--corpus", str(sample_corpus)]
+    assert main([*args, "--data", str(tmp_path / "none.jsonl")]) == 2
+    assert "no promoted version" in capsys.readouterr().err
+    registry.promote("v1")
+    assert main(args) == 2
+    assert "--db" in capsys.readouterr().err
+
+    db = tmp_path / "feedback.sqlite3"
+    fixes = load_training_data([write_corrections(tmp_path / "fixes.jsonl")]).documents
+    with FeedbackStore(db) as store:
+        for document in fixes:
+            store.add(document.text, [{"start": s.start, "end": s.end, "label": s.technique} for s in document.spans],
+                      None, "v1")
+    settings = tmp_path / "round.json"
+    settings.write_text(json.dumps({"max_steps": 6, "replay_articles": 2, "threads": 1, "fold_assignments": 2}))
+    caplog.set_level(logging.INFO, logger="framing.train")
+    code = main([*args, "--db", str(db), "--config", str(settings), "--promote"])
+    out, err = capsys.readouterr()
+    assert "v2 fine-tuned from v1" in out and "corrected spans found" in out
+    assert "judging v1 and v2 on the same" in caplog.text and "step 6/6" in caplog.text
+    base_train, _ = split_of(registry.version_dir("v1"))
+    _, heldout = split_of(registry.version_dir("v2"))
+    assert heldout and not heldout & base_train
+    assert (registry.version_dir("v2") / "report" / "round.json").is_file()
+    assert not registry.work_dir("v2").exists()
+    if code == 0:
+        assert registry.promoted_version() == "v2" and "promoted v2" in out
+    else:  # the gate refused: the round's figures on the common held-out articles say why
+        assert code == 2 and "refusing to promote v2" in err and "rescored on" in err
+        assert registry.promoted_version() == "v1"

@@ -96,14 +96,16 @@ class Registry:
             return None
         return compare(self.version_dir(current), self.version_dir(version), documents)
 
-    def promote(self, version: str, force: bool = False, documents: Sequence[Document] | None = None) -> list[str]:
+    def promote(self, version: str, force: bool = False, documents: Sequence[Document] | None = None,
+                evidence: Comparison | None = None) -> list[str]:
         """Mark `version` as served; returns the gate's complaints (empty when it passed or was forced).
 
         The gate compares figures on the same held-out articles only; `documents` lets it score both
-        versions again when they were held out on different ones."""
+        versions again when they were held out on different ones, and `evidence` gives figures already
+        obtained so (a correction round's)."""
         if not (self.version_dir(version) / MANIFEST).is_file():
             raise RegistryError(f"{self.root}: no version {version!r}")
-        comparison = self.compare(version, documents)
+        comparison = evidence if evidence is not None else self.compare(version, documents)
         complaints: list[str] = []
         if isinstance(comparison, str):
             complaints.append(comparison)
