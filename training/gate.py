@@ -30,8 +30,8 @@ class Comparison:
     basis: str  # "recorded": the recorded figures (same held-out set); "rescored": scored again here
 
     def complaints(self, old_name: str) -> list[str]:
-        return [f"{metric} {self.new.get(metric, 'missing')} < {self.old[metric]} of {old_name} ({self.basis} on "
-                f"{self.articles} common held-out articles)"
+        where = f"{self.basis} on {self.articles} common held-out articles" if self.articles else self.basis
+        return [f"{metric} {self.new.get(metric, 'missing')} < {self.old[metric]} of {old_name} ({where})"
                 for metric in GATE_METRICS if metric in self.old and self.new.get(metric, -1.0) < self.old[metric]]
 
 
@@ -71,8 +71,8 @@ def rescored_summary(model: Path, documents: Sequence[Document], seed: int = 13)
 def compare(old: Path, new: Path, documents: Sequence[Document] | None = None) -> Comparison | str:
     """The comparison the gate judges by, or why there is none (a complaint)."""
     common = common_heldout(old, new)
-    if common is None:
-        return "no data record (data.json) in both versions: cannot tell on which articles they were held out"
+    if common is None:  # a folder from before data records: its recorded figures are all there is
+        return Comparison(summary(old), summary(new), 0, "recorded (no data record: held-out articles unknown)")
     ids, same = common
     if not ids:
         return "no held-out articles in common: their figures cannot be compared"
