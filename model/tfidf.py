@@ -61,6 +61,9 @@ class LinearHeads:
         bias = np.zeros(labels, dtype=np.float64)
         constant = np.full(labels, np.nan)
         for index, column in enumerate(targets.T):
+            if len(column) == 0:  # e.g. frames, when no training document has frames annotated
+                constant[index] = 0.0
+                continue
             if column.min() == column.max():
                 constant[index] = float(column[0])
                 continue
@@ -103,7 +106,9 @@ class BaselineScorer:
         for i, document in enumerate(framed):
             for frame in document.frames or []:
                 frame_targets[i, FRAME_INDEX[frame]] = 1
-        self.frames = LinearHeads.fit(self.vectorizer.transform([d.text for d in framed]), frame_targets)
+        framed_features = (self.vectorizer.transform([d.text for d in framed]) if framed
+                           else np.zeros((0, len(self.vectorizer.vocabulary_))))
+        self.frames = LinearHeads.fit(framed_features, frame_targets)
         return self
 
     def _heads(self) -> tuple[LinearHeads, LinearHeads]:

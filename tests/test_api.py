@@ -292,6 +292,7 @@ def test_model_describes_the_served_model(client, analyzer):
     body = client.get("/v1/model").json()
     assert body["name"] == analyzer.info.name
     assert body["version"] == analyzer.info.version
+    assert body["operating_points"] == list(analyzer.operating_points)
     assert isinstance(body["validation_metrics"], dict)
     metrics = analyzer.metrics
     for key, value in body["validation_metrics"].items():

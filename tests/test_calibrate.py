@@ -164,3 +164,16 @@ def test_calibrate_systems_serves_the_ensemble_only_with_a_lexical_share(scored_
     no_share = calibrate_systems(documents, prepared, scores, info, (other, baseline_info), 0.0, seed=3,
                                  assignments=1)
     assert no_share.served == "network" and list(no_share.reports) == ["model", "baseline"]
+
+
+def test_the_tfidf_model_fits_documents_without_frames() -> None:
+    """Corrections often come without frames: the TF-IDF model then learns no frame (scores 0), not a crash."""
+    from framing.model.scores import PreparedText
+    from framing.training.documents import Document, GoldSpan
+
+    text = "The reckless regime lied again. Officials met on Monday."
+    documents = [Document(id=f"d{i}", text=text, spans=[GoldSpan("Loaded_Language", 4, 12)] if i % 2 else [],
+                          frames=None) for i in range(4)]
+    scores = BaselineScorer().fit(documents).score([PreparedText.from_text(text)])[0]
+    assert scores.article_frames.shape == (14,) and not scores.article_frames.any()
+    assert scores.sentence_techniques.shape[0] == 2

@@ -58,6 +58,13 @@ class TrainConfig(BaseModel):
     teacher_path: str | None = Field(
         None, description="a trained model folder whose probabilities are blended into the targets (distillation)")
     distillation_weight: float = Field(0.5, ge=0, le=1, description="the teacher's share of each target")
+    fresh_repeats: int = Field(
+        1, ge=1, description="with --init-from, each fresh annotation (one no model of the lineage has seen) is "
+                             "trained on this many times per epoch, so a handful of corrections counts")
+    replay_articles: int | None = Field(
+        None, ge=0, description="with --init-from, train on only this many of the lineage's known articles per "
+                                "epoch (a seeded sample, replayed so the model does not forget), beside the "
+                                "fresh ones; default: all of them")
     checkpoint_every: int = Field(50, ge=1)
     threads: int | None = None
     baseline: bool = True

@@ -125,12 +125,30 @@ def recalibrate(model: Path, documents: Sequence[Document], output: Path, source
         raise TrainingError(f"{model} was trained on all its articles, with thresholds from cross-validation: "
                             "run `framing crossval` again to refit them")
     config = TrainConfig(**{**manifest.extra["config"], "quantization": quantization or manifest.quantization})
-    train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
-    recorded = ModelFolder(model).heldout_ids()
-    if recorded is not None and recorded != {d.id for d in heldout_docs}:
-        raise TrainingError(f"{model} was held out on other articles than these data give; recalibrate it on "
-                         "the data it was trained with")
-    return package_model(network, tokenizer, config, manifest.encoder, documents, train_docs, heldout_docs, output,
-                         list(manifest.extra.get("history", [])), sources,
-                         final_entry={"recalibrated": datetime.now(UTC).date().isoformat(), **(note or {})})
+    folder = ModelFolder(model)
+    recorded = folder.heldout_ids()
+    lineage = (folder.data_record() or {}).get("lineage")
+    if lineage is not None:
+        # Fine-tuned from another model: its held-out articles were chosen by lineage (training.lineage),
+        # not by the seeded draw, so they are read back; every one must be in the data.
+        held = recorded or set()
+        heldout_docs = [d for d in documents if d.id in held]
+        train_docs = [d for d in documents if d.id not in held]
+        if len(heldout_docs) != len(held):
+            raise TrainingError(f"{model} was held out on {len(held)} articles, {len(held) - len(heldout_docs)} of "
+                                "them missing from these data; recalibrate it on the data it was trained with")
+    else:
+        train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
+        if recorded is not None and recorded != {d.id for d in heldout_docs}:
+            raise TrainingError(f"{model} was held out on other articles than these data give; recalibrate it "
+                                "on the data it was trained with")
+    metrics = package_model(network, tokenizer, config, manifest.encoder, documents, train_docs, heldout_docs,
+                            output, list(manifest.extra.get("history", [])), sources,
+                            final_entry={"recalibrated": datetime.now(UTC).date().isoformat(), **(note or {})})
+    if lineage is not None:  # keep the lineage, so descendants stay judged on articles none of them saw
+        from framing.training.lineage import Lineage, record_lineage
+
+        ancestors = Lineage(list(lineage["ancestors"][:-1]), set(lineage["trained_ids"]), set(lineage["heldout_ids"]))
+        metrics = record_lineage(output, metrics, config, ancestors, train_docs, heldout_docs)
+    return metrics
 

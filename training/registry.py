@@ -11,6 +11,7 @@ imports `training/`); listing, creating and promoting versions is this module's.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,14 +26,14 @@ from framing.model.folder import (
     version_path,
 )
 from framing.model.layout import MANIFEST, PROMOTED, VERSIONS, WORK
+from framing.training.documents import Document
+from framing.training.gate import GATE_METRICS, Comparison, compare
+
+__all__ = ["GATE_METRICS", "PromotionRefused", "Registry", "VersionInfo"]
 
 
 class PromotionRefused(RegistryError):
     """The gate refused a valid version: `framing models promote` exits 1 (a verdict, not a usage error)."""
-
-
-# Metrics that must not fall for a version to replace the promoted one.
-GATE_METRICS = ("paragraph_micro_f1", "span_f1", "frame_micro_f1")
 
 
 @dataclass
@@ -91,17 +92,29 @@ class Registry:
     def promoted_dir(self) -> Path:
         return promoted_dir(self.root)
 
-    def promote(self, version: str, force: bool = False) -> list[str]:
-        """Mark `version` as served; returns the gate's complaints (empty when it passed or was forced)."""
+    def compare(self, version: str, documents: Sequence[Document] | None = None) -> Comparison | str | None:
+        """`version` against the promoted one on their common held-out articles (`training.gate`);
+        None when there is nothing to compare with."""
+        current = self.promoted_version()
+        if not current or current == version:
+            return None
+        return compare(self.version_dir(current), self.version_dir(version), documents)
+
+    def promote(self, version: str, force: bool = False, documents: Sequence[Document] | None = None,
+                evidence: Comparison | None = None) -> list[str]:
+        """Mark `version` as served; returns the gate's complaints (empty when it passed or was forced).
+
+        The gate compares figures on the same held-out articles only; `documents` lets it score both
+        versions again when they were held out on different ones, and `evidence` gives figures already
+        obtained so (a correction round's)."""
         if not (self.version_dir(version) / MANIFEST).is_file():
             raise RegistryError(f"{self.root}: no version {version!r}")
+        comparison = evidence if evidence is not None else self.compare(version, documents)
         complaints: list[str] = []
-        current = self.promoted_version()
-        if current and current != version:
-            old, new = self.summary(current), self.summary(version)
-            for metric in GATE_METRICS:
-                if metric in old and new.get(metric, -1.0) < old[metric]:
-                    complaints.append(f"{metric} {new.get(metric, 'missing')} < {old[metric]} of {current}")
+        if isinstance(comparison, str):
+            complaints.append(comparison)
+        elif comparison is not None:
+            complaints = comparison.complaints(str(self.promoted_version()))
         if complaints and not force:
             raise PromotionRefused(f"refusing to promote {version}: " + "; ".join(complaints) + " (use --force)")
         write_atomic(self.root / PROMOTED, version + "\n")

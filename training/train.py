@@ -25,6 +25,7 @@ from framing.model.network import FramingNetwork
 from framing.training.config import TrainConfig
 from framing.training.documents import Document
 from framing.training.errors import TrainingError
+from framing.training.lineage import fresh_documents, lineage_split, read_lineage, record_lineage
 from framing.training.packaging import package_model
 from framing.training.reports import TrainingMetrics
 from framing.training.split import split_documents
@@ -62,19 +63,31 @@ def initial_network(config: TrainConfig, init_from: Path | None) -> tuple[Framin
 def train(documents: Sequence[Document], output: Path, config: TrainConfig,
           init_from: Path | None = None, work_dir: Path | None = None,
           sources: Sequence[dict] = ()) -> TrainingMetrics:
-    """Train, calibrate on held-out articles, and write a complete model directory to `output`."""
+    """Train, calibrate on held-out articles, and write a complete model directory to `output`.
+
+    With `init_from`, the held-out articles are the lineage's (`training.lineage`): none that the
+    model started from, or its ancestors, trained on."""
     if config.threads:
         torch.set_num_threads(config.threads)
     seed_everything(config.seed)
     work_dir = work_dir or output.with_name(output.name + ".work")
     work_dir.mkdir(parents=True, exist_ok=True)
-    train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
+    lineage = read_lineage(init_from) if init_from else None
+    if lineage is None:
+        train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
+    else:
+        train_docs, heldout_docs = lineage_split(documents, config.heldout_fraction, config.seed, lineage)
     if not train_docs or not heldout_docs:
         raise TrainingError(f"need at least 2 annotated articles to train and calibrate, got {len(documents)}")
     log.info("%d training articles, %d held out", len(train_docs), len(heldout_docs))
 
     network, tokenizer, encoder_name = initial_network(config, init_from)
-    trainer = Trainer.for_documents(network, tokenizer, config, train_docs, heldout_docs, work_dir)
+    fresh_ids = {d.id for d in fresh_documents(documents, lineage)} if lineage else None
+    trainer = Trainer.for_documents(network, tokenizer, config, train_docs, heldout_docs, work_dir,
+                                    fresh_ids=fresh_ids)
     history = trainer.fit()
-    return package_model(network, tokenizer, config, encoder_name, documents, train_docs, heldout_docs, output,
-                         history, sources)
+    metrics = package_model(network, tokenizer, config, encoder_name, documents, train_docs, heldout_docs, output,
+                            history, sources)
+    if lineage is not None:
+        metrics = record_lineage(output, metrics, config, lineage, train_docs, heldout_docs)
+    return metrics

@@ -126,6 +126,20 @@ def score_documents(network: FramingNetwork, tokenizer: Any, config: TrainConfig
     return prepared, NeuralScorer(network, tokenizer, config.window_length, config.stride).score(prepared)
 
 
+def weighted_articles(train_docs: Sequence[Document], fresh_ids: set[str],
+                      config: TrainConfig) -> list[Document]:
+    """One epoch's articles: each fresh one `fresh_repeats` times, and a seeded sample of
+    `replay_articles` known ones (all by default), so a few corrections are not drowned by the corpus
+    and a correction round stays short."""
+    fresh = [d for d in train_docs if d.id in fresh_ids]
+    known = [d for d in train_docs if d.id not in fresh_ids]
+    if config.replay_articles is not None and config.replay_articles < len(known):
+        known = random.Random(config.seed).sample(known, config.replay_articles)
+    if config.fresh_repeats == 1 and len(known) + len(fresh) == len(train_docs):
+        return list(train_docs)  # unweighted: the articles in their order, as before these settings
+    return known + fresh * config.fresh_repeats
+
+
 class Trainer:
     """Fits a network to training articles, judging it on the held-out ones after every epoch.
 
@@ -148,8 +162,16 @@ class Trainer:
 
     @classmethod
     def for_documents(cls, network: FramingNetwork, tokenizer: Any, config: TrainConfig,
-                      train_docs: Sequence[Document], heldout: Sequence[Document], work_dir: Path) -> Trainer:
-        """Encodes the training articles, weighs the losses, and blends in a teacher if configured."""
+                      train_docs: Sequence[Document], heldout: Sequence[Document], work_dir: Path,
+                      fresh_ids: set[str] | None = None) -> Trainer:
+        """Encodes the training articles, weighs the losses, and blends in a teacher if configured.
+
+        With `fresh_ids` (a fine-tuning run), fresh annotations are repeated and the rest replayed
+        as `weighted_articles` says."""
+        if fresh_ids is not None:
+            train_docs = weighted_articles(train_docs, fresh_ids, config)
+            if not train_docs:
+                raise TrainingError("nothing to train on: no fresh annotations and replay_articles is 0")
         examples = [build_example(d, tokenizer, config.window_length, config.stride) for d in train_docs]
         losses = Losses(examples, config)  # class weights from the gold labels, before any blending
         if config.teacher_path:

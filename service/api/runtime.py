@@ -127,6 +127,7 @@ def describe_model(analyzer: Analyzer) -> ModelResponse:
         except ModelLoadError:
             log.warning("could not read the model's manifest or card", exc_info=True)
     return ModelResponse(name=analyzer.info.name, version=analyzer.info.version, encoder=encoder,
+                         operating_points=list(analyzer.operating_points),
                          training_data=training_data, validation_metrics=validation, model_card=model_card)
 
 

@@ -235,6 +235,10 @@ class ModelResponse(BaseModel):
     name: str
     version: str
     encoder: str | None = None
+    operating_points: list[str] = Field(
+        default_factory=lambda: ["precise"],
+        description="The values `options.sensitivity` may take with this model (`sensitive` only when it was "
+                    "calibrated for it).")
     training_data: Any = Field(None, description="What the model was trained on (from its metrics).")
     validation_metrics: dict[str, Any] = Field(
         default_factory=dict, description="Held-out metrics recorded at training time (empty if none).")

@@ -23,6 +23,9 @@ def add_parser(subparsers) -> None:
                             help=f"registry folder (default: ${REGISTRY_ENV})")
     promote.add_argument("version")
     promote.add_argument("--force", action="store_true", help="promote even if metrics are lower")
+    promote.add_argument("--data", action="append", metavar="PATH",
+                         help="annotations the versions were trained on: when they were held out on different "
+                              "articles, both are scored again on the held-out ones they share (repeatable)")
     parser.set_defaults(run=run)
 
 
@@ -40,8 +43,13 @@ def run(args: argparse.Namespace) -> int:
             values = "  ".join(f"{info.summary.get(m, float('nan')):>18.3f}" for m in GATE_METRICS)
             print(f"{'*' if info.promoted else ' '} {info.version:<8} {info.created:<26} {values}")
         return 0
+    documents = None
+    if args.data:
+        from framing.training.data_sources import load_training_data
+
+        documents = load_training_data(args.data).documents
     try:  # a bad name or a missing version is a RegistryError: the CLI's handler, exit status 2
-        complaints = registry.promote(args.version, force=args.force)
+        complaints = registry.promote(args.version, force=args.force, documents=documents)
     except PromotionRefused as refusal:
         print(f"framing models: {refusal}", file=sys.stderr)
         return 1

@@ -113,6 +113,13 @@
       const response = await fetch("/v1/model");
       const info = await response.json();
       $("model-info").textContent = response.ok ? `Model: ${info.name} ${info.version}` : "Model: not loaded";
+      // Offer only the operating points this model was calibrated for.
+      const points = (response.ok && Array.isArray(info.operating_points)) ? info.operating_points : ["precise"];
+      for (const option of $("sensitivity").options) {
+        option.disabled = !points.includes(option.value);
+        if (option.disabled) option.title = "this model was not calibrated for it";
+      }
+      if ($("sensitivity").selectedOptions[0]?.disabled) $("sensitivity").value = "precise";
     } catch (error) {
       $("model-info").textContent = "Model: unavailable";
     }

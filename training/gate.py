@@ -1,0 +1,87 @@
+"""The promote gate's evidence: two versions' figures on the same held-out articles.
+
+Recorded figures of two versions compare only when both were held out on the same articles (same
+ids, same text). Otherwise both are scored again on the held-out articles they have in common
+(each with 2-fold cross-fitted thresholds, as in training), given the data; with none in common
+there is nothing fair to compare and the gate refuses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from framing.model.folder import ModelFolder
+from framing.training.documents import Document
+
+# Metrics that must not fall for a version to replace the promoted one.
+GATE_METRICS = ("paragraph_micro_f1", "span_f1", "frame_micro_f1")
+
+
+@dataclass
+class Comparison:
+    """The two versions' headline figures and on which articles they were obtained."""
+
+    old: dict[str, float]
+    new: dict[str, float]
+    articles: int
+    basis: str  # "recorded": the recorded figures (same held-out set); "rescored": scored again here
+
+    def complaints(self, old_name: str) -> list[str]:
+        where = f"{self.basis} on {self.articles} common held-out articles" if self.articles else self.basis
+        return [f"{metric} {self.new.get(metric, 'missing')} < {self.old[metric]} of {old_name} ({where})"
+                for metric in GATE_METRICS if metric in self.old and self.new.get(metric, -1.0) < self.old[metric]]
+
+
+def heldout_hashes(model: Path) -> dict[str, str] | None:
+    """Held-out article id -> text sha256 from a model's data record (None without a record)."""
+    record = ModelFolder(model).data_record()
+    if record is None:
+        return None
+    return {d["id"]: d.get("sha256", "") for d in record.get("documents", []) if d.get("split") == "heldout"}
+
+
+def common_heldout(old: Path, new: Path) -> tuple[set[str], bool] | None:
+    """Ids both versions were held out on with the same text, and whether their held-out sets are equal
+    (None when either has no data record)."""
+    old_ids, new_ids = heldout_hashes(old), heldout_hashes(new)
+    if old_ids is None or new_ids is None:
+        return None
+    common = {i for i in old_ids.keys() & new_ids.keys() if old_ids[i] == new_ids[i]}
+    return common, old_ids == new_ids
+
+
+def summary(model: Path) -> dict[str, float]:
+    return ModelFolder(model).metrics().get("summary", {}).get("model", {})
+
+
+def rescored_summary(model: Path, documents: Sequence[Document], seed: int = 13) -> dict[str, float]:
+    """A model's headline figures on `documents`, with cross-fitted thresholds, as training judges."""
+    from framing.model.analyzer import Analyzer
+    from framing.training.evaluate import cross_fitted
+
+    analyzer = Analyzer.load(model)
+    prepared, scores = analyzer.score([d.text for d in documents])
+    report, _ = cross_fitted(documents, prepared, scores, analyzer.info, seed=seed, assignments=5)
+    return report.summary().model_dump()
+
+
+def compare(old: Path, new: Path, documents: Sequence[Document] | None = None) -> Comparison | str:
+    """The comparison the gate judges by, or why there is none (a complaint)."""
+    common = common_heldout(old, new)
+    if common is None:  # a folder from before data records: its recorded figures are all there is
+        return Comparison(summary(old), summary(new), 0, "recorded (no data record: held-out articles unknown)")
+    ids, same = common
+    if not ids:
+        return "no held-out articles in common: their figures cannot be compared"
+    if same:
+        return Comparison(summary(old), summary(new), len(ids), "recorded")
+    hashes = heldout_hashes(new) or {}
+    given = [d for d in documents or () if d.id in ids
+             and hashlib.sha256(d.text.encode("utf-8")).hexdigest() == hashes[d.id]]
+    if len(given) < 2:
+        return (f"held out on different articles ({len(ids)} in common): give the data they were trained on "
+                "(--data) to score both on the common ones")
+    return Comparison(rescored_summary(old, given), rescored_summary(new, given), len(given), "rescored")

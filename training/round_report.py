@@ -1,0 +1,110 @@
+"""A correction round's evidence: the model before and after, judged on the same held-out articles.
+
+Both models score the same held-out articles (the lineage's held-out corpus articles and the
+held-out share of the fresh annotations); thresholds are cross-fitted over those articles, as in
+training, so no article is decoded with thresholds fitted on it. Two figures come out per model:
+the corpus figures (with their bootstrap intervals: the noise a fall must exceed to count) and how
+many of the corrected spans in the held-out fresh sentences it finds (a predicted span of the same
+technique overlapping the corrected one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from framing.model.decoding import build_analysis
+from framing.model.schema import Analysis
+from framing.training.calibrate import calibrate
+from framing.training.documents import Document
+from framing.training.evaluate import fold_assignment, scored_articles
+from framing.training.metrics import bootstrap_intervals
+from framing.training.reports import Summary, mean_report
+
+
+@dataclass
+class RoundFigures:
+    """One model's figures on a round's held-out articles."""
+
+    corpus: Summary | None  # None when no corpus article is held out
+    intervals: dict[str, list[float]] | None
+    corpus_articles: int
+    fresh_found: int  # corrected spans found
+    fresh_extra: int  # spans marked in the fresh sentences that no correction has
+    fresh_spans: int  # corrected spans in the held-out fresh sentences
+    fresh_articles: int
+
+    @property
+    def fresh_f1(self) -> float:
+        """F1 of the corrected spans' techniques in the fresh sentences (found spans as true positives)."""
+        denominator = 2 * self.fresh_found + self.fresh_extra + (self.fresh_spans - self.fresh_found)
+        return 2 * self.fresh_found / denominator if denominator else 0.0
+
+
+def found_spans(documents: Sequence[Document], analyses: Sequence[Analysis]) -> tuple[int, int]:
+    """Gold spans that a predicted span (placed words) of the same technique overlaps, and predicted
+    spans of a corrected technique that overlap no gold span of it."""
+    found = extra = 0
+    corrected = {s.technique for d in documents for s in d.spans}
+    for document, analysis in zip(documents, analyses, strict=True):
+        predicted = [(s.label, s.start, s.end) for s in analysis.spans if s.unit == "words" and s.label in corrected]
+        gold = [(s.technique, s.start, s.end) for s in document.spans]
+        found += sum(any(p[0] == g[0] and p[1] < g[2] and p[2] > g[1] for p in predicted) for g in gold)
+        extra += sum(not any(p[0] == g[0] and p[1] < g[2] and p[2] > g[1] for g in gold) for p in predicted)
+    return found, extra
+
+
+def judge(model: Path, documents: Sequence[Document], fresh_ids: set[str], seed: int = 13,
+          assignments: int = 5) -> RoundFigures:
+    """`model`'s figures on held-out `documents`, thresholds cross-fitted over them (2 folds, `assignments` deals)."""
+    from framing.model.analyzer import Analyzer
+
+    analyzer = Analyzer.load(model)
+    prepared, scores = analyzer.score([d.text for d in documents])
+    corpus = [i for i, d in enumerate(documents) if d.id not in fresh_ids]
+    fresh = [i for i, d in enumerate(documents) if d.id in fresh_ids]
+    reports, counts = [], []
+    for deal in range(assignments):
+        fold_of = fold_assignment(len(documents), 2, seed + deal)
+        slots: list[Analysis | None] = [None] * len(documents)
+        for fold in range(2):
+            fit = [i for i in range(len(documents)) if fold_of[i] != fold] or list(range(len(documents)))
+            thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit])
+            for i in np.flatnonzero(fold_of == fold).tolist():
+                slots[i] = build_analysis(prepared[i], scores[i], thresholds, analyzer.info, documents[i].id)
+        analyses = [a for a in slots if a is not None]
+        if corpus:
+            report, article_counts = scored_articles([documents[i] for i in corpus], [analyses[i] for i in corpus])
+            reports.append(report)
+            counts.append(article_counts)
+    # Fresh sentences: thresholds from the corpus articles (all held-out articles when there are none).
+    fit = corpus or list(range(len(documents)))
+    thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit])
+    found, extra = found_spans([documents[i] for i in fresh],
+                               [build_analysis(prepared[i], scores[i], thresholds, analyzer.info, documents[i].id)
+                                for i in fresh])
+    summary = mean_report(reports).summary() if reports else None
+    intervals = bootstrap_intervals(np.stack(counts)) if counts else None
+    return RoundFigures(summary, intervals, len(corpus), found, extra,
+                        sum(len(documents[i].spans) for i in fresh), len(fresh))
+
+
+def comparison_lines(old_name: str, old: RoundFigures, new_name: str, new: RoundFigures) -> list[str]:
+    """The before/after table `framing retrain` prints."""
+    lines = [f"held out: {new.corpus_articles} corpus articles, {new.fresh_articles} fresh annotations "
+             f"({new.fresh_spans} corrected spans); thresholds cross-fitted over them for both models"]
+    if old.corpus and new.corpus:
+        lines.append(f"{'metric':<22}{old_name:>12}{new_name:>12}   {new_name} 95% interval")
+        for metric, value in old.corpus.model_dump().items():
+            bounds = (new.intervals or {}).get(metric)
+            interval = f"{bounds[0]:.3f}-{bounds[1]:.3f}" if bounds else ""
+            lines.append(f"{metric:<22}{value:>12.3f}{getattr(new.corpus, metric):>12.3f}   {interval}")
+    lines.append(f"{'corrected spans found':<22}{old.fresh_found:>12d}{new.fresh_found:>12d}   "
+                 f"of {new.fresh_spans}")
+    lines.append(f"{'other spans (fresh)':<22}{old.fresh_extra:>12d}{new.fresh_extra:>12d}   "
+                 "of the corrected techniques, where no correction has one")
+    lines.append(f"{'fresh span F1':<22}{old.fresh_f1:>12.3f}{new.fresh_f1:>12.3f}")
+    return lines
