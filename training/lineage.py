@@ -50,6 +50,7 @@ class Lineage:
 def read_lineage(model: str | Path) -> Lineage:
     """The lineage of a trained model folder, from its data record (the lineage entry, or the split alone)."""
     folder = ModelFolder(model)
+    folder.require_files()  # not a model at all: say that, before asking for its data record
     record = folder.data_record()
     if record is None:
         raise TrainingError(f"{model} has no data record (data.json), so its training articles are unknown and "
