@@ -102,17 +102,17 @@ def span_bounds(layout: SpanLayout, unit: str, word_probabilities: np.ndarray,
 
 
 def decode_spans(
-    prepared: PreparedText, scores: DocumentScores, thresholds: Thresholds
+    prepared: PreparedText, scores: DocumentScores, thresholds: Thresholds, layout: SpanLayout | None = None
 ) -> list[tuple[int, int, int, float]]:
     """(technique index, start, end, score) for every predicted span.
 
     A word-unit span scores the mean probability of its words; a sentence-unit span the
-    sentence's score.
+    sentence's score. `layout` is `SpanLayout.of(prepared)`, when the caller has it already.
     """
     spans: list[tuple[int, int, int, float]] = []
     if len(prepared.words) == 0:
         return spans
-    layout = SpanLayout.of(prepared)
+    layout = layout if layout is not None else SpanLayout.of(prepared)
     for t, (unit, threshold) in enumerate(zip(thresholds.span_units(), thresholds.span_array(), strict=True)):
         words = scores.word_techniques[:, t]
         sentences = scores.sentence_techniques[:, t]
@@ -139,7 +139,7 @@ def unplaced_spans(
         first, last = int(layout.sentence_first[s]), int(layout.sentence_last[s])
         if first < 0:  # a sentence of punctuation only ("…") has no words to mark
             continue
-        start, end = int(prepared.words[first, 0]), int(prepared.words[last, 1])
+        start, end = snap_to_graphemes(prepared.text, int(prepared.words[first, 0]), int(prepared.words[last, 1]))
         for t, score in labels.items():
             if (s, t) not in placed:
                 marked.append((s, t, start, end, score))
@@ -164,7 +164,8 @@ def build_analysis(
     sentence_starts = np.array([s.start for s in prepared.sentences], dtype=np.int64)
     sentence_ends = np.array([s.end for s in prepared.sentences], dtype=np.int64)
 
-    raw_spans = decode_spans(prepared, scores, thresholds)
+    layout = SpanLayout.of(prepared) if len(prepared.words) else None
+    raw_spans = decode_spans(prepared, scores, thresholds, layout)
     sentence_labels: list[dict[int, float]] = [{} for _ in prepared.sentences]
     spans: list[Span] = []
     placed: set[tuple[int, int]] = set()
@@ -202,8 +203,8 @@ def build_analysis(
             SentenceAnalysis(index=s, start=sentence.start, end=sentence.end,
                              techniques=_ranked(labels, TECHNIQUES), frames=_ranked(frames, FRAMES))
         )
-    if len(prepared.words):
-        for s, t, start, end, score in unplaced_spans(prepared, SpanLayout.of(prepared), sentence_labels, placed):
+    if layout is not None:
+        for s, t, start, end, score in unplaced_spans(prepared, layout, sentence_labels, placed):
             spans.append(Span(start=start, end=end, text=text[start:end], label=TECHNIQUES[t],
                               score=round(score, 4), sentence=s, unit="sentence"))
     spans.sort(key=lambda span: (span.start, -span.score, span.end, span.label))

@@ -201,3 +201,14 @@ def test_span_metrics_score_placed_words_only() -> None:
     document = Document(id="d", text=text, spans=[GoldSpan("Loaded_Language", 0, 9)], frames=None)
     report = score_analyses([document], [analysis])
     assert report.spans.identification.precision == 0.0 and report.spans.identification.recall == 0.0
+
+
+def test_a_marked_sentence_keeps_a_combining_mark_with_its_letter() -> None:
+    """The whole-sentence mark ends where placed spans end: on a grapheme boundary, not inside one."""
+    text = "They met at the cafe\u0301. Officials met."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    scores.sentence_techniques[0, LOADED] = 0.95
+    analysis = build_analysis(prepared, scores, Thresholds(), INFO)
+    marked = [s for s in analysis.spans if s.unit == "sentence"]
+    assert [s.text for s in marked] == ["They met at the cafe\u0301"]
