@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from framing.model.errors import FramingError
@@ -57,3 +58,8 @@ class Document:
     # None means "not annotated" (the frame file omits some articles), not "no frames".
     frames: list[str] | None = None
     source: str = ""
+
+    @property
+    def sha256(self) -> str:
+        """Of the text: how data records, fold plans and the promote gate tell the same article apart."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()

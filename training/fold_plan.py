@@ -9,7 +9,6 @@ gate of a tenth of the corpus lies inside the held-out fifth of a `train` model 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -79,7 +78,7 @@ class FoldPlan:
         return [d for d in rest if self.folds[d.id] != fold], [d for d in rest if self.folds[d.id] == fold]
 
     def record(self, documents: Sequence[Document], config: TrainConfig) -> dict[str, Any]:
-        hashes = {d.id: hashlib.sha256(d.text.encode("utf-8")).hexdigest() for d in documents}
+        hashes = {d.id: d.sha256 for d in documents}
         return {**asdict(self), "documents": dict(sorted(hashes.items())), "config": config.model_dump()}
 
     def save_or_check(self, run_dir: Path, documents: Sequence[Document], config: TrainConfig) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -27,7 +26,7 @@ def data_record(documents: Sequence[Document], sources: Sequence[dict],
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "sources": list(sources),
-        "documents": [{"id": d.id, "sha256": hashlib.sha256(d.text.encode("utf-8")).hexdigest(),
+        "documents": [{"id": d.id, "sha256": d.sha256,
                        "spans": len(d.spans), "frames": d.frames is not None,
                        "split": "heldout" if d.id in heldout_ids else "train"} for d in documents],
     }
