@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 from framing.model.analyzer import Analyzer
 from framing.model.schema import ModelInfo
+from framing.service.settings import Settings
 
 
 class GatedAnalyzer:
@@ -28,3 +35,40 @@ class GatedAnalyzer:
         assert self.gate.wait(30), "test gate never opened"
         analyses = self.inner.analyze_many(texts, ids, sensitivity)
         return [a.model_copy(update={"model": self.info}) for a in analyses]
+
+
+# ------------------------------------------------------------------ servers and the browser
+
+# Debian's Chromium, driven by Playwright without a download; the flags keep it off the network.
+CHROMIUM = Path(os.environ.get("FRAMING_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served_in_thread(settings: Settings, analyzer: Analyzer) -> Iterator[str]:
+    """The app on `settings.port` in a uvicorn thread of this process; yields its base URL."""
+    import uvicorn
+
+    from framing.service.api.app import create_app
+
+    config = uvicorn.Config(create_app(settings, analyzer=analyzer), host="127.0.0.1", port=settings.port,
+                            log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{settings.port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from support import GatedAnalyzer
+from support import GatedAnalyzer, free_port
 
 from framing.model.analyzer import Analyzer
 from framing.model.layout import MANIFEST, PROMOTED, WEIGHTS
@@ -385,12 +384,6 @@ def test_openapi_documents_reload_and_annotations(feedback_client):
 # -------------------------------------------------------------------- a real `framing serve`
 
 START_TIMEOUT = 120
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http(url: str, body: dict | None = None, headers: dict | None = None, timeout: float = 60) -> tuple[int, dict]:

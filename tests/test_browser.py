@@ -5,24 +5,15 @@ Needs `pip install playwright` and `apt-get install chromium`; `.ci/run` install
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
-import time
-from pathlib import Path
 
 import pytest
-import uvicorn
+from support import CHROMIUM, CHROMIUM_ARGS, free_port, served_in_thread
 
-from framing.service.api.app import create_app
 from framing.service.settings import Settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("FRAMING_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOADED = "The brutal, barbaric terrorists slaughtered innocent civilians."
 MIXED = (
     "Officials met on Monday 🙂 to discuss the budget. " + LOADED + "\n"
@@ -36,27 +27,11 @@ if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def base_url(analyzer):
     port = free_port()
-    config = uvicorn.Config(create_app(Settings(port=port), analyzer=analyzer), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(15)
+    with served_in_thread(Settings(port=port), analyzer) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -10,23 +10,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
+from support import CHROMIUM, CHROMIUM_ARGS, free_port, served_in_thread
 
-from framing.service.api.app import create_app
 from framing.service.cli import main
 from framing.service.settings import Settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("FRAMING_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTEFACTS = Path(os.environ.get("FRAMING_TEST_ARTEFACTS", Path(__file__).resolve().parent.parent / "reports"
                                 / "screenshots"))
 TEXT = ("The brutal, barbaric terrorists slaughtered innocent civilians. "
@@ -52,12 +45,6 @@ if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def feedback_db(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"
@@ -66,19 +53,8 @@ def feedback_db(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def base_url(analyzer, feedback_db):
     port = free_port()
-    settings = Settings(port=port, feedback_db=feedback_db)
-    config = uvicorn.Config(create_app(settings, analyzer=analyzer), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(15)
+    with served_in_thread(Settings(port=port, feedback_db=feedback_db), analyzer) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
