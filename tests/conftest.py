@@ -1,4 +1,4 @@
-"""Shared fixtures: the model under test and the project's own sample corpus."""
+"""Shared fixtures: the model under test, the project's own sample corpus, a tiny encoder to train."""
 
 from __future__ import annotations
 
@@ -29,3 +29,19 @@ def analyzer(shipped_model_dir: Path) -> Analyzer:
 def sample_corpus() -> Path:
     """data/sample-semeval: hand-written articles in the SemEval-2023 task 3 folder format."""
     return SAMPLE_CORPUS
+
+
+@pytest.fixture
+def tiny_encoder(tmp_path: Path) -> Path:
+    """A 1-layer, 32-wide encoder with MiniLM's tokenizer: real training code, seconds to run."""
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    from framing.model.encoder import pretrained_encoder_path
+
+    base = pretrained_encoder_path()
+    encoder = tmp_path / "tiny-encoder"
+    config = AutoConfig.from_pretrained(base, num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
+                                        intermediate_size=64)
+    AutoModel.from_config(config).save_pretrained(encoder)
+    AutoTokenizer.from_pretrained(base).save_pretrained(encoder)
+    return encoder

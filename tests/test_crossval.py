@@ -82,22 +82,6 @@ def test_no_fold_is_measured_with_thresholds_fitted_on_it(sample_corpus: Path,
         assert getattr(figures.spread, key) == pytest.approx(np.std(folds, ddof=1), abs=2e-4)
 
 
-@pytest.fixture
-def tiny_encoder(tmp_path: Path) -> Path:
-    """A 1-layer, 32-wide encoder with MiniLM's tokenizer: real training code, seconds to run."""
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
-
-    from framing.model.encoder import pretrained_encoder_path
-
-    base = pretrained_encoder_path()
-    encoder = tmp_path / "tiny-encoder"
-    config = AutoConfig.from_pretrained(base, num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
-                                        intermediate_size=64)
-    AutoModel.from_config(config).save_pretrained(encoder)
-    AutoTokenizer.from_pretrained(base).save_pretrained(encoder)
-    return encoder
-
-
 @pytest.mark.slow
 def test_crossval_runs_end_to_end_resumes_and_keeps_the_gate_out(
         sample_corpus: Path, tmp_path: Path, tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch,

@@ -53,22 +53,6 @@ def test_train_writes_a_complete_model_that_analyzes_text(sample_corpus: Path, t
     assert all(text[s.start:s.end] == s.text for s in analysis.spans)
 
 
-@pytest.fixture
-def tiny_encoder(tmp_path: Path) -> Path:
-    """A 1-layer, 32-wide encoder with MiniLM's tokenizer: real training code, seconds to run."""
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
-
-    from framing.model.encoder import pretrained_encoder_path
-
-    base = pretrained_encoder_path()
-    encoder = tmp_path / "tiny-encoder"
-    config = AutoConfig.from_pretrained(base, num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
-                                        intermediate_size=64)
-    AutoModel.from_config(config).save_pretrained(encoder)
-    AutoTokenizer.from_pretrained(base).save_pretrained(encoder)
-    return encoder
-
-
 def test_train_fine_tunes_another_encoder_given_its_folder(sample_corpus: Path, tmp_path: Path,
                                                            tiny_encoder: Path) -> None:
     """A larger teacher is trained the same way: only the encoder folder changes."""
