@@ -65,6 +65,10 @@ class TrainConfig(BaseModel):
         None, ge=0, description="with --init-from, train on only this many of the lineage's known articles per "
                                 "epoch (a seeded sample, replayed so the model does not forget), beside the "
                                 "fresh ones; default: all of them")
+    train_only_formats: list[str] = Field(
+        ["semeval2021", "babe"],
+        description="formats whose documents always train and are never held out or put in a fold: their "
+                    "one-sentence texts would swamp the article-level calibration and figures")
     checkpoint_every: int = Field(50, ge=1)
     threads: int | None = None
     baseline: bool = True

@@ -202,7 +202,7 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     """Run (or resume) the whole protocol; the model is written to `run_dir / "model"`."""
     if config.threads:
         torch.set_num_threads(config.threads)
-    plan = FoldPlan.make(documents, k, config.seed, gate_fraction, gate_ids)
+    plan = FoldPlan.make(documents, k, config.seed, gate_fraction, gate_ids, config.train_only_formats)
     plan.save_or_check(run_dir, documents, config)
     rest, gate = plan.rest(documents), plan.gate(documents)
     log.info("%d-fold cross-validation over %d articles, %d in the gate set", k, len(rest), len(gate))
@@ -216,8 +216,10 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     seed_everything(config.seed)
     network, tokenizer, encoder = initial_network(final_config, None)
     per_epoch = gate if len(gate) >= 2 else []  # per-epoch figures cross-fit two halves of the gate set
-    history = Trainer.for_documents(network, tokenizer, final_config, rest, per_epoch, run_dir / FINAL_WORK).fit()
-    baseline = BaselineScorer().fit(rest) if _with_baseline(config) else None
+    training = plan.training(documents)
+    history = Trainer.for_documents(network, tokenizer, final_config, training, per_epoch,
+                                    run_dir / FINAL_WORK).fit()
+    baseline = BaselineScorer().fit(training) if _with_baseline(config) else None
     gate_summaries = None
     if gate:
         served_network = quantize(network.eval(), config.quantization)
@@ -286,7 +288,7 @@ def describe_plan(plan: FoldPlan, documents: Sequence[Document], config: TrainCo
     final = round(float(np.mean(steps)))
     lines.append(f"final model: trains on {len(plan.rest(documents))} articles for {final} steps")
     hours = (sum(steps) + final) * SECONDS_PER_STEP / 3600
-    fits = sum(len(plan.split(documents, f)[0]) for f in range(plan.k)) + len(plan.rest(documents))
+    fits = sum(len(plan.split(documents, f)[0]) for f in range(plan.k)) + len(plan.training(documents))
     minutes = fits * SECONDS_PER_FITTED_ARTICLE * 3 / 60
     lines.append(f"about {hours:.1f} h of training at MiniLM's {SECONDS_PER_STEP} s a step on 2 CPU cores, "
                  f"then up to {minutes:.0f} min of threshold fitting for the figures of three systems")

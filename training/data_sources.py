@@ -60,6 +60,7 @@ def load_training_data(paths: Sequence[str | Path], strict: bool = False) -> Tra
                 data.problems.append(problem)
                 continue
             seen[document.id] = str(path)
+            document.kind = result.format
             data.documents.append(document)
             kept += 1
         data.sources.append({"path": str(path), "format": result.format, "documents": kept,

@@ -58,6 +58,7 @@ class Document:
     # None means "not annotated" (the frame file omits some articles), not "no frames".
     frames: list[str] | None = None
     source: str = ""
+    kind: str = ""  # the format it was read as (`semeval`, `babe`, ...): decides whether it may be held out
 
     @property
     def sha256(self) -> str:

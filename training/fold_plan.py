@@ -10,7 +10,7 @@ gate of a tenth of the corpus lies inside the held-out fifth of a `train` model 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,13 +39,17 @@ class FoldPlan:
     gate_fraction: float
     gate_ids: list[str]
     folds: dict[str, int]
+    train_only_ids: list[str]  # auxiliary documents (config.train_only_formats): every model trains on them
 
     @classmethod
     def make(cls, documents: Sequence[Document], k: int, seed: int, gate_fraction: float = 0.0,
-             gate_ids: Sequence[str] | None = None) -> FoldPlan:
-        """A seeded deal; `gate_ids` (e.g. an ancestor's) replace a drawn gate set of `gate_fraction`."""
+             gate_ids: Sequence[str] | None = None, train_only: Collection[str] = ()) -> FoldPlan:
+        """A seeded deal; `gate_ids` (e.g. an ancestor's) replace a drawn gate set of `gate_fraction`.
+        Documents of a `train_only` kind are in no fold and no gate: every model trains on them."""
         if not 0 <= gate_fraction < 1:
             raise TrainingError(f"gate fraction must lie in [0, 1), got {gate_fraction}")
+        auxiliary = sorted(d.id for d in documents if d.kind in train_only)
+        documents = [d for d in documents if d.kind not in train_only]
         ids = {d.id for d in documents}
         if gate_ids is not None:
             gate = sorted(set(gate_ids) & ids)
@@ -59,7 +63,8 @@ class FoldPlan:
         if k < 2 or k > len(rest):
             raise TrainingError(f"need 2 <= k <= {len(rest)} (the articles outside the gate set), got k={k}")
         fold_of = fold_assignment(len(rest), k, seed)
-        return cls(k, seed, gate_fraction, gate, {doc_id: int(fold_of[i]) for i, doc_id in enumerate(rest)})
+        return cls(k, seed, gate_fraction, gate, {doc_id: int(fold_of[i]) for i, doc_id in enumerate(rest)},
+                   auxiliary)
 
     def fold_of(self, documents: Sequence[Document]) -> list[int]:
         return [self.folds[d.id] for d in documents]
@@ -68,14 +73,20 @@ class FoldPlan:
         """The articles the folds and the final model use, in id order."""
         return sorted((d for d in documents if d.id in self.folds), key=lambda d: d.id)
 
+    def training(self, documents: Sequence[Document]) -> list[Document]:
+        """What the final model trains on: the articles in folds and the auxiliary documents."""
+        auxiliary = set(self.train_only_ids)
+        return self.rest(documents) + [d for d in documents if d.id in auxiliary]
+
     def gate(self, documents: Sequence[Document]) -> list[Document]:
         gate = set(self.gate_ids)
         return sorted((d for d in documents if d.id in gate), key=lambda d: d.id)
 
     def split(self, documents: Sequence[Document], fold: int) -> tuple[list[Document], list[Document]]:
         """(training articles, out-of-fold articles) of one fold model."""
-        rest = self.rest(documents)
-        return [d for d in rest if self.folds[d.id] != fold], [d for d in rest if self.folds[d.id] == fold]
+        training = self.training(documents)
+        out_of_fold = [d for d in training if self.folds.get(d.id) == fold]
+        return [d for d in training if self.folds.get(d.id) != fold], out_of_fold
 
     def record(self, documents: Sequence[Document], config: TrainConfig) -> dict[str, Any]:
         hashes = {d.id: d.sha256 for d in documents}

@@ -9,7 +9,7 @@ so the rule holds over any number of generations, even when an earlier corpus is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,12 +79,12 @@ def fresh_documents(documents: Sequence[Document], lineage: Lineage | None) -> l
     return [d for d in documents if d.id not in known]
 
 
-def lineage_split(documents: Sequence[Document], fraction: float, seed: int,
-                  lineage: Lineage) -> tuple[list[Document], list[Document]]:
+def lineage_split(documents: Sequence[Document], fraction: float, seed: int, lineage: Lineage,
+                  train_only: Collection[str] = ()) -> tuple[list[Document], list[Document]]:
     """Training and held-out articles of a descendant: inherited held-out ones stay out, trained ones stay in,
-    fresh ones are split with the usual seeded draw."""
+    fresh ones are split with the usual seeded draw (fresh ones of a `train_only` kind always train)."""
     fresh_ids = {d.id for d in fresh_documents(documents, lineage)}
-    _, fresh_heldout = split_documents([d for d in documents if d.id in fresh_ids], fraction, seed)
+    _, fresh_heldout = split_documents([d for d in documents if d.id in fresh_ids], fraction, seed, train_only)
     inherited = [d for d in documents if d.id in lineage.heldout_ids]
     heldout_ids = {d.id for d in [*inherited, *fresh_heldout]}
     train = [d for d in documents if d.id not in heldout_ids]

@@ -138,7 +138,8 @@ def recalibrate(model: Path, documents: Sequence[Document], output: Path, source
             raise TrainingError(f"{model} was held out on {len(held)} articles, {len(held) - len(heldout_docs)} of "
                                 "them missing from these data; recalibrate it on the data it was trained with")
     else:
-        train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
+        train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed,
+                                                   config.train_only_formats)
         if recorded is not None and recorded != {d.id for d in heldout_docs}:
             raise TrainingError(f"{model} was held out on other articles than these data give; recalibrate it "
                                 "on the data it was trained with")

@@ -74,9 +74,11 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     work_dir.mkdir(parents=True, exist_ok=True)
     lineage = read_lineage(init_from) if init_from else None
     if lineage is None:
-        train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed)
+        train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed,
+                                                   config.train_only_formats)
     else:
-        train_docs, heldout_docs = lineage_split(documents, config.heldout_fraction, config.seed, lineage)
+        train_docs, heldout_docs = lineage_split(documents, config.heldout_fraction, config.seed, lineage,
+                                                 config.train_only_formats)
     if not train_docs or not heldout_docs:
         raise TrainingError(f"need at least 2 annotated articles to train and calibrate, got {len(documents)}")
     log.info("%d training articles, %d held out", len(train_docs), len(heldout_docs))

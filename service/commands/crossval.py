@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         if gate_ids is None:
             raise FramingError(f"{args.gate_from} has no data record (data.json) saying what it held out")
     if args.dry_run:
-        plan = FoldPlan.make(data.documents, args.folds, config.seed, args.gate_fraction, gate_ids)
+        plan = FoldPlan.make(data.documents, args.folds, config.seed, args.gate_fraction, gate_ids,
+                             config.train_only_formats)
         print("\n".join(describe_plan(plan, data.documents, config)))
         return 0
     metrics = crossval(data.documents, args.output, config, args.folds, args.gate_fraction, gate_ids,
