@@ -54,8 +54,15 @@ def test_sensitive_choice_takes_the_highest_threshold_that_meets_the_recall_targ
     # Precision under the floor rules a threshold out: the F2 optimum among the others instead.
     sloppy = np.where(GRID <= 0.5, found / (PRECISION_FLOOR / 2), predicted)
     assert _sensitive_choice(found, sloppy, found, gold, ceiling=0.8) == pytest.approx(0.7)
+    # A precise point that is itself under the floor: the floor is half its precision, so lower
+    # thresholds at most half as precise still count (issue 14: Loaded_Language sat near 0.22).
+    precise_low = np.where(GRID <= 0.5, found / 0.1, found / 0.2)  # precision 0.1 below 0.5, 0.2 above
+    assert _sensitive_choice(found, precise_low, found, gold, ceiling=0.8) == pytest.approx(0.5)
+    # 0.09 is under half of 0.2: the thresholds below 0.5 are out, the F2 optimum of the rest (recall 0.6)
+    halved_too_far = np.where(GRID <= 0.5, found / 0.09, found / 0.2)
+    assert _sensitive_choice(found, halved_too_far, found, gold, ceiling=0.8) == pytest.approx(0.7)
     # No threshold keeps the floor with any recall: keep the precise one.
-    assert _sensitive_choice(found, found / 0.1, found, gold, ceiling=0.8) is None
+    assert _sensitive_choice(found, predicted, np.zeros(n), gold, ceiling=0.8) is None
 
 
 def synthetic(loaded_scores: list[float], false_alarm_scores: list[float]):

@@ -184,8 +184,10 @@ class Trainer:
         if not self.checkpoint.is_file():
             return
         state = torch.load(self.checkpoint, weights_only=False)
-        # Compared as configs, so a checkpoint from before a setting existed matches its default.
-        if TrainConfig(**state["config"]) != self.config:
+        # Compared as configs, so a checkpoint from before a setting existed matches its default. The
+        # thread count is how fast, not what, a run trains: a run may resume with another.
+        recorded = TrainConfig(**state["config"]).model_copy(update={"threads": self.config.threads})
+        if recorded != self.config:
             raise TrainingError(f"{self.checkpoint} was written with another configuration; remove it to start over")
         self.network.load_state_dict(state["network"])
         self.optimizer.load_state_dict(state["optimizer"])
