@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import pickle
 import signal
 import sys
@@ -84,8 +83,6 @@ def _start_ray(ray: Any, address: str | None, cpus: int) -> bool:
         return False
     quiet = {"include_dashboard": False, "logging_level": logging.ERROR, "log_to_driver": False}
     logging.getLogger("ray").setLevel(logging.ERROR)  # start-up notices; errors still show
-    # The core's own log: without this it prints a notice about actor constructor arguments per job.
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     try:
         if address:
             ray.init(address=address, **quiet)
@@ -205,28 +202,35 @@ def _score(ray: Any, options: BatchOptions, model: str | None, sink: Any, todo: 
                                "parquet": sink.parquet, "done": frozenset(sink.done)})
     written: dict[str, str] = {}  # id -> source, for the ids this run wrote
     try:
-        for row in scored.iter_rows():
-            result = pickle.loads(row["result"])
-            errors = list(result.errors)
-            keep = []
-            for doc_id, source in zip(result.ids, result.sources, strict=True):
-                if doc_id in written:  # the same id in two shards: the first to finish is kept
-                    errors.append((doc_id, source, f"duplicate id (first seen at {written[doc_id]})"))
-                    keep.append(False)
-                else:
-                    written[doc_id] = source
-                    keep.append(True)
-            lines = [line for line, kept in zip(result.lines, keep, strict=False) if kept]
-            part = result.part.filter(keep) if result.part is not None and not all(keep) else result.part
-            with interrupts.deferred():
-                sink.write(result.name, lines, part, errors)
-            summary.done += sum(keep)
-            summary.failed += len(errors)
-            summary.skipped += result.skipped
-            progress.update(summary, processed=len(result.ids) + len(result.errors))
+        # Block by block as the actors finish them (iter_rows would gather rows into larger batches first).
+        for block in scored.iter_batches(batch_size=None, prefetch_batches=0, batch_format="pyarrow"):
+            for payload in block.column("result").to_pylist():
+                _write(pickle.loads(payload), sink, written, summary, progress, interrupts)
     except (KeyboardInterrupt, BatchError):
         raise
     except Exception as error:
         if type(error).__module__.startswith("ray"):
             raise _unwrap(error) from error
         raise
+
+
+def _write(result: Any, sink: Any, written: dict[str, str], summary: Summary, progress: Progress,
+           interrupts: Interrupts) -> None:
+    """One shard's result into the output; an id another shard of this run already gave is refused."""
+    errors = list(result.errors)
+    keep = []
+    for doc_id, source in zip(result.ids, result.sources, strict=True):
+        if doc_id in written:  # the same id in two shards: the first to finish is kept
+            errors.append((doc_id, source, f"duplicate id (first seen at {written[doc_id]})"))
+            keep.append(False)
+        else:
+            written[doc_id] = source
+            keep.append(True)
+    lines = [line for line, kept in zip(result.lines, keep, strict=False) if kept]
+    part = result.part.filter(keep) if result.part is not None and not all(keep) else result.part
+    with interrupts.deferred():
+        sink.write(result.name, lines, part, errors)
+    summary.done += sum(keep)
+    summary.failed += len(errors)
+    summary.skipped += result.skipped
+    progress.update(summary, processed=len(result.ids) + len(result.errors))
