@@ -170,7 +170,11 @@ def run_ray_batch(options: BatchOptions, ray_options: RayOptions,
             + (f"; Ray{' at ' + ray_options.address if ray_options.address else ' (local)'}: "
                f"{actors} actor(s) x {options.threads} thread(s)" if todo else "; nothing to do"))
         show_bar = options.progress if options.progress is not None else sys.stderr.isatty()
-        progress = Progress(None, show_bar, options.log_every, say)
+        sizes = [shard.records for shard in todo]
+        to_do = None
+        if all(size is not None for size in sizes):  # a CSV shard's count is known once it is read
+            to_do = max(sum(size or 0 for size in sizes) - (0 if isinstance(sink, ParquetSink) else len(sink.done)), 0)
+        progress = Progress(to_do, show_bar, options.log_every, say)
         if todo:
             _score(ray, options, model, sink, todo, actors, summary, progress, interrupts)
     except KeyboardInterrupt:

@@ -46,6 +46,7 @@ class Shard:
     start: int = 0
     end: int = -1  # -1: to the end of the file
     first_line: int = 1
+    records: int | None = None  # at most this many records (lines, rows); None: not known before reading
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -92,8 +93,8 @@ def input_files(location: str, forced: str | None = None) -> list[tuple[str, str
     return sorted(files, key=lambda file: file[2])
 
 
-def _line_ranges(fs: pafs.FileSystem, path: str, rows: int) -> Iterator[tuple[int, int, int]]:
-    """(start byte, end byte, first line number) of each run of `rows` lines."""
+def _line_ranges(fs: pafs.FileSystem, path: str, rows: int) -> Iterator[tuple[int, int, int, int]]:
+    """(start byte, end byte, first line number, lines) of each run of `rows` lines."""
     start = offset = 0
     lines = 0
     with fs.open_input_stream(path) as raw:
@@ -101,10 +102,10 @@ def _line_ranges(fs: pafs.FileSystem, path: str, rows: int) -> Iterator[tuple[in
             offset += len(line)
             lines += 1
             if lines % rows == 0:
-                yield start, offset, lines - rows + 1
+                yield start, offset, lines - rows + 1, rows
                 start = offset
     if offset > start:
-        yield start, offset, lines - (lines % rows) + 1
+        yield start, offset, lines - (lines % rows) + 1, lines % rows
 
 
 def plan_shards(location: str, rows: int, forced: str | None = None) -> list[Shard]:
@@ -121,10 +122,12 @@ def plan_shards(location: str, rows: int, forced: str | None = None) -> list[Sha
             except Exception as error:  # pyarrow raises several types for a file that is not Parquet
                 raise BatchError(f"{source}: cannot read as Parquet ({error})") from error
             for index, start in enumerate(range(0, total, rows)):
-                shards.append(Shard(f"{stem}-{index:05d}", kind, location, path, source, start, start + rows))
+                shards.append(Shard(f"{stem}-{index:05d}", kind, location, path, source, start, start + rows,
+                                    records=min(rows, total - start)))
         else:
-            for index, (start, end, first_line) in enumerate(_line_ranges(fs, path, rows)):
-                shards.append(Shard(f"{stem}-{index:05d}", kind, location, path, source, start, end, first_line))
+            for index, (start, end, first_line, count) in enumerate(_line_ranges(fs, path, rows)):
+                shards.append(Shard(f"{stem}-{index:05d}", kind, location, path, source, start, end, first_line,
+                                    count))
     return shards
 
 
