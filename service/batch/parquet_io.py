@@ -115,9 +115,11 @@ def write_part(fs: pafs.FileSystem, folder: str, name: str, table: pa.Table) -> 
         raise BatchError(f"cannot write {folder}/{name}: {error}") from error
 
 
-def parquet_rows(fs: pafs.FileSystem, path: str) -> int:
+def parquet_rows(fs: pafs.FileSystem, path: str) -> tuple[int, list[str]]:
+    """How many rows a Parquet file holds, and its column names (from the footer alone)."""
     with fs.open_input_file(path) as handle:
-        return int(pq.ParquetFile(handle).metadata.num_rows)
+        parquet = pq.ParquetFile(handle)
+        return int(parquet.metadata.num_rows), list(parquet.schema_arrow.names)
 
 
 def read_parquet_range(fs: pafs.FileSystem, path: str, start: int, count: int) -> pa.Table:

@@ -113,12 +113,7 @@ def _check_model(options: BatchOptions) -> str | None:
 
 
 def _unwrap(error: Exception) -> BatchError:
-    """A worker's error as the job's: a BatchError raised in an actor keeps its own message."""
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, BatchError):
-            return BatchError(str(cause))
-        cause = getattr(cause, "cause", None) or cause.__cause__
+    """An unexpected failure in Ray (a worker died, a bug): the job stops, a rerun resumes it."""
     return BatchError(f"a Ray worker failed: {error}; re-run the command to resume")
 
 
@@ -159,6 +154,7 @@ def run_ray_batch(options: BatchOptions, ray_options: RayOptions,
         if todo:
             owned = _start_ray(ray, ray_options.address,
                                max(available_cores(), (ray_options.actors or 1) * options.threads))
+            interrupts.reclaim()  # Ray's own SIGTERM handler would abort the process mid-write
             cluster_cpus = int(ray.cluster_resources().get("CPU", 1))
             wanted = ray_options.actors or (default_workers() if ray_options.address is None
                                             else max(1, cluster_cpus // options.threads))
@@ -221,6 +217,8 @@ def _score(ray: Any, options: BatchOptions, model: str | None, sink: Any, todo: 
 def _write(result: Any, sink: Any, written: dict[str, str], summary: Summary, progress: Progress,
            interrupts: Interrupts) -> None:
     """One shard's result into the output; an id another shard of this run already gave is refused."""
+    if result.fatal is not None:
+        raise BatchError(result.fatal)
     errors = list(result.errors)
     keep = []
     for doc_id, source in zip(result.ids, result.sources, strict=True):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from framing.model.inputs import InputError, check_text
+from framing.service.batch.options import BatchError
 from framing.service.batch.scoring import Task, score_tasks
 from framing.service.batch.shards import Shard, read_shard
 
@@ -32,6 +33,7 @@ class ShardResult:
     part: pa.Table | None = None
     errors: list[tuple[str | None, str, str]] = field(default_factory=list)  # (id, source, reason)
     skipped: int = 0
+    fatal: str | None = None  # a problem that stops the job (an unreadable file), for the driver to raise
 
 
 def _metadata_part(lines: list[bytes], rows: list[int], metadata: list[dict[str, Any] | None],
@@ -54,8 +56,12 @@ def _metadata_part(lines: list[bytes], rows: list[int], metadata: list[dict[str,
 def score_shard(analyzer: Analyzer, shard: Shard, *, done: frozenset[str] | set[str], max_chars: int,
                 batch_size: int, sensitivity: str, parquet: bool) -> ShardResult:
     """Read, check and score one shard; `done` holds the ids already in the output (skipped)."""
-    records, table = read_shard(shard)
     result = ShardResult(shard.name)
+    try:
+        records, table = read_shard(shard)
+    except BatchError as error:
+        result.fatal = str(error)
+        return result
     seen: dict[str, str] = {}
     tasks: list[tuple[int, Task]] = []
     for row, record in enumerate(records):

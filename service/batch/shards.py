@@ -108,6 +108,13 @@ def _line_ranges(fs: pafs.FileSystem, path: str, rows: int) -> Iterator[tuple[in
         yield start, offset, lines - (lines % rows) + 1, lines % rows
 
 
+def _check_columns(source: str, columns: list[str]) -> None:
+    missing = [column for column in ("id", "text") if column not in columns]
+    if missing:
+        raise BatchError(f"{source}: Parquet has no {' or '.join(map(repr, missing))} column; it needs 'id' and "
+                         f"'text' (columns: {', '.join(map(repr, columns)) or 'none'})")
+
+
 def plan_shards(location: str, rows: int, forced: str | None = None) -> list[Shard]:
     """The input cut into shards of at most `rows` records (CSV: one shard per file)."""
     fs, _ = filesystem(location)
@@ -118,9 +125,10 @@ def plan_shards(location: str, rows: int, forced: str | None = None) -> list[Sha
             shards.append(Shard(f"{stem}-00000", kind, location, path, source))
         elif kind == "parquet":
             try:
-                total = parquet_rows(fs, path)
+                total, columns = parquet_rows(fs, path)
             except Exception as error:  # pyarrow raises several types for a file that is not Parquet
                 raise BatchError(f"{source}: cannot read as Parquet ({error})") from error
+            _check_columns(source, columns)
             for index, start in enumerate(range(0, total, rows)):
                 shards.append(Shard(f"{stem}-{index:05d}", kind, location, path, source, start, start + rows,
                                     records=min(rows, total - start)))
@@ -138,10 +146,7 @@ def read_shard(shard: Shard) -> tuple[list[Record], object | None]:
     try:
         if shard.kind == "parquet":
             table = read_parquet_range(fs, shard.path, shard.start, shard.end - shard.start)
-            missing = [column for column in ("id", "text") if column not in table.column_names]
-            if missing:
-                raise BatchError(f"{shard.source}: Parquet has no {' or '.join(map(repr, missing))} column; "
-                                 f"it needs 'id' and 'text'")
+            _check_columns(shard.source, table.column_names)
             records = [record_from_object(row, f"{shard.source}:row {shard.start + number}")
                        for number, row in enumerate(table.to_pylist())]
             return records, table
