@@ -120,32 +120,37 @@ def test_bad_records_are_reported_and_the_rest_scored(tmp_path, ray_cluster):
     lines.insert(3, json.dumps({"id": "no-text"}))
     lines.append(json.dumps({"id": "empty", "text": "   "}))
     lines.append(json.dumps({"id": "doc0", "text": "The same id again, in another shard."}))
-    source = tmp_path / "news.jsonl"
+    folder = tmp_path / "shards"  # a folder of shards: JSONL and CSV
+    folder.mkdir()
+    source = folder / "news.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "more.csv").write_text("id,text,source\ncsv1,Officials deny it.,wire\ncsv2,,blog\n", encoding="utf-8")
     out = tmp_path / "scored"
-    messages: list[str] = []
-    summary = run_ray_batch(BatchOptions(input=str(source), output=out), RayOptions(actors=1, shard_rows=3),
-                            log=messages.append)
-    assert sorted(row["id"] for row in parquet_rows(out)) == ["doc0", "doc1", "doc2", "doc3"]
+    summary = run_ray_batch(BatchOptions(input=str(folder), output=out), RayOptions(actors=1, shard_rows=3),
+                            log=lambda _: None)
+    scored = {row["id"]: row for row in parquet_rows(out)}
+    assert sorted(scored) == ["csv1", "doc0", "doc1", "doc2", "doc3"]
+    assert scored["csv1"]["source"] == "wire" and scored["doc1"]["source"] == "blog"
     errors = folder_errors(out)
     assert errors[None].startswith("not valid JSON")
     assert errors["no-text"] == "record has no 'text'"
     assert errors["empty"] == "text is empty"
     assert errors["doc0"].startswith("duplicate id (first seen at ")
-    assert (summary.done, summary.failed) == (4, 4)
+    assert errors["csv2"] == "text is empty"
+    assert (summary.done, summary.failed) == (5, 5)
     sources = set()
     for path in (out / ERRORS_FOLDER).glob("*.jsonl"):
         sources.update(json.loads(line)["source"] for line in path.read_text().splitlines())
     assert f"{source}:2" in sources  # the local engine's "file:line"
 
     # A rerun does nothing twice: every shard has its part, failures are still counted.
-    again = run_ray_batch(BatchOptions(input=str(source), output=out), RayOptions(actors=1, shard_rows=3),
+    again = run_ray_batch(BatchOptions(input=str(folder), output=out), RayOptions(actors=1, shard_rows=3),
                           log=lambda _: None)
-    assert (again.done, again.skipped, again.failed) == (0, 4, 4)
+    assert (again.done, again.skipped, again.failed) == (0, 5, 5)
 
 
 def test_a_killed_job_resumes_without_duplicates_or_losses(tmp_path, ray_cluster):
-    rows = records(24, sentences=12)  # long enough that the job is still scoring when it is killed
+    rows = records(24, sentences=48)  # long enough that the job is still scoring when it is killed
     parquet, _ = write_inputs(tmp_path / "in", rows, row_group_size=4)
     out = tmp_path / "scored"
     command = [sys.executable, "-m", "framing.service.cli", "batch", str(parquet), "-o", str(out),

@@ -134,3 +134,14 @@ def test_shards_read_the_records_the_local_engine_reads(tmp_path):
     assert [(r.id, r.text, r.error) for r in parquet_records] == [
         ("1", "x", None), ("2", "y", None), ("3", None, "text must be a string, not NoneType")]
     assert table is not None and table.num_rows == 3
+
+
+def test_a_uri_names_the_input_too(tmp_path):
+    pytest.importorskip("pyarrow")
+    from framing.service.batch.shards import plan_shards, read_shard
+
+    source = tmp_path / "news.jsonl"
+    source.write_text("".join(json.dumps({"id": f"d{i}", "text": "Text."}) + "\n" for i in range(3)), encoding="utf-8")
+    shards = plan_shards(source.as_uri(), 2)
+    assert [len(read_shard(shard)[0]) for shard in shards] == [2, 1]
+    assert read_shard(shards[1])[0][0].source == f"{source.as_uri()}:3"
