@@ -112,7 +112,7 @@ def _check_model(options: BatchOptions) -> str | None:
     return str(folder.path) if options.model is not None else None
 
 
-def _unwrap(error: Exception) -> BatchError:
+def _worker_failure(error: Exception) -> BatchError:
     """An unexpected failure in Ray (a worker died, a bug): the job stops, a rerun resumes it."""
     return BatchError(f"a Ray worker failed: {error}; re-run the command to resume")
 
@@ -210,7 +210,7 @@ def _score(ray: Any, options: BatchOptions, model: str | None, sink: Any, todo: 
         raise
     except Exception as error:
         if type(error).__module__.startswith("ray"):
-            raise _unwrap(error) from error
+            raise _worker_failure(error) from error
         raise
 
 
