@@ -7,7 +7,8 @@ field may hold a newline, so it cannot be cut by bytes). A shard's name comes fr
 position, so the same input cut with the same `rows` gives the same names on every run: an output
 part named after a shard marks that shard done.
 
-Records are read with the local engine's readers and rules (`inputs.py`).
+Planning reads only Parquet footers, but a JSONL file once through (on the driver, for its line
+boundaries). Records are read with the local engine's readers and rules (`inputs.py`).
 """
 
 from __future__ import annotations

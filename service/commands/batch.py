@@ -61,7 +61,8 @@ def add_parser(subparsers) -> None:
         "batch", help="score many documents into a JSONL file (resumable)",
         description="Score many documents: one Analysis per line, streamed, resumable.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", metavar="INPUT", help="folder of .txt files, .jsonl, .csv, or '-' (JSONL on stdin)")
+    parser.add_argument("input", metavar="INPUT", help="folder of .txt files, .jsonl, .csv, or '-' (JSONL on stdin); "
+                             "--engine ray: .jsonl, .csv, .parquet, a folder of them, or a URI")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.jsonl",
                         help="results file; appended to, and what is in it is skipped on a re-run "
                              "(--engine ray: also a Parquet folder or URI)")
