@@ -17,6 +17,13 @@ One worker scores in this process.
 Modules: `options` (settings and defaults), `inputs` (readers), `output` (the results and errors
 files, crash-safe), `semeval_output`, `scoring` and `pool` (in-process and worker scoring),
 `signals`, `progress` (typed summary and progress lines), `job` (the run loop).
+
+Metadata: a record's fields other than id and text follow its Analysis on the output line as a
+top-level `"metadata"` object (the Analysis schema itself has no such field).
+
+On Ray (`--engine ray`, optional extra): `ray_engine` (driver, actor pool), `shards` (the input cut
+into named shards), `shard_scoring` (one shard with the rules above), `sharded_output` and
+`parquet_io` (the JSONL file or a folder of Parquet parts). Nothing here imports Ray otherwise.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from framing.model.inputs import InputError, check_document_id, check_text, is_valid_utf8, read_json_lines
 from framing.service.batch.options import STDIN, BatchError
@@ -33,6 +33,29 @@ class Record:
     source: str
     text: str | None = None
     error: str | None = None
+    # The record's other fields (JSONL keys, CSV columns, Parquet columns beyond id and text),
+    # carried to the output so a scored archive keeps its source, date, ...; None when there are none.
+    metadata: dict[str, Any] | None = None
+
+
+def record_from_object(value: dict[str, Any], source: str) -> Record:
+    """One decoded `{"id", "text", ...}` object (a JSONL line, a Parquet row) as a Record."""
+    if "id" not in value:
+        return Record(None, source, error="record has no 'id'")
+    try:
+        doc_id = check_document_id(value["id"])
+    except InputError as error:
+        return Record(None, source, error=error.message)
+    if "text" not in value:
+        return Record(doc_id, source, error="record has no 'text'")
+    text = value["text"]
+    if not isinstance(text, str):
+        try:
+            check_text(text)
+        except InputError as error:
+            return Record(doc_id, source, error=error.message)
+    metadata = {key: field for key, field in value.items() if key not in ("id", "text")}
+    return Record(doc_id, source, text=text, metadata=metadata or None)
 
 
 def detect_input_kind(path: str, forced: str | None = None) -> str:
@@ -91,34 +114,18 @@ def read_folder(folder: Path, max_chars: int) -> Iterator[Record]:
         yield Record(doc_id, source, text=text)
 
 
-def read_jsonl(stream: BinaryIO, name: str) -> Iterator[Record]:
-    """One `{"id", "text"}` object per line; blank lines are ignored, other keys too."""
+def read_jsonl(stream: BinaryIO, name: str, first_line: int = 1) -> Iterator[Record]:
+    """One `{"id", "text"}` object per line; blank lines are ignored, other keys are metadata.
+
+    `first_line`: the line number of the stream's first line (a shard that starts mid-file).
+    """
     for line in read_json_lines(stream):
-        source = f"{name}:{line.number}"
+        source = f"{name}:{line.number + first_line - 1}"
         if line.value is None:
             assert line.error is not None
             yield Record(None, source, error=line.error.message)
             continue
-        value = line.value
-        if "id" not in value:
-            yield Record(None, source, error="record has no 'id'")
-            continue
-        try:
-            doc_id = check_document_id(value["id"])
-        except InputError as error:
-            yield Record(None, source, error=error.message)
-            continue
-        if "text" not in value:
-            yield Record(doc_id, source, error="record has no 'text'")
-            continue
-        text = value["text"]
-        if not isinstance(text, str):
-            try:
-                check_text(text)
-            except InputError as error:
-                yield Record(doc_id, source, error=error.message)
-            continue
-        yield Record(doc_id, source, text=text)
+        yield record_from_object(line.value, source)
 
 
 def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
@@ -133,7 +140,7 @@ def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
 
 
 def read_csv(stream: BinaryIO, name: str, delimiter: str = ",") -> Iterator[Record]:
-    """A header row naming `id` and `text` columns (any case, any order, other columns ignored)."""
+    """A header row naming `id` and `text` columns (any case, any order); other columns are metadata."""
     csv.field_size_limit(2**31 - 1)  # the --max-chars check is ours, with a clear message
     reader = csv.reader(_decoded_lines(stream), delimiter=delimiter)
     try:
@@ -150,6 +157,7 @@ def read_csv(stream: BinaryIO, name: str, delimiter: str = ",") -> Iterator[Reco
             f"(header: {', '.join(repr(c) for c in header) or 'empty'}); it needs 'id' and 'text'"
         )
     id_column, text_column = columns.index("id"), columns.index("text")
+    others = [(index, header[index].strip()) for index in range(len(header)) if index not in (id_column, text_column)]
     needed = max(id_column, text_column) + 1
     while True:
         start_line = reader.line_num + 1
@@ -178,7 +186,13 @@ def read_csv(stream: BinaryIO, name: str, delimiter: str = ",") -> Iterator[Reco
         if not is_valid_utf8(text):
             yield Record(doc_id, source, error="not valid UTF-8 (in the text)")
             continue
-        yield Record(doc_id, source, text=text)
+        metadata = {column: row[index] if index < len(row) else "" for index, column in others}
+        bad = next((column for column, cell in metadata.items()
+                    if not (is_valid_utf8(column) and is_valid_utf8(cell))), None)
+        if bad is not None:
+            yield Record(doc_id, source, error=f"not valid UTF-8 (in the {bad!r} column)")
+            continue
+        yield Record(doc_id, source, text=text, metadata=metadata or None)
 
 
 def count_records(path: str, input_kind: str) -> int | None:

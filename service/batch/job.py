@@ -100,7 +100,7 @@ class _Job:
         except InputError as error:
             self.fail(record.id, record.source, error.message)
             return None
-        return Task(record.id, record.source, record.text, article_id)
+        return Task(record.id, record.source, record.text, article_id, record.metadata)
 
     def _semeval_from_output(self, record: Record, article_id: str) -> None:
         """A document complete in the JSONL but not in the SemEval files (an earlier run without

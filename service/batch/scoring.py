@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from framing.model.errors import FramingError
 from framing.service.batch.options import BatchError
@@ -20,6 +21,7 @@ class Task:
     source: str
     text: str
     article_id: str | None = None  # set when SemEval files are written
+    metadata: dict[str, Any] | None = None  # the input record's other fields, copied to the output line
 
 
 @dataclass
@@ -45,6 +47,28 @@ def check_sensitivity(analyzer: Analyzer, sensitivity: str) -> None:
                          f"only; it was calibrated without {sensitivity!r} thresholds")
 
 
+def metadata_json(metadata: dict[str, Any]) -> bytes:
+    """The `"metadata"` value of a batch line: compact like the Analysis JSON before it.
+
+    Values that JSON has no type for (a Parquet date) are written as their text. A lone surrogate
+    (JSON input may escape one) is kept escaped, so the line stays valid UTF-8.
+    """
+    try:
+        return json.dumps(metadata, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(metadata, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def batch_line(analysis_json: bytes, metadata: dict[str, Any] | None) -> bytes:
+    """One output line: the Analysis JSON, plus a top-level `"metadata"` object when the input
+    record had fields other than id and text. The Analysis schema itself (and the API) has no such
+    field: it is a property of the batch line only."""
+    if not metadata:
+        return analysis_json + b"\n"
+    assert analysis_json.endswith(b"}")
+    return analysis_json[:-1] + b',"metadata":' + metadata_json(metadata) + b"}\n"
+
+
 def score_tasks(analyzer: Analyzer, tasks: list[Task], sensitivity: str = "precise") -> list[Outcome]:
     """Score a batch in one pass (each document alone if the batch fails, to find the culprit)."""
     results = analyzer.analyze_each([t.text for t in tasks], [t.id for t in tasks], sensitivity)
@@ -54,7 +78,7 @@ def score_tasks(analyzer: Analyzer, tasks: list[Task], sensitivity: str = "preci
             outcomes.append(Outcome(task.id, task.source,
                                     error=f"analysis failed: {type(result).__name__}: {result}"))
             continue
-        line = result.model_dump_json().encode("utf-8") + b"\n"
+        line = batch_line(result.model_dump_json().encode("utf-8"), task.metadata)
         payload = semeval_payload(task.article_id, result, task.text) if task.article_id is not None else None
         outcomes.append(Outcome(task.id, task.source, line=line, semeval=payload))
     return outcomes

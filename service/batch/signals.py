@@ -29,6 +29,14 @@ class Interrupts:
         for signum in (signal.SIGINT, signal.SIGTERM):
             self._previous[signum] = signal.signal(signum, self._handle)
 
+    def reclaim(self) -> None:
+        """Take the signals back after a library installed its own (Ray's driver does, in `ray.init`);
+        `restore` still puts back the handlers from before `install`."""
+        if threading.current_thread() is not threading.main_thread() or not self._previous:
+            return
+        for signum in self._previous:
+            signal.signal(signum, self._handle)
+
     def restore(self) -> None:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)

@@ -39,6 +39,16 @@ examples:
   framing batch articles/ -o scored.jsonl --format labelstudio   # also scored.labelstudio.json
   framing labelstudio config > labeling.xml                       # the matching labeling interface
 
+ray (pip install -e '.[ray]'):
+  --engine ray scores on Ray Data: an actor pool, each actor loading the model once. INPUT is a
+  .jsonl, .csv or .parquet file, a folder of them, or a URI pyarrow opens (s3://...). OUT ending
+  in .jsonl gets the same lines as the local engine; any other OUT is a folder of Parquet parts,
+  one row per document (id, model_version, operating_point, analysis as nested columns, and the
+  input's other fields as columns), failed records in OUT/_errors/. Without --address a Ray starts
+  on this machine; with one the job joins that cluster. A rerun skips finished shards and ids.
+    framing batch news.parquet -o scored/ --engine ray --actors 2
+    framing batch s3://bucket/news/ -o s3://bucket/scored/ --engine ray --address auto
+
 label studio:
   --format labelstudio also writes a JSON array of Label Studio tasks: each text with the model's
   placed spans and frames as a prediction (model version, scores) to correct. Import it into a
@@ -51,9 +61,11 @@ def add_parser(subparsers) -> None:
         "batch", help="score many documents into a JSONL file (resumable)",
         description="Score many documents: one Analysis per line, streamed, resumable.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", metavar="INPUT", help="folder of .txt files, .jsonl, .csv, or '-' (JSONL on stdin)")
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.jsonl",
-                        help="results file; appended to, and what is in it is skipped on a re-run")
+    parser.add_argument("input", metavar="INPUT", help="folder of .txt files, .jsonl, .csv, or '-' (JSONL on stdin); "
+                             "--engine ray: .jsonl, .csv, .parquet, a folder of them, or a URI")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.jsonl",
+                        help="results file; appended to, and what is in it is skipped on a re-run "
+                             "(--engine ray: also a Parquet folder or URI)")
     parser.add_argument("--errors", type=Path, metavar="PATH",
                         help="errors file (default: OUT with the suffix .errors.jsonl)")
     parser.add_argument("--model", type=Path,
@@ -87,12 +99,43 @@ def add_parser(subparsers) -> None:
                         help="operating point, as the API's options.sensitivity: precise (F1-fitted thresholds, "
                              "the default) or sensitive (recall-fitted: more highlights, more false alarms); "
                              "a model without sensitive thresholds refuses it (exit 2)")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="local (default): worker processes on this machine; ray: Ray Data, locally or on "
+                             "a cluster (needs pip install -e '.[ray]')")
+    parser.add_argument("--address", metavar="ADDR",
+                        help="with --engine ray: join the Ray cluster at ADDR ('auto', host:port, ray://...) "
+                             "instead of starting a local Ray")
+    parser.add_argument("--actors", type=int, metavar="N",
+                        help="with --engine ray: scoring actors, each with its own model and --threads cores "
+                             "(default: one per idle core, or per cluster CPU with --address)")
+    parser.add_argument("--shard-rows", type=int, metavar="N",
+                        help="with --engine ray: records per shard, the unit of work and of resume "
+                             "(default 128; a resumed Parquet output keeps its own)")
     parser.add_argument("--summary-json", type=Path, metavar="PATH",
                         help="also write the final summary (counts, time, docs/s) to this JSON file")
     parser.set_defaults(run=run)
 
 
+def _check_engine(args: argparse.Namespace) -> None:
+    if args.engine == "ray":
+        for given, flag in ((args.format != "jsonl", f"--format {args.format}"),
+                            (args.workers is not None, "--workers"), (args.semeval_dir is not None, "--semeval-dir"),
+                            (args.labelstudio_file is not None, "--labelstudio-file")):
+            if given:
+                raise BatchError(f"{flag} is for the local engine; --engine ray writes JSONL or Parquet "
+                                 f"(use --actors for parallelism)")
+        if args.errors is not None and not str(args.output).lower().endswith(".jsonl"):
+            raise BatchError("--errors is for JSONL output; a Parquet output keeps its failed records in OUT/_errors/")
+        return
+    for value, flag in ((args.address, "--address"), (args.actors, "--actors"), (args.shard_rows, "--shard-rows")):
+        if value is not None:
+            raise BatchError(f"{flag} needs --engine ray")
+
+
 def run(args: argparse.Namespace) -> int:
+    output_as_given = args.output  # a URI for --engine ray keeps its '//'
+    args.output = Path(args.output)
+    _check_engine(args)
     if args.workers is not None and args.workers < 1:
         raise BatchError("--workers must be at least 1")
     if args.semeval_dir is not None and args.format != "semeval":
@@ -118,9 +161,15 @@ def run(args: argparse.Namespace) -> int:
         log_every=args.log_every,
         sensitivity=args.sensitivity,
     )
-    from framing.service.batch.job import run_batch  # the run loop's imports cost seconds: not for --help
+    if args.engine == "ray":
+        from framing.service.batch.ray_engine import RayOptions, run_ray_batch
 
-    summary = run_batch(options)  # a BatchError stops the job: the CLI reports it, exit status 2
+        summary = run_ray_batch(options, RayOptions(args.address, args.actors, args.shard_rows,
+                                                          output=output_as_given))
+    else:
+        from framing.service.batch.job import run_batch  # the run loop's imports cost seconds: not for --help
+
+        summary = run_batch(options)  # a BatchError stops the job: the CLI reports it, exit status 2
     print(summary.line(), file=sys.stderr, flush=True)
     if args.summary_json is not None:
         args.summary_json.write_text(json.dumps(summary.report().model_dump(), indent=2) + "\n", encoding="utf-8")
