@@ -1,0 +1,107 @@
+"""Plotly figures for the report's figures; `page` embeds them (Plotly's JavaScript once, inline).
+
+Plotly reads a little HTML in labels (`<b>`, `<br>`, entities), so every string from the data goes
+through `label` first: a source called `<b>Daily</b>` is shown as written, never interpreted.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from framing.service.report.aggregate import GroupRates, LabelRate, ReportData
+
+SHOWN_LINES = 6  # timeline lines drawn at first; the others are one legend click away
+FONT = {"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 13}
+
+
+def label(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _layout(figure: Any, title: str, height: int, **extra: Any) -> Any:
+    figure.update_layout(title={"text": label(title), "x": 0}, height=height, template="plotly_white", font=FONT,
+                         margin={"l": 10, "r": 10, "t": 50, "b": 10}, **extra)
+    figure.update_xaxes(automargin=True)
+    figure.update_yaxes(automargin=True)
+    return figure
+
+
+def rate_bars(rates: list[LabelRate], title: str) -> Any:
+    """Share of documents and of sentences with each label, largest first (top of the chart)."""
+    import plotly.graph_objects as go
+
+    ordered = list(reversed(rates))
+    names = [label(rate.label) for rate in ordered]
+    figure = go.Figure([
+        go.Bar(name="documents", y=names, x=[100 * r.document_rate for r in ordered], orientation="h",
+               customdata=[r.documents for r in ordered],
+               hovertemplate="%{y}: %{x:.1f}% of documents (%{customdata})<extra></extra>"),
+        go.Bar(name="sentences", y=names, x=[100 * r.sentence_rate for r in ordered], orientation="h",
+               customdata=[r.sentences for r in ordered],
+               hovertemplate="%{y}: %{x:.1f}% of sentences (%{customdata})<extra></extra>"),
+    ])
+    return _layout(figure, title, 120 + 36 * len(rates), barmode="group", xaxis_title="% with the label",
+                   legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"})
+
+
+def group_heatmap(groups: GroupRates, title: str) -> Any:
+    """Groups down, labels across, the share of each group's documents that have the label."""
+    import plotly.graph_objects as go
+
+    names = [f"{label(g)} ({n})" for g, n in zip(groups.groups, groups.documents, strict=True)]
+    figure = go.Figure(go.Heatmap(
+        z=[[round(100 * rate, 1) for rate in row] for row in groups.rates], x=[label(x) for x in groups.labels],
+        y=names, colorscale="Blues", zmin=0, zmax=100, colorbar={"title": {"text": "% of docs"}},
+        hovertemplate="%{y}<br>%{x}: %{z:.1f}% of documents<extra></extra>"))
+    figure.update_yaxes(autorange="reversed", type="category")
+    figure.update_xaxes(tickangle=-40, type="category")
+    return _layout(figure, title, 260 + 26 * len(names))
+
+
+def timeline(groups: GroupRates, period: str) -> Any:
+    """One line per technique: the share of each period's documents that have it."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    for column, name in enumerate(groups.labels):
+        figure.add_trace(go.Scatter(
+            x=groups.groups, y=[round(100 * row[column], 1) for row in groups.rates], name=label(name),
+            mode="lines+markers", customdata=groups.documents,
+            visible=True if column < SHOWN_LINES else "legendonly",
+            hovertemplate=f"{label(name)}<br>%{{x}}: %{{y:.1f}}% of %{{customdata}} documents<extra></extra>"))
+    figure.update_xaxes(type="category", title=f"{period} (start)" if period == "week" else period)
+    return _layout(figure, "Techniques over time (% of documents per " + period + ")", 460,
+                   yaxis_title="% of documents", hovermode="closest")
+
+
+def cooccurrence(data: ReportData) -> Any:
+    """Sentences flagged with both techniques; the diagonal counts sentences with the technique at all."""
+    import plotly.graph_objects as go
+
+    names = [label(x) for x in data.cooccurrence_labels]
+    figure = go.Figure(go.Heatmap(
+        z=data.cooccurrence, x=names, y=names, colorscale="Purples", colorbar={"title": {"text": "sentences"}},
+        hovertemplate="%{y} + %{x}: %{z} sentence(s)<extra></extra>"))
+    figure.update_yaxes(autorange="reversed", type="category")
+    figure.update_xaxes(tickangle=-40, type="category")
+    return _layout(figure, "Techniques in the same sentence", 320 + 28 * len(names))
+
+
+def figures(data: ReportData) -> dict[str, Any]:
+    """The report's charts by section name; a section without data has none."""
+    charts: dict[str, Any] = {}
+    if data.techniques:
+        charts["techniques"] = rate_bars(data.techniques, "Techniques: share of documents and sentences")
+    if data.frames:
+        charts["frames"] = rate_bars(data.frames, "Frames: share of documents and sentences")
+    if data.technique_groups is not None and data.technique_groups.labels:
+        charts["technique_groups"] = group_heatmap(data.technique_groups,
+                                                   f"Techniques by {data.technique_groups.field}")
+    if data.frame_groups is not None and data.frame_groups.labels:
+        charts["frame_groups"] = group_heatmap(data.frame_groups, f"Frames by {data.frame_groups.field}")
+    if data.timeline is not None and data.timeline.labels and data.period:
+        charts["timeline"] = timeline(data.timeline, data.period)
+    if data.cooccurrence_labels:
+        charts["cooccurrence"] = cooccurrence(data)
+    return charts
