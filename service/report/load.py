@@ -49,7 +49,7 @@ class Corpus:
 
     @property
     def fields(self) -> list[str]:
-        """Every field --by accepts: the metadata fields, then the model version and operating point."""
+        """Every field --by accepts: the metadata fields (by name), then the model version and operating point."""
         return [*self.metadata_fields, *(f for f in BUILTIN_FIELDS if f not in self.metadata_fields)]
 
 
@@ -156,9 +156,8 @@ def _load_jsonl(connection: Any, source: str, files: list[str]) -> Corpus:
         FROM checked WHERE NOT ok GROUP BY ALL
     """).fetchall())
     fields = [row[0] for row in connection.sql("""
-        SELECT key FROM (SELECT doc, unnest(json_keys(metadata)) AS key FROM checked
-                         WHERE ok AND json_type(metadata) = 'OBJECT')
-        GROUP BY key ORDER BY min(doc), key
+        SELECT DISTINCT unnest(json_keys(metadata)) AS key FROM checked
+        WHERE ok AND json_type(metadata) = 'OBJECT' ORDER BY key
     """).fetchall()] if _has_metadata(connection) else []
     metadata = "".join(f", metadata ->> {literal(name)} AS {quote('meta:' + name)}" for name in fields)
     connection.execute(f"""
@@ -182,7 +181,7 @@ def _load_parquet(connection: Any, source: str, files: list[str]) -> Corpus:
     if "analysis" not in columns or not columns["analysis"].startswith("STRUCT"):
         raise ReportError(f"{source}: no `analysis` struct column (columns: {', '.join(columns)}); give the Parquet "
                           f"output of `framing batch --engine ray`")
-    fields = [name for name in columns if name not in PARQUET_CORE]
+    fields = sorted(name for name in columns if name not in PARQUET_CORE)
     metadata = "".join(f", CAST(c.{quote(name)} AS VARCHAR) AS {quote('meta:' + name)}" for name in fields)
     version = "coalesce(c.model_version, c.__a.model.version)" if "model_version" in columns \
         else "c.__a.model.version"
