@@ -33,16 +33,28 @@ def rate_bars(rates: list[LabelRate], title: str) -> Any:
 
     ordered = list(reversed(rates))
     names = [label(rate.label) for rate in ordered]
+    # Plotly stacks a horizontal group's bars bottom-up: sentences first puts documents on top, as in the legend.
     figure = go.Figure([
-        go.Bar(name="documents", y=names, x=[100 * r.document_rate for r in ordered], orientation="h",
-               customdata=[r.documents for r in ordered],
-               hovertemplate="%{y}: %{x:.1f}% of documents (%{customdata})<extra></extra>"),
         go.Bar(name="sentences", y=names, x=[100 * r.sentence_rate for r in ordered], orientation="h",
-               customdata=[r.sentences for r in ordered],
+               customdata=[r.sentences for r in ordered], marker_color="#f2a541",
                hovertemplate="%{y}: %{x:.1f}% of sentences (%{customdata})<extra></extra>"),
+        go.Bar(name="documents", y=names, x=[100 * r.document_rate for r in ordered], orientation="h",
+               customdata=[r.documents for r in ordered], marker_color="#3b6fb6",
+               hovertemplate="%{y}: %{x:.1f}% of documents (%{customdata})<extra></extra>"),
     ])
     return _layout(figure, title, 120 + 36 * len(rates), barmode="group", xaxis_title="% with the label",
-                   legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"})
+                   legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom",
+                           "traceorder": "reversed"})
+
+
+def heatmap_height(rows: int, columns: list[str]) -> int:
+    """Room for the rows and for the column names, written at an angle below them."""
+    return 150 + 34 * rows + 5 * max((len(c) for c in columns), default=0)
+
+
+def cell_text(rows: int, columns: int) -> str | None:
+    """Numbers in the cells while they stay readable; the hover says the same for big grids."""
+    return "%{z:.0f}" if rows * columns <= 400 else None
 
 
 def group_heatmap(groups: GroupRates, title: str) -> Any:
@@ -53,10 +65,11 @@ def group_heatmap(groups: GroupRates, title: str) -> Any:
     figure = go.Figure(go.Heatmap(
         z=[[round(100 * rate, 1) for rate in row] for row in groups.rates], x=[label(x) for x in groups.labels],
         y=names, colorscale="Blues", zmin=0, zmax=100, colorbar={"title": {"text": "% of docs"}},
+        texttemplate=cell_text(len(names), len(groups.labels)),
         hovertemplate="%{y}<br>%{x}: %{z:.1f}% of documents<extra></extra>"))
     figure.update_yaxes(autorange="reversed", type="category")
     figure.update_xaxes(tickangle=-40, type="category")
-    return _layout(figure, title, 260 + 26 * len(names))
+    return _layout(figure, title, heatmap_height(len(names), groups.labels))
 
 
 def timeline(groups: GroupRates, period: str) -> Any:
@@ -82,10 +95,11 @@ def cooccurrence(data: ReportData) -> Any:
     names = [label(x) for x in data.cooccurrence_labels]
     figure = go.Figure(go.Heatmap(
         z=data.cooccurrence, x=names, y=names, colorscale="Purples", colorbar={"title": {"text": "sentences"}},
+        texttemplate=cell_text(len(names), len(names)),
         hovertemplate="%{y} + %{x}: %{z} sentence(s)<extra></extra>"))
     figure.update_yaxes(autorange="reversed", type="category")
     figure.update_xaxes(tickangle=-40, type="category")
-    return _layout(figure, "Techniques in the same sentence", 320 + 28 * len(names))
+    return _layout(figure, "Techniques in the same sentence", heatmap_height(len(names), data.cooccurrence_labels))
 
 
 def figures(data: ReportData) -> dict[str, Any]:

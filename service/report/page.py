@@ -53,21 +53,26 @@ def render(data: ReportData) -> str:
         embedded = True
         return f'<div class="chart">{fragment}</div>'
 
-    parts = [header(data), f'<h2 id="techniques">Techniques</h2>{chart("techniques")}',
-             f'<h2 id="frames">Frames</h2>{chart("frames")}']
+    parts = [section("summary", header(data)), section("techniques", f"<h2>Techniques</h2>{chart('techniques')}"),
+             section("frames", f"<h2>Frames</h2>{chart('frames')}")]
     if data.technique_groups is not None:
-        parts.append(groups_section(data, chart("technique_groups") + chart("frame_groups")))
-    parts.append(timeline_section(data, chart("timeline")))
-    parts.append('<h2 id="cooccurrence">Techniques that occur together</h2>'
-                 '<p class="note">Sentences flagged with both techniques; the diagonal counts the sentences flagged '
-                 'with each.</p>' + (chart("cooccurrence") or "<p>No sentence is flagged with a technique.</p>"))
-    parts.append(phrases_section(data.phrases))
-    parts.append(articles_section(data))
+        parts.append(section("groups", groups_section(data, chart("technique_groups") + chart("frame_groups"))))
+    parts.append(section("timeline", timeline_section(data, chart("timeline"))))
+    parts.append(section("cooccurrence", "<h2>Techniques that occur together</h2>"
+                         '<p class="note">Sentences flagged with both techniques; the diagonal counts the sentences '
+                         "flagged with each.</p>"
+                         + (chart("cooccurrence") or "<p>No sentence is flagged with a technique.</p>")))
+    parts.append(section("phrases", phrases_section(data.phrases)))
+    parts.append(section("articles", articles_section(data)))
     title = f"Corpus report: {data.source}"
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>\n"
             + "\n".join(parts) + "\n</body></html>\n")
+
+
+def section(name: str, body: str) -> str:
+    return f'<section id="{name}">{body}</section>'
 
 
 def header(data: ReportData) -> str:
@@ -100,12 +105,12 @@ def groups_section(data: ReportData, charts_html: str) -> str:
     cut = ""
     if len(groups.groups) < groups.total_groups:
         cut = f" The {len(groups.groups)} largest of {groups.total_groups:,} groups are shown."
-    return (f'<h2 id="groups">By {esc(groups.field)}</h2><p class="note">Share of each group\'s documents '
+    return (f'<h2>By {esc(groups.field)}</h2><p class="note">Share of each group\'s documents '
             f"(document count in brackets) that have each label.{cut}</p>{charts_html}")
 
 
 def timeline_section(data: ReportData, chart_html: str) -> str:
-    head = '<h2 id="timeline">Over time</h2>'
+    head = '<h2>Over time</h2>'
     if data.timeline is None:
         reason = ("the documents carry no <code>date</code> field" if "date" not in data.fields
                   else "no document has an ISO date (YYYY-MM-DD) in its <code>date</code> field")
@@ -127,7 +132,7 @@ def example_html(example: Example) -> str:
 
 
 def phrases_section(phrases: dict[str, list[Phrase]]) -> str:
-    out = ['<h2 id="phrases">Most frequent highlighted words and phrases</h2>',
+    out = ['<h2>Most frequent highlighted words and phrases</h2>',
            '<p class="note">Per technique, the placed spans counted together when they match ignoring case and '
            'spacing, with up to three examples each (the whole sentence where the output carries it).</p>']
     if not phrases:
@@ -149,7 +154,7 @@ def technique_list(article: Article) -> str:
 
 
 def articles_section(data: ReportData) -> str:
-    out = ['<h2 id="articles">Articles with the most flagged sentences</h2>']
+    out = ['<h2>Articles with the most flagged sentences</h2>']
     if not data.articles:
         return out[0] + "<p>No sentence is flagged with a technique.</p>"
     group = f"<th>{esc(data.by)}</th>" if data.by else ""
