@@ -6,6 +6,7 @@ The hand-made corpus below is small enough to count on paper; the counts in the 
 from __future__ import annotations
 
 import datetime
+import html
 import json
 from pathlib import Path
 
@@ -257,10 +258,34 @@ def test_batch_then_report_end_to_end(tmp_path, shipped_model_dir, capsys):
                              encoding="utf-8")
     out = tmp_path / "report.html"
     capsys.readouterr()
-    assert framing(["report", str(with_metadata), "-o", str(out), "--by", "source"]) == 0
-    assert "3 documents, 5 sentences" in capsys.readouterr().err  # 2 + 2 + 1
+    assert framing(["report", str(with_metadata), "-o", str(out), "--by", "source", "--texts", str(source)]) == 0
+    err = capsys.readouterr().err
+    assert "3 documents, 5 sentences" in err and "not found" not in err  # 2 + 2 + 1 sentences
     page = out.read_text(encoding="utf-8")
     assert "Daily Planet" in page and "Evening Star" in page
     found = {t["label"] for a in lines for t in a["techniques"]}
     assert found, "the shipped model found no technique in the loaded sentences"
     assert all(label in page for label in found)
+    # --texts quotes each example's whole sentence, sliced from the input by the Analysis's offsets.
+    span = next(s for a in lines for s in a["spans"] if s["unit"] == "words")
+    analysis_of = next(a for a in lines if span in a["spans"])
+    sentence = analysis_of["sentences"][span["sentence"]]
+    text = dict(texts)[analysis_of["id"]]
+    before = text[sentence["start"]:span["start"]]
+    assert f"{html.escape(before)}<mark>{html.escape(span['text'])}</mark>" in page
+    assert framing(["report", str(with_metadata), "-o", str(out), "--texts", str(tmp_path / "gone.jsonl")]) == 2
+    assert "--texts: " in capsys.readouterr().err
+
+
+def test_example_marks_the_span_at_its_offset_not_the_first_match():
+    from framing.service.report.aggregate import Example
+    from framing.service.report.page import example_html
+
+    sentence = "Bad news is bad <news>."  # the sentence starts at 100 in its document
+    second = Example("d", 0, "bad", sentence, start=100, end=123, offset=112)
+    assert "Bad news is <mark>bad</mark> &lt;news&gt;." in example_html(second)
+    unknown = Example("d", 0, "news", sentence, start=100, end=123, offset=None)
+    assert "Bad <mark>news</mark> is bad" in example_html(unknown)
+    without_text = Example("d", 2, "news", None)
+    assert example_html(without_text) == ('<p class="example">… <mark>news</mark> … '
+                                          '<span class="note">(d, sentence 3)</span></p>')

@@ -23,6 +23,7 @@ examples:
   framing batch articles.jsonl -o analyses.jsonl && framing report analyses.jsonl -o report.html
   framing report scored/ -o report.html --by source          # a folder of Parquet shards
   framing report analyses.jsonl -o report.html --by date --period month
+  framing report analyses.jsonl -o report.html --texts articles.jsonl   # quote whole example sentences
 """
 
 
@@ -40,6 +41,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--period", choices=("day", "week", "month"),
                         help="timeline bucket (default: from the dates' span: day up to 2 months, week up to "
                              "2 years, month beyond)")
+    parser.add_argument("--texts", type=Path, metavar="INPUT",
+                        help="the input the batch job scored (folder of .txt, .jsonl, .csv, or Parquet with id and "
+                             "text): the examples then quote whole sentences, not just the highlighted words")
     parser.set_defaults(run=run)
 
 
@@ -53,6 +57,13 @@ def run(args: argparse.Namespace) -> int:
         data = aggregate(corpus, by=args.by, period=args.period)
     finally:
         corpus.connection.close()
+    if args.texts is not None:
+        from framing.service.report.texts import quote_sentences
+
+        quoted, missing = quote_sentences(data, args.texts)
+        if missing:
+            print(f"framing report: --texts: {missing} example sentence(s) not found in {args.texts} "
+                  f"({quoted} quoted)", file=sys.stderr)
     if corpus.skipped:
         print(f"framing report: {args.input}: {describe_skipped(corpus)}", file=sys.stderr)
     write(data, args.output)

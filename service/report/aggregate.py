@@ -46,7 +46,10 @@ class Example:
     id: str
     sentence: int
     span: str  # the highlighted words as they appear in the text
-    sentence_text: str | None = None  # the whole sentence, when the data carry it
+    sentence_text: str | None = None  # the whole sentence, when the data carry it (or --texts gives it)
+    start: int | None = None  # the sentence's offsets in the document's text
+    end: int | None = None
+    offset: int | None = None  # the span's start in the document's text
 
 
 @dataclass
@@ -86,6 +89,7 @@ class ReportData:
     timeline: GroupRates | None = None
     undated: int = 0
     phrases: dict[str, list[Phrase]] = field(default_factory=dict)
+    span_totals: dict[str, tuple[int, int]] = field(default_factory=dict)  # technique: word spans, distinct phrases
     cooccurrence_labels: list[str] = field(default_factory=list)
     cooccurrence: list[list[int]] = field(default_factory=list)  # sentences with both; the diagonal: with each
     articles: list[Article] = field(default_factory=list)
@@ -157,6 +161,9 @@ def aggregate(corpus: Corpus, by: str | None = None, period: str | None = None) 
             data.technique_groups = group_rates(connection, by or "", groups, "techniques", data.techniques, True)
             data.frame_groups = group_rates(connection, by or "", groups, "frames", data.frames, True)
     data.phrases = phrases(connection)
+    data.span_totals = {label: (spans, distinct) for label, spans, distinct in rows(connection, """
+        SELECT label, count(*), count(DISTINCT phrase) FROM phrase_spans GROUP BY label ORDER BY label
+    """)}
     data.cooccurrence_labels, data.cooccurrence = cooccurrence(connection, [t.label for t in data.techniques])
     data.articles = top_articles(connection, group_column)
     return data
@@ -212,7 +219,7 @@ def phrases(connection: Any) -> dict[str, list[Phrase]]:
     """Per technique, its most frequent highlighted phrases (word spans), each with a few example sentences."""
     connection.execute("""
         CREATE OR REPLACE TEMP TABLE phrase_spans AS
-        SELECT label, lower(regexp_replace(trim(text), '\\s+', ' ', 'g')) AS phrase, doc, sentence, text
+        SELECT label, lower(regexp_replace(trim(text), '\\s+', ' ', 'g')) AS phrase, doc, sentence, text, start
         FROM spans WHERE unit = 'words' AND trim(text) <> ''
     """)
     top = rows(connection, f"""
@@ -223,21 +230,24 @@ def phrases(connection: Any) -> dict[str, list[Phrase]]:
         WHERE rank <= {TOP_PHRASES} ORDER BY label, n DESC, phrase
     """)
     examples: dict[tuple[str, str], list[Example]] = {}
-    for label, phrase, doc_id, sentence, text, sentence_text in rows(connection, f"""
+    for label, phrase, doc_id, sentence, text, sentence_text, start, end, offset in rows(connection, f"""
         WITH top AS (SELECT label, phrase FROM (
                  SELECT label, phrase, row_number() OVER (PARTITION BY label ORDER BY count(*) DESC, phrase) AS rank
                  FROM phrase_spans GROUP BY label, phrase) WHERE rank <= {TOP_PHRASES}),
-             found AS (SELECT p.label, p.phrase, p.doc, p.sentence, min(p.text) AS text
+             found AS (SELECT p.label, p.phrase, p.doc, p.sentence, arg_min(p.text, p.start) AS text,
+                              min(p.start) AS offset
                        FROM phrase_spans p JOIN top USING (label, phrase) GROUP BY ALL),
              picked AS (SELECT *, row_number() OVER (PARTITION BY label, phrase ORDER BY doc, sentence) AS k
                         FROM found)
-        SELECT picked.label, picked.phrase, docs.id, picked.sentence, picked.text, whole.text
-        FROM picked JOIN docs USING (doc)
+        SELECT picked.label, picked.phrase, docs.id, picked.sentence, picked.text, whole.text, sents.start, sents."end",
+               picked.offset
+        FROM picked JOIN docs USING (doc) LEFT JOIN sents USING (doc, sentence)
         LEFT JOIN (SELECT doc, sentence, min(text) AS text FROM spans WHERE unit = 'sentence' GROUP BY ALL) whole
              USING (doc, sentence)
         WHERE k <= {EXAMPLES} ORDER BY picked.label, picked.phrase, k
     """):
-        examples.setdefault((label, phrase), []).append(Example(doc_id, sentence, text, sentence_text))
+        examples.setdefault((label, phrase), []).append(Example(doc_id, sentence, text, sentence_text, start, end,
+                                                                        offset))
     result: dict[str, list[Phrase]] = {}
     for label, phrase, count in top:
         result.setdefault(label, []).append(Phrase(phrase, count, examples.get((label, phrase), [])))

@@ -25,8 +25,9 @@ BUILTIN_FIELDS = ("model_version", "operating_point")
 ANALYSIS_SHAPE = (
     '{"id": "VARCHAR", "model": {"version": "VARCHAR"}, "operating_point": "VARCHAR",'
     ' "techniques": [{"label": "VARCHAR"}], "frames": [{"label": "VARCHAR"}],'
-    ' "sentences": [{"index": "INTEGER", "techniques": [{"label": "VARCHAR"}], "frames": [{"label": "VARCHAR"}]}],'
-    ' "spans": [{"text": "VARCHAR", "label": "VARCHAR", "sentence": "INTEGER", "unit": "VARCHAR"}]}'
+    ' "sentences": [{"index": "INTEGER", "start": "INTEGER", "end": "INTEGER",'
+    ' "techniques": [{"label": "VARCHAR"}], "frames": [{"label": "VARCHAR"}]}],'
+    ' "spans": [{"start": "INTEGER", "text": "VARCHAR", "label": "VARCHAR", "sentence": "INTEGER", "unit": "VARCHAR"}]}'
 )
 # Longest JSON line read (an Analysis of a 100,000-character article is well under this).
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -223,13 +224,14 @@ def _flatten(connection: Any, fields: list[str]) -> None:
     """)
     connection.execute("""
         CREATE TEMP TABLE sents AS
-        SELECT doc, s.index AS sentence,
+        SELECT doc, s.index AS sentence, s.start AS start, s."end" AS "end",
                list_distinct(list_transform(s.techniques, lambda x: x.label)) AS techniques,
                list_distinct(list_transform(s.frames, lambda x: x.label)) AS frames
         FROM (SELECT doc, unnest(sentences) AS s FROM source)
     """)
     connection.execute("""
         CREATE TEMP TABLE spans AS
-        SELECT doc, s.sentence AS sentence, s.label AS label, s.text AS text, coalesce(s.unit, 'words') AS unit
+        SELECT doc, s.sentence AS sentence, s.start AS start, s.label AS label, s.text AS text,
+               coalesce(s.unit, 'words') AS unit
         FROM (SELECT doc, unnest(spans) AS s FROM source)
     """)

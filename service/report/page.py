@@ -62,7 +62,7 @@ def render(data: ReportData) -> str:
                          '<p class="note">Sentences flagged with both techniques; the diagonal counts the sentences '
                          "flagged with each.</p>"
                          + (chart("cooccurrence") or "<p>No sentence is flagged with a technique.</p>")))
-    parts.append(section("phrases", phrases_section(data.phrases)))
+    parts.append(section("phrases", phrases_section(data.phrases, data.span_totals)))
     parts.append(section("articles", articles_section(data)))
     title = f"Corpus report: {data.source}"
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -122,28 +122,31 @@ def timeline_section(data: ReportData, chart_html: str) -> str:
 
 def example_html(example: Example) -> str:
     where = f"{esc(example.id)}, sentence {example.sentence + 1}"
-    sentence = example.sentence_text
-    if sentence and example.span in sentence:
-        before, _, after = sentence.partition(example.span)
-        quoted = f"{esc(before)}<mark>{esc(example.span)}</mark>{esc(after)}"
+    sentence, span = example.sentence_text, example.span
+    at = -1 if example.offset is None or example.start is None else example.offset - example.start
+    if sentence and (at < 0 or sentence[at:at + len(span)] != span):
+        at = sentence.find(span)  # offsets unknown or not this text's: the first occurrence
+    if sentence and at >= 0:
+        quoted = f"{esc(sentence[:at])}<mark>{esc(span)}</mark>{esc(sentence[at + len(span):])}"
     else:
         quoted = f"… <mark>{esc(example.span)}</mark> …"
     return f'<p class="example">{quoted} <span class="note">({where})</span></p>'
 
 
-def phrases_section(phrases: dict[str, list[Phrase]]) -> str:
+def phrases_section(phrases: dict[str, list[Phrase]], totals: dict[str, tuple[int, int]]) -> str:
     out = ['<h2>Most frequent highlighted words and phrases</h2>',
            '<p class="note">Per technique, the placed spans counted together when they match ignoring case and '
-           'spacing, with up to three examples each (the whole sentence where the output carries it).</p>']
+           'spacing, with up to three examples each (whole sentences with <code>--texts</code>, the batch input).</p>']
     if not phrases:
         out.append("<p>No span was placed.</p>")
-    ordered = sorted(phrases.items(), key=lambda item: (-sum(p.count for p in item[1]), item[0]))
+    ordered = sorted(phrases.items(), key=lambda item: (-totals.get(item[0], (0, 0))[0], item[0]))
     for index, (technique, found) in enumerate(ordered):
-        total = sum(p.count for p in found)
+        spans, distinct = totals.get(technique, (sum(p.count for p in found), len(found)))
         rows = "".join(f"<tr><td>{esc(p.text)}</td><td class=\"n\">{p.count:,}</td>"
                        f"<td>{''.join(example_html(e) for e in p.examples)}</td></tr>" for p in found)
         opened = " open" if index < 3 else ""
-        out.append(f"<details{opened}><summary>{esc(technique)} ({total:,} spans in the top {len(found)})</summary>"
+        out.append(f"<details{opened}><summary>{esc(technique)}: {spans:,} spans, {distinct:,} distinct phrases"
+                   f"</summary>"
                    f"<table><thead><tr><th>phrase</th><th>spans</th><th>examples</th></tr></thead>"
                    f"<tbody>{rows}</tbody></table></details>")
     return "\n".join(out)
