@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from framing.service.report.load import BUILTIN_FIELDS, Corpus, ReportError, quote
+from framing.service.report.load import BUILTIN_FIELDS, Corpus, ReportError, quote, sentence_bounds
 
 MAX_GROUPS = 25  # groups drawn per chart (the largest); dates are never cut
 TOP_PHRASES = 10  # phrases per technique
@@ -136,8 +136,7 @@ def aggregate(corpus: Corpus, by: str | None = None, period: str | None = None) 
     connection = corpus.connection
     group_column = field_column(corpus, by) if by else None
     documents, sentences, flagged = rows(connection, """
-        SELECT (SELECT count(*) FROM docs), (SELECT count(*) FROM sents),
-               (SELECT count(*) FROM sents WHERE len(techniques) > 0)
+        SELECT count(*), coalesce(sum(n_sentences), 0), coalesce(sum(flagged), 0) FROM docs
     """)[0]
     data = ReportData(
         source=corpus.source, input_format=corpus.input_format, skipped=corpus.skipped,
@@ -162,7 +161,7 @@ def aggregate(corpus: Corpus, by: str | None = None, period: str | None = None) 
             data.frame_groups = group_rates(connection, by or "", groups, "frames", data.frames, True)
     data.phrases = phrases(connection)
     data.span_totals = {label: (spans, distinct) for label, spans, distinct in rows(connection, """
-        SELECT label, count(*), count(DISTINCT phrase) FROM phrase_spans GROUP BY label ORDER BY label
+        SELECT label, sum(n), count(DISTINCT phrase) FROM phrase_texts GROUP BY label ORDER BY label
     """)}
     data.cooccurrence_labels, data.cooccurrence = cooccurrence(connection, [t.label for t in data.techniques])
     data.articles = top_articles(connection, group_column)
@@ -171,9 +170,12 @@ def aggregate(corpus: Corpus, by: str | None = None, period: str | None = None) 
 
 def label_rates(connection: Any, kind: str, documents: int, sentences: int) -> list[LabelRate]:
     """Per label: documents and sentences that have it, most documents first."""
+    # Only flagged sentences have techniques, and `sents` holds exactly those; frames need every sentence.
+    per_sentence = "SELECT unnest(techniques) AS label FROM sents" if kind == "techniques" else \
+        "SELECT unnest(s.frames).label AS label FROM (SELECT unnest(sentences) AS s FROM source)"
     found = rows(connection, f"""
         WITH d AS (SELECT label, count(*) AS n FROM (SELECT unnest({kind}) AS label FROM docs) GROUP BY label),
-             s AS (SELECT label, count(*) AS n FROM (SELECT unnest({kind}) AS label FROM sents) GROUP BY label)
+             s AS (SELECT label, count(*) AS n FROM ({per_sentence}) GROUP BY label)
         SELECT label, coalesce(d.n, 0), coalesce(s.n, 0) FROM d FULL JOIN s USING (label)
         ORDER BY 2 DESC, 3 DESC, label
     """)
@@ -217,48 +219,61 @@ def add_timeline(corpus: Corpus, data: ReportData, period: str | None) -> None:
 
 def phrases(connection: Any) -> dict[str, list[Phrase]]:
     """Per technique, its most frequent highlighted phrases (word spans), each with a few example sentences."""
+    # Spans are counted by exact text first, so only the distinct texts are lower-cased and respaced.
     connection.execute("""
-        CREATE OR REPLACE TEMP TABLE phrase_spans AS
-        SELECT label, lower(regexp_replace(trim(text), '\\s+', ' ', 'g')) AS phrase, doc, sentence, text, start
-        FROM spans WHERE unit = 'words' AND trim(text) <> ''
+        CREATE OR REPLACE TEMP TABLE phrase_texts AS
+        SELECT label, text, n, lower(regexp_replace(trim(text), '\\s+', ' ', 'g')) AS phrase
+        FROM (SELECT label, text, count(*) AS n FROM spans WHERE unit = 'words' AND trim(text) <> '' GROUP BY ALL)
     """)
-    top = rows(connection, f"""
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE top_phrases AS
         SELECT label, phrase, n FROM (
-            SELECT label, phrase, count(*) AS n,
-                   row_number() OVER (PARTITION BY label ORDER BY count(*) DESC, phrase) AS rank
-            FROM phrase_spans GROUP BY label, phrase)
-        WHERE rank <= {TOP_PHRASES} ORDER BY label, n DESC, phrase
+            SELECT label, phrase, sum(n) AS n,
+                   row_number() OVER (PARTITION BY label ORDER BY sum(n) DESC, phrase) AS rank
+            FROM phrase_texts GROUP BY label, phrase)
+        WHERE rank <= {TOP_PHRASES}
     """)
+    # The first spans of each top phrase in input order; a few spare ones stand in for repeats in one sentence.
+    first = rows(connection, f"""
+        SELECT s.label, p.phrase, arg_min((s.doc, s.sentence, s.start, s.text), (s.doc, s.sentence, s.start),
+                                          {3 * EXAMPLES})
+        FROM spans s JOIN (SELECT label, text, phrase FROM phrase_texts JOIN top_phrases USING (label, phrase)) p
+             USING (label, text)
+        WHERE s.unit = 'words' GROUP BY ALL
+    """)
+    picked: list[tuple[str, str, int, int, int, str]] = []
+    for label, phrase, found in first:
+        seen: set[tuple[int, int]] = set()
+        for doc, sentence, offset, text in sorted(found, key=lambda span: span[:3]):
+            if (doc, sentence) not in seen and len(seen) < EXAMPLES:
+                seen.add((doc, sentence))
+                picked.append((label, phrase, doc, sentence, offset, text))
+    chosen = {row[2] for row in picked}
+    listed = ", ".join(str(doc) for doc in sorted(chosen)) or "NULL"
+    ids = dict(rows(connection, f"SELECT doc, id FROM docs WHERE doc IN ({listed})"))
+    bounds = sentence_bounds(connection, chosen)
+    whole = {(doc, sentence): text for doc, sentence, text in rows(connection, f"""
+        SELECT doc, sentence, min(text) FROM spans WHERE unit = 'sentence'
+        AND doc IN ({listed}) GROUP BY ALL
+    """)}
     examples: dict[tuple[str, str], list[Example]] = {}
-    for label, phrase, doc_id, sentence, text, sentence_text, start, end, offset in rows(connection, f"""
-        WITH top AS (SELECT label, phrase FROM (
-                 SELECT label, phrase, row_number() OVER (PARTITION BY label ORDER BY count(*) DESC, phrase) AS rank
-                 FROM phrase_spans GROUP BY label, phrase) WHERE rank <= {TOP_PHRASES}),
-             found AS (SELECT p.label, p.phrase, p.doc, p.sentence, arg_min(p.text, p.start) AS text,
-                              min(p.start) AS offset
-                       FROM phrase_spans p JOIN top USING (label, phrase) GROUP BY ALL),
-             picked AS (SELECT *, row_number() OVER (PARTITION BY label, phrase ORDER BY doc, sentence) AS k
-                        FROM found)
-        SELECT picked.label, picked.phrase, docs.id, picked.sentence, picked.text, whole.text, sents.start, sents."end",
-               picked.offset
-        FROM picked JOIN docs USING (doc) LEFT JOIN sents USING (doc, sentence)
-        LEFT JOIN (SELECT doc, sentence, min(text) AS text FROM spans WHERE unit = 'sentence' GROUP BY ALL) whole
-             USING (doc, sentence)
-        WHERE k <= {EXAMPLES} ORDER BY picked.label, picked.phrase, k
-    """):
-        examples.setdefault((label, phrase), []).append(Example(doc_id, sentence, text, sentence_text, start, end,
-                                                                        offset))
+    for label, phrase, doc, sentence, offset, text in picked:
+        start, end = bounds.get((doc, sentence), (None, None))
+        examples.setdefault((label, phrase), []).append(
+            Example(ids[doc], sentence, text, whole.get((doc, sentence)), start, end, offset))
     result: dict[str, list[Phrase]] = {}
-    for label, phrase, count in top:
+    for label, phrase, count in rows(connection, "SELECT * FROM top_phrases ORDER BY label, n DESC, phrase"):
         result.setdefault(label, []).append(Phrase(phrase, count, examples.get((label, phrase), [])))
     return result
 
 
 def cooccurrence(connection: Any, order: list[str]) -> tuple[list[str], list[list[int]]]:
     """Sentences flagged with both techniques of each pair (the diagonal: sentences with the technique)."""
+    # Each sentence's list against itself, without a join: a pair per (label, other label) in the sentence.
     pairs = {(a, b): n for a, b, n in rows(connection, """
-        WITH t AS (SELECT doc, sentence, unnest(techniques) AS label FROM sents)
-        SELECT a.label, b.label, count(*) FROM t a JOIN t b USING (doc, sentence) GROUP BY ALL
+        SELECT a, b, count(*) FROM (
+            SELECT a, unnest(techniques) AS b FROM (SELECT unnest(techniques) AS a, techniques FROM sents))
+        GROUP BY ALL
     """)}
     labels = [label for label in order if (label, label) in pairs]
     return labels, [[pairs.get((a, b), 0) for b in labels] for a in labels]

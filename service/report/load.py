@@ -110,7 +110,10 @@ def load(path: Path) -> Corpus:
     except duckdb.Error as error:
         connection.close()
         raise ReportError(f"{path}: cannot read it as {input_format} ({str(error).splitlines()[0]})") from error
-    _flatten(connection, corpus.metadata_fields)
+    rejected = _flatten(connection, corpus.metadata_fields)
+    if input_format == "parquet" and rejected:
+        corpus.skipped = rejected
+        corpus.skipped_reasons = {"not an Analysis (analysis missing or malformed)": rejected}
     if scalar(connection, "SELECT count(*) FROM docs") == 0:
         connection.close()
         raise ReportError(f"{path}: no Analysis in it ({describe_skipped(corpus)}); give the output of `framing batch`")
@@ -162,11 +165,11 @@ def _load_jsonl(connection: Any, source: str, files: list[str]) -> Corpus:
     """).fetchall()] if _has_metadata(connection) else []
     metadata = "".join(f", metadata ->> {literal(name)} AS {quote('meta:' + name)}" for name in fields)
     connection.execute(f"""
-        CREATE TEMP VIEW source AS
+        CREATE TEMP VIEW candidates AS
         SELECT doc, coalesce(a.id, '#' || doc) AS id, a.model.version AS model_version,
                coalesce(a.operating_point, 'precise') AS operating_point,
-               a.techniques, a.frames, a.sentences, a.spans {metadata}
-        FROM checked WHERE ok
+               a.techniques, a.frames, a.sentences, a.spans {metadata}, ok
+        FROM checked
     """)
     return Corpus(connection, source, "jsonl", fields, sum(reasons.values()), reasons)
 
@@ -177,57 +180,68 @@ def _has_metadata(connection: Any) -> bool:
 
 def _load_parquet(connection: Any, source: str, files: list[str]) -> Corpus:
     file_list = "[" + ", ".join(literal(f) for f in files) + "]"
-    connection.execute(f"CREATE TEMP VIEW raw AS SELECT * FROM read_parquet({file_list}, union_by_name = true)")
-    columns = {row[0]: row[1] for row in connection.sql("DESCRIBE raw").fetchall()}
+    # A document's key is its file and row: stable across the scans below, with nothing materialised.
+    connection.execute(f"""
+        CREATE TEMP VIEW raw AS
+        SELECT list_position({file_list}, __file) * 4294967296 + file_row_number AS __doc, *
+        FROM read_parquet({file_list}, union_by_name = true, filename = '__file', file_row_number = true)
+    """)
+    columns = {row[0]: row[1] for row in connection.execute("DESCRIBE raw").fetchall()}
     if "analysis" not in columns or not columns["analysis"].startswith("STRUCT"):
         raise ReportError(f"{source}: no `analysis` struct column (columns: {', '.join(columns)}); give the Parquet "
                           f"output of `framing batch --engine ray`")
-    fields = sorted(name for name in columns if name not in PARQUET_CORE)
-    metadata = "".join(f", CAST(c.{quote(name)} AS VARCHAR) AS {quote('meta:' + name)}" for name in fields)
-    version = "coalesce(c.model_version, c.__a.model.version)" if "model_version" in columns \
-        else "c.__a.model.version"
-    point = "coalesce(c.operating_point, 'precise')" if "operating_point" in columns else "'precise'"
-    row_id = "coalesce(CAST(c.id AS VARCHAR), '#' || c.__doc)" if "id" in columns else "'#' || c.__doc"
+    fields = sorted(name for name in columns if name not in (*PARQUET_CORE, "__doc", "__file", "file_row_number"))
+    metadata = "".join(f", CAST({quote(name)} AS VARCHAR) AS {quote('meta:' + name)}" for name in fields)
+    version = "coalesce(model_version, analysis.model.version)" if "model_version" in columns \
+        else "analysis.model.version"
+    point = "coalesce(operating_point, 'precise')" if "operating_point" in columns else "'precise'"
+    row_id = "coalesce(CAST(id AS VARCHAR), '#' || __doc)" if "id" in columns else "'#' || __doc"
     # The struct's own field types are checked the same way as JSON's: a NULL where a value must be is a skip.
-    connection.execute("""
-        CREATE TEMP TABLE checked AS
-        SELECT row_number() OVER () AS __doc, analysis AS __a, * FROM raw
-    """)
     try:
-        connection.execute(f"CREATE TEMP TABLE valid AS SELECT __doc, coalesce({valid('__a')}, false) AS ok "
-                           f"FROM checked")
+        connection.execute(f"""
+            CREATE TEMP VIEW candidates AS
+            SELECT __doc AS doc, {row_id} AS id, {version} AS model_version, {point} AS operating_point,
+                   analysis.techniques, analysis.frames, analysis.sentences, analysis.spans {metadata},
+                   coalesce({valid('analysis')}, false) AS ok
+            FROM raw
+        """)
     except Exception as error:  # a struct without one of the fields the report reads
         raise ReportError(f"{source}: the `analysis` column lacks a field the report needs "
                           f"({str(error).splitlines()[0]})") from error
-    skipped = scalar(connection, "SELECT count(*) FROM valid WHERE NOT ok")
-    reasons = {"not an Analysis (analysis missing or malformed)": skipped} if skipped else {}
-    connection.execute(f"""
-        CREATE TEMP VIEW source AS
-        SELECT c.__doc AS doc, {row_id} AS id, {version} AS model_version, {point} AS operating_point,
-               c.__a.techniques, c.__a.frames, c.__a.sentences, c.__a.spans {metadata}
-        FROM checked c JOIN valid v ON c.__doc = v.__doc WHERE v.ok
-    """)
+    skipped = 0  # counted by _flatten, which checks each row once
+    reasons: dict[str, int] = {}
     return Corpus(connection, source, "parquet", fields, skipped, reasons)
 
 
-def _flatten(connection: Any, fields: list[str]) -> None:
-    """The `source` view (either format) into the tables every figure is computed from."""
+def _flatten(connection: Any, fields: list[str]) -> int:
+    """The `candidates` view (either format) into the tables every figure is computed from; the rejected count.
+
+    Each record is checked once, here (`ok`); later scans take the accepted documents by key. Labels
+    are taken as listed: an Analysis lists each label once per sentence and per document (a
+    list_distinct per sentence made the report several times slower on a million documents).
+
+    `sents` holds only the sentences with a technique: most sentences have none, and a row (with its
+    frames) per sentence of a large corpus was the slowest part of the report. Sentence rates are
+    counted straight from `source` (`aggregate.label_rates`).
+    """
     metadata = "".join(f", {quote('meta:' + name)}" for name in fields)
     connection.execute(f"""
         CREATE TEMP TABLE docs AS
         SELECT doc, id, model_version, operating_point,
-               list_distinct(list_transform(techniques, lambda x: x.label)) AS techniques,
-               list_distinct(list_transform(frames, lambda x: x.label)) AS frames,
+               list_transform(techniques, lambda x: x.label) AS techniques,
+               list_transform(frames, lambda x: x.label) AS frames,
                len(sentences) AS n_sentences,
-               len(list_filter(sentences, lambda s: len(s.techniques) > 0)) AS flagged {metadata}
-        FROM source
+               len(list_filter(sentences, lambda s: len(s.techniques) > 0)) AS flagged {metadata}, ok
+        FROM candidates
     """)
+    rejected = scalar(connection, "SELECT count(*) FROM docs WHERE NOT ok")
+    connection.execute("DELETE FROM docs WHERE NOT ok")
+    connection.execute("CREATE TEMP VIEW source AS SELECT * FROM candidates WHERE doc IN (SELECT doc FROM docs)")
     connection.execute("""
         CREATE TEMP TABLE sents AS
         SELECT doc, s.index AS sentence, s.start AS start, s."end" AS "end",
-               list_distinct(list_transform(s.techniques, lambda x: x.label)) AS techniques,
-               list_distinct(list_transform(s.frames, lambda x: x.label)) AS frames
-        FROM (SELECT doc, unnest(sentences) AS s FROM source)
+               list_transform(s.techniques, lambda x: x.label) AS techniques
+        FROM (SELECT doc, unnest(sentences) AS s FROM source) WHERE len(s.techniques) > 0
     """)
     connection.execute("""
         CREATE TEMP TABLE spans AS
@@ -235,3 +249,13 @@ def _flatten(connection: Any, fields: list[str]) -> None:
                coalesce(s.unit, 'words') AS unit
         FROM (SELECT doc, unnest(spans) AS s FROM source)
     """)
+    return rejected
+
+
+def sentence_bounds(connection: Any, docs: set[int]) -> dict[tuple[int, int], tuple[int | None, int | None]]:
+    """(doc, sentence) -> the sentence's start and end offsets, for the flagged sentences of a few documents."""
+    if not docs:
+        return {}
+    chosen = ", ".join(str(doc) for doc in sorted(docs))
+    found = connection.execute(f'SELECT doc, sentence, start, "end" FROM sents WHERE doc IN ({chosen})').fetchall()
+    return {(doc, index): (start, end) for doc, index, start, end in found}
