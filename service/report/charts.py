@@ -19,6 +19,17 @@ def label(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def wrapped(text: str, width: int = 18) -> str:
+    """A label on short lines (at underscores and spaces), so long names fit under a heatmap column."""
+    lines: list[str] = []
+    for word in text.replace("_", " ").split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(label(line) for line in lines)
+
+
 def _layout(figure: Any, title: str, height: int, **extra: Any) -> Any:
     figure.update_layout(title={"text": label(title), "x": 0}, height=height, template="plotly_white", font=FONT,
                          margin={"l": 10, "r": 10, "t": 50, "b": 10}, **extra)
@@ -49,7 +60,7 @@ def rate_bars(rates: list[LabelRate], title: str) -> Any:
 
 def heatmap_height(rows: int, columns: list[str]) -> int:
     """Room for the rows and for the column names, written at an angle below them."""
-    return 150 + 34 * rows + 5 * max((len(c) for c in columns), default=0)
+    return 190 + 34 * rows + 3 * min(max((len(c) for c in columns), default=0), 18)
 
 
 def cell_text(rows: int, columns: int) -> str | None:
@@ -63,10 +74,11 @@ def group_heatmap(groups: GroupRates, title: str) -> Any:
 
     names = [f"{label(g)} ({n})" for g, n in zip(groups.groups, groups.documents, strict=True)]
     figure = go.Figure(go.Heatmap(
-        z=[[round(100 * rate, 1) for rate in row] for row in groups.rates], x=[label(x) for x in groups.labels],
+        z=[[round(100 * rate, 1) for rate in row] for row in groups.rates], x=[wrapped(x) for x in groups.labels],
         y=names, colorscale="Blues", zmin=0, zmax=100, colorbar={"title": {"text": "% of docs"}},
         texttemplate=cell_text(len(names), len(groups.labels)),
-        hovertemplate="%{y}<br>%{x}: %{z:.1f}% of documents<extra></extra>"))
+        customdata=[[label(x) for x in groups.labels] for _ in names],
+        hovertemplate="%{y}<br>%{customdata}: %{z:.1f}% of documents<extra></extra>"))
     figure.update_yaxes(autorange="reversed", type="category")
     figure.update_xaxes(tickangle=-40, type="category")
     return _layout(figure, title, heatmap_height(len(names), groups.labels))
@@ -83,7 +95,8 @@ def timeline(groups: GroupRates, period: str) -> Any:
             mode="lines+markers", customdata=groups.documents,
             visible=True if column < SHOWN_LINES else "legendonly",
             hovertemplate=f"{label(name)}<br>%{{x}}: %{{y:.1f}}% of %{{customdata}} documents<extra></extra>"))
-    figure.update_xaxes(type="category", title=f"{period} (start)" if period == "week" else period)
+    # A date axis, not categories: a week or month without documents shows as a gap, not as nothing.
+    figure.update_xaxes(type="date", title=f"{period} (from the Monday)" if period == "week" else period)
     return _layout(figure, "Techniques over time (% of documents per " + period + ")", 460,
                    yaxis_title="% of documents", hovermode="closest")
 
@@ -94,12 +107,14 @@ def cooccurrence(data: ReportData) -> Any:
 
     names = [label(x) for x in data.cooccurrence_labels]
     figure = go.Figure(go.Heatmap(
-        z=data.cooccurrence, x=names, y=names, colorscale="Purples", colorbar={"title": {"text": "sentences"}},
-        texttemplate=cell_text(len(names), len(names)),
-        hovertemplate="%{y} + %{x}: %{z} sentence(s)<extra></extra>"))
+        z=data.cooccurrence, x=[wrapped(x) for x in data.cooccurrence_labels], y=names,
+        colorscale="Purples", colorbar={"title": {"text": "sentences"}}, texttemplate=cell_text(len(names), len(names)),
+        customdata=[names for _ in names],
+        hovertemplate="%{y} + %{customdata}: %{z} sentence(s)<extra></extra>"))
     figure.update_yaxes(autorange="reversed", type="category")
     figure.update_xaxes(tickangle=-40, type="category")
-    return _layout(figure, "Techniques in the same sentence", heatmap_height(len(names), data.cooccurrence_labels))
+    return _layout(figure, "Techniques in the same sentence",
+                   heatmap_height(len(data.cooccurrence_labels), data.cooccurrence_labels))
 
 
 def figures(data: ReportData) -> dict[str, Any]:

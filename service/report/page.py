@@ -79,7 +79,7 @@ def header(data: ReportData) -> str:
     versions = ", ".join(f"{esc(v)} ({n})" for v, n in data.model_versions.items())
     points = ", ".join(f"{esc(p)} ({n})" for p, n in data.operating_points.items())
     flagged = data.flagged_sentences / data.sentences if data.sentences else 0.0
-    out = [f"<h1>Corpus report</h1><p class=\"note\">{esc(data.source)} ({esc(data.input_format)})</p>",
+    out = [f"<h1>Corpus report</h1><p class=\"note\">{esc(Path(data.source).name)} ({esc(data.input_format)})</p>",
            '<div class="summary">',
            f"<div><b>{data.documents:,}</b>documents</div>",
            f"<div><b>{data.sentences:,}</b>sentences</div>",
