@@ -289,3 +289,19 @@ def test_example_marks_the_span_at_its_offset_not_the_first_match():
     without_text = Example("d", 2, "news", None)
     assert example_html(without_text) == ('<p class="example">… <mark>news</mark> … '
                                           '<span class="note">(d, sentence 3)</span></p>')
+
+
+def test_parquet_rows_without_an_analysis_are_skipped_and_unreadable_files_refused(tmp_path, capsys):
+    rows = parquet_table().to_pylist()
+    rows.append({"id": "x", "model_version": "1.0", "operating_point": "precise", "analysis": None,
+                 "source": "A", "date": "2024-01-03"})
+    pq.write_table(pa.Table.from_pylist(rows, schema=parquet_table().schema), tmp_path / "a.parquet")
+    data = figures(tmp_path / "a.parquet")
+    assert (data["documents"], data["skipped"]) == (5, 1)
+    assert data["skipped_reasons"] == {"not an Analysis (analysis missing or malformed)": 1}
+    (tmp_path / "broken.parquet").write_bytes(b"not parquet")
+    assert framing(["report", str(tmp_path / "broken.parquet"), "-o", str(tmp_path / "r.html")]) == 2
+    assert "broken.parquet: cannot read it as parquet" in capsys.readouterr().err
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    assert framing(["report", str(tmp_path / "empty.jsonl"), "-o", str(tmp_path / "r.html")]) == 2
+    assert "no Analysis in it (no record skipped)" in capsys.readouterr().err

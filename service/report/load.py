@@ -107,16 +107,19 @@ def load(path: Path) -> Corpus:
             corpus = _load_jsonl(connection, str(path), files)
         else:
             corpus = _load_parquet(connection, str(path), files)
+        rejected = _flatten(connection, corpus.metadata_fields)
+        if input_format == "parquet" and rejected:
+            corpus.skipped = rejected
+            corpus.skipped_reasons = {"not an Analysis (analysis missing or malformed)": rejected}
+        if scalar(connection, "SELECT count(*) FROM docs") == 0:
+            raise ReportError(f"{path}: no Analysis in it ({describe_skipped(corpus)}); "
+                              f"give the output of `framing batch`")
     except duckdb.Error as error:
         connection.close()
         raise ReportError(f"{path}: cannot read it as {input_format} ({str(error).splitlines()[0]})") from error
-    rejected = _flatten(connection, corpus.metadata_fields)
-    if input_format == "parquet" and rejected:
-        corpus.skipped = rejected
-        corpus.skipped_reasons = {"not an Analysis (analysis missing or malformed)": rejected}
-    if scalar(connection, "SELECT count(*) FROM docs") == 0:
+    except BaseException:
         connection.close()
-        raise ReportError(f"{path}: no Analysis in it ({describe_skipped(corpus)}); give the output of `framing batch`")
+        raise
     return corpus
 
 
