@@ -305,3 +305,13 @@ def test_parquet_rows_without_an_analysis_are_skipped_and_unreadable_files_refus
     (tmp_path / "empty.jsonl").write_bytes(b"")
     assert framing(["report", str(tmp_path / "empty.jsonl"), "-o", str(tmp_path / "r.html")]) == 2
     assert "no Analysis in it (no record skipped)" in capsys.readouterr().err
+
+
+def test_long_example_sentences_are_cut_around_the_span():
+    from framing.service.report.aggregate import Example
+    from framing.service.report.page import CONTEXT, example_html
+
+    sentence = "word " * 100 + "SPAN" + " more" * 100
+    shown = example_html(Example("d", 0, "SPAN", sentence, start=0, end=len(sentence), offset=500))
+    assert "<mark>SPAN</mark>" in shown and shown.count("…") == 2
+    assert len(shown) < len(sentence) and len(shown) < 2 * CONTEXT + 200

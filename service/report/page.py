@@ -30,6 +30,13 @@ code { background: #f0f4f8; padding: 0 .2rem; border-radius: 3px; }
 """
 
 
+CONTEXT = 160  # characters of an example sentence kept on each side of the span
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
@@ -127,7 +134,12 @@ def example_html(example: Example) -> str:
     if sentence and (at < 0 or sentence[at:at + len(span)] != span):
         at = sentence.find(span)  # offsets unknown or not this text's: the first occurrence
     if sentence and at >= 0:
-        quoted = f"{esc(sentence[:at])}<mark>{esc(span)}</mark>{esc(sentence[at + len(span):])}"
+        before, after = sentence[:at], sentence[at + len(span):]
+        if len(before) > CONTEXT:  # a long sentence: enough words around the span to read it
+            before = "…" + before[-CONTEXT:].split(" ", 1)[-1]
+        if len(after) > CONTEXT:
+            after = after[:CONTEXT].rsplit(" ", 1)[0] + "…"
+        quoted = f"{esc(before)}<mark>{esc(span)}</mark>{esc(after)}"
     else:
         quoted = f"… <mark>{esc(example.span)}</mark> …"
     return f'<p class="example">{quoted} <span class="note">({where})</span></p>'
@@ -145,8 +157,8 @@ def phrases_section(phrases: dict[str, list[Phrase]], totals: dict[str, tuple[in
         rows = "".join(f"<tr><td>{esc(p.text)}</td><td class=\"n\">{p.count:,}</td>"
                        f"<td>{''.join(example_html(e) for e in p.examples)}</td></tr>" for p in found)
         opened = " open" if index < 3 else ""
-        out.append(f"<details{opened}><summary>{esc(technique)}: {spans:,} spans, {distinct:,} distinct phrases"
-                   f"</summary>"
+        out.append(f"<details{opened}><summary>{esc(technique)}: {plural(spans, 'span')}, "
+                   f"{plural(distinct, 'distinct phrase')}</summary>"
                    f"<table><thead><tr><th>phrase</th><th>spans</th><th>examples</th></tr></thead>"
                    f"<tbody>{rows}</tbody></table></details>")
     return "\n".join(out)
