@@ -17,8 +17,9 @@ from framing.model.errors import FramingError
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines", ".json")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-# Columns of the Parquet layout that are not metadata.
-PARQUET_CORE = ("id", "model_version", "operating_point", "analysis")
+# Columns of the Parquet layout that are not metadata (a `text` column, if the job kept one, is no field to
+# group by, and copying every article into the report's tables would cost memory for nothing).
+PARQUET_CORE = ("id", "model_version", "operating_point", "analysis", "text")
 # Fields every document has besides its metadata, usable with --by as well.
 BUILTIN_FIELDS = ("model_version", "operating_point")
 # The part of an Analysis the report reads; from_json leaves a field NULL when its type does not match.
