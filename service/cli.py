@@ -16,7 +16,7 @@ from framing.model.errors import FramingError
 
 # Module names under service.commands, in the order `framing --help` lists them.
 COMMANDS = ("serve", "analyze", "batch", "annotations", "labelstudio", "train", "crossval", "calibrate", "average",
-            "evaluate", "models", "retrain")
+            "evaluate", "models", "retrain", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

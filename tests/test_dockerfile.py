@@ -136,7 +136,7 @@ def test_slim_python_base_and_cpu_torch() -> None:
     assert "torch==2.13.0" in PYPROJECT["project"]["dependencies"]
 
 
-@pytest.mark.parametrize("extra", [None, "test"])
+@pytest.mark.parametrize("extra", [None, "test", "ray", "report"])
 def test_constraints_pin_every_dependency(extra: str | None) -> None:
     """The image (and README installs) use constraints.txt: every declared dependency is pinned there."""
     pins = {}
