@@ -177,8 +177,8 @@ def test_the_command_prints_its_plan_without_training(sample_corpus: Path, tmp_p
                  "--gate-fraction", "0.12", "--epochs", "2", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "3-fold cross-validation, seed 13: 8 articles in folds, 1 in the gate set" in out
-    assert "fold 1: trains on 5 articles for 10 steps, scores 3" in out
-    assert "final model: trains on 8 articles for 11 steps" in out
+    assert "fold 1: trains on 5 documents for 10 steps, scores 3" in out
+    assert "final model: trains on 8 documents for 11 steps" in out
     assert not (tmp_path / "run").exists()
     assert main(["crossval", "--data", str(sample_corpus), "-o", str(tmp_path / "run"), "-k", "20",
                  "--dry-run"]) == 2

@@ -271,25 +271,41 @@ def package(network: Any, tokenizer: Any, encoder: str, config: TrainConfig, pla
 # All-in seconds a step of MiniLM on 2 CPU cores, per-epoch evaluations included: `framing train`'s
 # 4-epoch run on 297 articles (1,188 steps) took about 37 minutes (model/shipped/MODEL_CARD.md).
 SECONDS_PER_STEP = 1.9
+# A step on one short auxiliary document (a sentence of data/training/loaded_labels.jsonl, a BABE
+# sentence, a meme): 814 sentence steps beside 80 article steps took about 90 s of a 242 s run.
+SECONDS_PER_SHORT_STEP = 0.12
 # `calibrate` on 40 corpus articles took 14 s on 2 busy cores; it grows linearly with the articles.
 SECONDS_PER_FITTED_ARTICLE = 0.35
+
+
+def _training_seconds(config: TrainConfig, documents: Sequence[Document]) -> float:
+    """Steps are one document each: articles at SECONDS_PER_STEP, auxiliary documents far quicker."""
+    short = sum(1 for d in documents if d.kind in config.train_only_formats)
+    steps = fold_steps(config, len(documents))
+    share = short / len(documents) if documents else 0.0
+    return steps * ((1 - share) * SECONDS_PER_STEP + share * SECONDS_PER_SHORT_STEP)
 
 
 def describe_plan(plan: FoldPlan, documents: Sequence[Document], config: TrainConfig) -> list[str]:
     """What a run would do and roughly how long it takes, without training (`--dry-run`)."""
     lines = [f"{plan.k}-fold cross-validation, seed {plan.seed}: {len(plan.rest(documents))} articles in folds, "
              f"{len(plan.gate_ids)} in the gate set"]
-    steps = []
+    if plan.train_only_ids:
+        lines.append(f"{len(plan.train_only_ids)} auxiliary documents ({', '.join(config.train_only_formats)}) "
+                     "train in every fold and in the final model")
+    steps, seconds = [], 0.0
     for fold in range(plan.k):
         train_docs, heldout = plan.split(documents, fold)
         steps.append(fold_steps(config, len(train_docs)))
-        lines.append(f"fold {fold + 1}: trains on {len(train_docs)} articles for {steps[-1]} steps, "
+        seconds += _training_seconds(config, train_docs)
+        lines.append(f"fold {fold + 1}: trains on {len(train_docs)} documents for {steps[-1]} steps, "
                      f"scores {len(heldout)}")
     final = round(float(np.mean(steps)))
-    lines.append(f"final model: trains on {len(plan.rest(documents))} articles for {final} steps")
-    hours = (sum(steps) + final) * SECONDS_PER_STEP / 3600
-    fits = sum(len(plan.split(documents, f)[0]) for f in range(plan.k)) + len(plan.training(documents))
-    minutes = fits * SECONDS_PER_FITTED_ARTICLE * 3 / 60
-    lines.append(f"about {hours:.1f} h of training at MiniLM's {SECONDS_PER_STEP} s a step on 2 CPU cores, "
-                 f"then up to {minutes:.0f} min of threshold fitting for the figures of three systems")
+    training = plan.training(documents)
+    lines.append(f"final model: trains on {len(training)} documents for {final} steps")
+    hours = (seconds + seconds / plan.k) / 3600
+    fits = sum(len(plan.split(documents, f)[1]) for f in range(plan.k)) + len(plan.gate_ids)
+    minutes = fits * SECONDS_PER_FITTED_ARTICLE * 3 * (plan.k + 1) / 60
+    lines.append(f"about {hours:.1f} h of training at MiniLM's {SECONDS_PER_STEP} s an article step on 2 CPU "
+                 f"cores, then up to {minutes:.0f} min of threshold fitting for the figures of three systems")
     return lines
