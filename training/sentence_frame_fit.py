@@ -23,6 +23,7 @@ from framing.model.sentence_frames import SentenceFrameModel, lexical_features
 from framing.model.taxonomy import FRAME_INDEX, FRAMES
 from framing.training.documents import AnnotationError, Document
 from framing.training.errors import TrainingError
+from framing.training.model_card import update_sentence_frames_section
 from framing.training.sentence_frames import (
     FOLDS,
     SEED,
@@ -108,6 +109,7 @@ def fit_sentence_frames(model: str | os.PathLike[str], documents: Sequence[Docum
     fitted.thresholds = np.array([c.threshold for c in calibration])
     fitted.settings = fit_record(settings, folds, seed, bags.targets, scores, calibration, len(examples))
     folder.save_sentence_frames(fitted)
+    update_sentence_frames_section(folder.path, fitted.settings)
     return fitted
 
 
