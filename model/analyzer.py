@@ -29,12 +29,12 @@ class EmptyTextError(FramingError, ValueError):
 
 class Analyzer:
     def __init__(self, scorer: Scorer, thresholds: Thresholds, info: ModelInfo,
-                 directory: Path | None = None, sensitive: Thresholds | None = None,
-                 own_sentence_frames: bool = False) -> None:
+                 directory: Path | None = None, sensitive: Thresholds | None = None) -> None:
         self.scorer = scorer
         # True when the scorer's sentence frames are the sentence-frame model's calibrated scores
-        # (model.sentence_frames), decided at 0.5; False: the network's, decided as before.
-        self.own_sentence_frames = own_sentence_frames
+        # (model.sentence_frames), decided at 0.5; False: the network's, decided as before. Read
+        # from the scorer, so an Analyzer built around another's scorer decodes the same way.
+        self.own_sentence_frames = bool(getattr(scorer, "own_sentence_frames", False))
         self.thresholds = thresholds  # the precise operating point
         self.points = OperatingPoints(thresholds, sensitive)
         self.info = info
@@ -60,7 +60,7 @@ class Analyzer:
                 lexical = folder.tfidf()
             scorer = SentenceFrameScorer(scorer, sentence_frames, tokenizer, table, lexical)
         return cls(scorer, thresholds, ModelInfo(name=manifest.name, version=manifest.version), folder.path,
-                   sensitive=folder.sensitive_thresholds(), own_sentence_frames=sentence_frames is not None)
+                   sensitive=folder.sensitive_thresholds())
 
     @property
     def metrics(self) -> dict:

@@ -151,6 +151,8 @@ class SentenceFrameScorer:
     """Wraps the served scorer: article frames, techniques and spans stay its own; sentence frames
     become the sentence model's calibrated scores."""
 
+    own_sentence_frames = True  # read by `Analyzer`: decide sentence frames at 0.5, see model.decoding
+
     def __init__(self, base: Scorer, model: SentenceFrameModel, tokenizer, table: np.ndarray,
                  lexical: Scorer | None = None) -> None:
         if model.lexical and lexical is None:
