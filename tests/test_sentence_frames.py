@@ -51,6 +51,8 @@ def test_fits_on_the_sample_corpus_saves_loads_and_records_hashes(tiny_model: Pa
     assert all(np.array_equal(loaded.arrays[k], fitted.arrays[k].astype(np.float32)) for k in fitted.arrays)
     assert loaded.settings["folds"] == 3 and loaded.settings["seed"] == 13 and loaded.settings["examples"] == 20
     assert set(loaded.settings["frames"]) == set(FRAMES)
+    card = (tiny_model / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "## Sentence frames" in card and "3-fold cross-validation" in card and "Economic" in card
     size = sum((tiny_model / name).stat().st_size for name in (SENTENCE_FRAME_SETTINGS, SENTENCE_FRAME_ARRAYS))
     assert size < 2_000_000
     features = np.random.default_rng(0).normal(size=(3, loaded.arrays["feature_mean"].shape[0])).astype(np.float32)
@@ -186,3 +188,14 @@ def test_pretty_lists_the_frames_of_the_sentences_that_carry_them() -> None:
     assert "Sentence frames" in out
     row = next(line for line in out.splitlines() if "Security_and_defense 0.90" in line)
     assert "The army attacked." in row and "Prices rose." not in row
+
+
+def test_the_cards_sentence_frame_section_is_replaced_or_added_before_the_limits() -> None:
+    from framing.training.model_card import with_sentence_frames
+
+    card = "# Card\n\n## Metrics\nfigures\n\n## Limits\n- few\n"
+    added = with_sentence_frames(card, "## Sentence frames\nfirst fit\n")
+    assert added.index("## Sentence frames") < added.index("## Limits") and "figures" in added
+    replaced = with_sentence_frames(added, "## Sentence frames\nsecond fit\n")
+    assert "second fit" in replaced and "first fit" not in replaced and replaced.count("## Sentence frames") == 1
+    assert replaced.endswith("## Limits\n- few\n")
