@@ -22,6 +22,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--folds", type=int, default=5, help="folds of the cross-validation (default 5)")
     parser.add_argument("--seed", type=int, default=13, help="seed of the folds and the training (default 13)")
     parser.add_argument("--epochs", type=int, default=10, help="passes over the articles (default 10)")
+    parser.add_argument("--max-share", type=float, default=0.5, metavar="SHARE",
+                        help="a frame's threshold keeps the median share of sentences passing it in an article "
+                             "with that frame at most this (default 0.5)")
     parser.set_defaults(run=run)
 
 
@@ -31,12 +34,12 @@ def run(args: argparse.Namespace) -> int:
     from framing.training.sentence_frame_fit import fit_sentence_frames, read_examples
     from framing.training.sentence_frames import FitSettings
 
-    if args.folds < 2 or args.epochs < 1:
-        raise TrainingError("--folds must be at least 2 and --epochs at least 1")
+    if args.folds < 2 or args.epochs < 1 or not 0 < args.max_share <= 1:
+        raise TrainingError("--folds must be at least 2, --epochs at least 1 and --max-share in (0, 1]")
     data = load_training_data(args.data)
     examples = read_examples(args.examples) if args.examples else []
-    model = fit_sentence_frames(args.model, data.documents, examples,
-                                FitSettings(epochs=args.epochs, seed=args.seed), folds=args.folds, seed=args.seed)
+    settings = FitSettings(epochs=args.epochs, seed=args.seed, max_share=args.max_share)
+    model = fit_sentence_frames(args.model, data.documents, examples, settings, folds=args.folds, seed=args.seed)
     record = model.settings
     print(f"{args.model}: sentence frames fitted on {record['articles']} articles ({record['sentences']} sentences, "
           f"{record['examples']} examples), {record['folds']}-fold thresholds (seed {record['seed']})")
