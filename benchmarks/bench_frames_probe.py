@@ -10,6 +10,8 @@ Analysis's sentence frames are decided from) and the Analysis built from them, a
 
 - top-1 accuracy: the sentence's highest-scoring frame is the one it was written to carry;
 - own frame asserted: that frame is among the frames the Analysis lists for the sentence;
+- own frame asserted, article too: the same, counting it only when the article lists the frame as
+  well (what the rule "a sentence frame needs the article's" would give);
 - distinct frames per article: the number of different top-1 frames among its sentences (4 when
   every sentence gets its own);
 
@@ -23,7 +25,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +57,7 @@ class SentenceResult:
     own_score: float
     own_rank: int  # 1 = top
     asserted: list[str]  # frames the Analysis lists for the sentence
+    article_frames: list[str] = field(default_factory=list)  # frames the Analysis lists for the article
 
     @property
     def correct(self) -> bool:
@@ -63,6 +66,10 @@ class SentenceResult:
     @property
     def own_asserted(self) -> bool:
         return self.frame in self.asserted
+
+    @property
+    def own_asserted_with_article(self) -> bool:
+        return self.own_asserted and self.frame in self.article_frames
 
 
 @dataclass
@@ -73,6 +80,7 @@ class FrameProbeSummary:
     own_asserted: int
     articles: int
     distinct_top_frames: list[int]  # per article
+    own_asserted_with_article: int = 0
 
     @property
     def top1_accuracy(self) -> float:
@@ -83,12 +91,16 @@ class FrameProbeSummary:
         return self.own_asserted / self.sentences if self.sentences else 0.0
 
     @property
+    def own_asserted_with_article_share(self) -> float:
+        return self.own_asserted_with_article / self.sentences if self.sentences else 0.0
+
+    @property
     def mean_distinct_frames(self) -> float:
         return float(np.mean(self.distinct_top_frames)) if self.distinct_top_frames else 0.0
 
 
 def judge_sentences(article_id: str, sentences: Sequence[ProbeSentence], frame_scores: np.ndarray,
-                    asserted: Sequence[Sequence[str]]) -> list[SentenceResult]:
+                    asserted: Sequence[Sequence[str]], article: Sequence[str] = ()) -> list[SentenceResult]:
     """One result per probe sentence; `frame_scores[i]` (one column per frame in taxonomy order)
     and `asserted[i]` belong to `sentences[i]`."""
     if not len(sentences) == len(frame_scores) == len(asserted):
@@ -99,7 +111,7 @@ def judge_sentences(article_id: str, sentences: Sequence[ProbeSentence], frame_s
         order = np.argsort(-row, kind="stable")
         results.append(SentenceResult(
             sentence.id, article_id, sentence.frame, FRAMES[int(order[0])], float(row[order[0]]),
-            float(row[own]), int(np.flatnonzero(order == own)[0]) + 1, list(frames)))
+            float(row[own]), int(np.flatnonzero(order == own)[0]) + 1, list(frames), list(article)))
     return results
 
 
@@ -109,7 +121,8 @@ def summarize(setting: str, results: Sequence[SentenceResult]) -> FrameProbeSumm
         by_article.setdefault(r.article, set()).add(r.top)
     return FrameProbeSummary(setting, len(results), sum(r.correct for r in results),
                              sum(r.own_asserted for r in results), len(by_article),
-                             [len(tops) for tops in by_article.values()])
+                             [len(tops) for tops in by_article.values()],
+                             sum(r.own_asserted_with_article for r in results))
 
 
 def match_sentences(article: FrameArticle, model_sentences: Sequence[tuple[int, int]]) -> list[int]:
@@ -123,15 +136,14 @@ def match_sentences(article: FrameArticle, model_sentences: Sequence[tuple[int, 
 
 
 def score_texts(analyzer: Analyzer, articles: Sequence[FrameArticle]) -> list[SentenceResult]:
-    from framing.model.decoding import build_analysis
-
     prepared, scores = analyzer.score([a.text for a in articles])
     results = []
     for article, p, s in zip(articles, prepared, scores, strict=True):
         rows = match_sentences(article, [(x.start, x.end) for x in p.sentences])
-        analysis = build_analysis(p, s, analyzer.thresholds, analyzer.info)
+        analysis = analyzer.decode(p, s)
         asserted = [[f.label for f in analysis.sentences[i].frames] for i in rows]
-        results += judge_sentences(article.id, article.sentences, s.sentence_frames[rows], asserted)
+        results += judge_sentences(article.id, article.sentences, s.sentence_frames[rows], asserted,
+                                   [f.label for f in analysis.frames])
     return results
 
 
@@ -143,11 +155,12 @@ def alone(articles: Sequence[FrameArticle]) -> list[FrameArticle]:
 
 def report(summaries: Sequence[FrameProbeSummary], results: Sequence[SentenceResult]) -> None:
     print("| setting | sentences | top-1 correct | top-1 accuracy | own frame asserted | share "
-          "| mean distinct top frames per article |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| share, article asserting it too | mean distinct top frames per article |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for s in summaries:
         print(f"| {s.setting} | {s.sentences} | {s.top1_correct} | {s.top1_accuracy:.3f} | {s.own_asserted} "
-              f"| {s.own_asserted_share:.3f} | {s.mean_distinct_frames:.2f} |")
+              f"| {s.own_asserted_share:.3f} | {s.own_asserted_with_article_share:.3f} "
+              f"| {s.mean_distinct_frames:.2f} |")
     print("\nPer frame (in articles):\n")
     print("| frame | sentences | top-1 correct | own asserted | most frequent top-1 |")
     print("| --- | ---: | ---: | ---: | --- |")
@@ -188,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json.write_text(json.dumps({
             "model": analyzer.info.model_dump(),
             "summaries": [{**asdict(s), "top1_accuracy": s.top1_accuracy, "own_asserted_share": s.own_asserted_share,
+                           "own_asserted_with_article_share": s.own_asserted_with_article_share,
                            "mean_distinct_frames": s.mean_distinct_frames} for s in summaries],
             "sentences": {"in_articles": [asdict(r) for r in in_articles],
                           "alone": [asdict(r) for r in by_itself]},

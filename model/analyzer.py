@@ -17,6 +17,7 @@ from framing.model.language import language_warnings, warm_up
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.scores import DocumentScores, PreparedText, Scorer
+from framing.model.sentence_frames import SentenceFrameScorer
 from framing.model.thresholds import PRECISE, OperatingPoints, Thresholds
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,10 @@ class Analyzer:
     def __init__(self, scorer: Scorer, thresholds: Thresholds, info: ModelInfo,
                  directory: Path | None = None, sensitive: Thresholds | None = None) -> None:
         self.scorer = scorer
+        # True when the scorer's sentence frames are the sentence-frame model's calibrated scores
+        # (model.sentence_frames), decided at 0.5; False: the network's, decided as before. Read
+        # from the scorer, so an Analyzer built around another's scorer decodes the same way.
+        self.own_sentence_frames = bool(getattr(scorer, "own_sentence_frames", False))
         self.thresholds = thresholds  # the precise operating point
         self.points = OperatingPoints(thresholds, sensitive)
         self.info = info
@@ -45,8 +50,15 @@ class Analyzer:
         folder = ModelFolder.resolve(directory)
         network, tokenizer, manifest, thresholds = folder.load_network()
         scorer: Scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
-        if manifest.lexical_weight > 0:
-            scorer = EnsembleScorer(scorer, folder.tfidf(), manifest.lexical_weight)
+        lexical = folder.tfidf() if manifest.lexical_weight > 0 else None
+        if lexical is not None:
+            scorer = EnsembleScorer(scorer, lexical, manifest.lexical_weight)
+        sentence_frames = folder.sentence_frames()
+        if sentence_frames is not None:
+            table = network.encoder.embeddings.word_embeddings.weight.detach().float().numpy()
+            if sentence_frames.lexical and lexical is None:
+                lexical = folder.tfidf()
+            scorer = SentenceFrameScorer(scorer, sentence_frames, tokenizer, table, lexical)
         return cls(scorer, thresholds, ModelInfo(name=manifest.name, version=manifest.version), folder.path,
                    sensitive=folder.sensitive_thresholds())
 
@@ -85,16 +97,20 @@ class Analyzer:
         ids = list(ids) if ids is not None else [None] * len(texts)
         if len(ids) != len(texts):
             raise ValueError("ids and texts differ in length")
-        thresholds = self.points.choose(sensitivity)
+        self.points.choose(sensitivity)
         prepared, scores = self.score(texts)
-        analyses = [
-            build_analysis(p, s, thresholds, self.info, document_id, operating_point=sensitivity)
-            for p, s, document_id in zip(prepared, scores, ids, strict=True)
-        ]
+        analyses = [self.decode(p, s, document_id, sensitivity)
+                    for p, s, document_id in zip(prepared, scores, ids, strict=True)]
         # Scoring goes on whatever the language; the Analysis says when its figures mean little.
         for analysis, text in zip(analyses, texts, strict=True):
             analysis.warnings = language_warnings(text)
         return analyses
+
+    def decode(self, prepared: PreparedText, scores: DocumentScores, document_id: str | None = None,
+               sensitivity: str = PRECISE) -> Analysis:
+        """The Analysis of scores this analyzer computed (`score`), at the `sensitivity` operating point."""
+        return build_analysis(prepared, scores, self.points.choose(sensitivity), self.info, document_id,
+                              operating_point=sensitivity, own_sentence_frames=self.own_sentence_frames)
 
     def analyze_each(self, texts: list[str], ids: Iterable[str | None] | None = None,
                      sensitivity: str = PRECISE) -> list[Analysis | Exception]:

@@ -146,6 +146,26 @@ def unplaced_spans(
     return marked
 
 
+# The calibrated sentence-frame scores put every frame's threshold at 0.5.
+OWN_SENTENCE_FRAME_THRESHOLD = 0.5
+
+
+def sentence_frame_decisions(sentence_scores: np.ndarray, article_frames: dict[int, float],
+                             frame_thresholds: np.ndarray, own_sentence_frames: bool) -> dict[int, float]:
+    """The frames one sentence shows, with their scores.
+
+    With the sentence-frame model, a sentence shows every frame its own words pass (score 0.5 or
+    more), whether or not the article lists it: the frame is the sentence's evidence, and the
+    article's list is a separate decision (the probe measured both rules; README, model card).
+    Without it (older folders), a sentence shows a frame the article carries when the network's
+    sentence score alone passes the article threshold.
+    """
+    if own_sentence_frames:
+        return {f: float(sentence_scores[f]) for f in np.flatnonzero(sentence_scores >= OWN_SENTENCE_FRAME_THRESHOLD)
+                .tolist()}
+    return {f: float(sentence_scores[f]) for f in article_frames if sentence_scores[f] >= frame_thresholds[f]}
+
+
 def _ranked(scores: dict[int, float], names: tuple[str, ...]) -> list[LabelScore]:
     ordered = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return [LabelScore(label=names[i], score=round(min(max(s, 0.0), 1.0), 4)) for i, s in ordered]
@@ -158,8 +178,13 @@ def build_analysis(
     model: ModelInfo,
     document_id: str | None = None,
     operating_point: str = "precise",
+    own_sentence_frames: bool = False,
 ) -> Analysis:
-    """Decode with `thresholds`, which are those of `operating_point` (recorded in the Analysis)."""
+    """Decode with `thresholds`, which are those of `operating_point` (recorded in the Analysis).
+
+    `own_sentence_frames`: the sentence frame scores are the sentence-frame model's calibrated ones
+    (`model.sentence_frames`), see `sentence_frame_decisions`.
+    """
     text = prepared.text
     sentence_starts = np.array([s.start for s in prepared.sentences], dtype=np.int64)
     sentence_ends = np.array([s.end for s in prepared.sentences], dtype=np.int64)
@@ -193,12 +218,8 @@ def build_analysis(
             labels[t] = max(labels.get(t, 0.0), float(scores.sentence_techniques[s, t]))
         for t, score in labels.items():
             article_techniques[t] = max(article_techniques.get(t, 0.0), score)
-        # A sentence shows a frame the article carries when it alone would carry it.
-        frames = {
-            f: float(scores.sentence_frames[s, f])
-            for f in article_frames
-            if scores.sentence_frames[s, f] >= frame_thresholds[f]
-        }
+        frames = sentence_frame_decisions(scores.sentence_frames[s], article_frames, frame_thresholds,
+                                          own_sentence_frames)
         sentences.append(
             SentenceAnalysis(index=s, start=sentence.start, end=sentence.end,
                              techniques=_ranked(labels, TECHNIQUES), frames=_ranked(frames, FRAMES))

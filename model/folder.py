@@ -36,6 +36,7 @@ from framing.model.layout import (
     REPORT_DIR,
     REQUIRED_FILES,
     SENSITIVE_THRESHOLDS,
+    SENTENCE_FRAME_FILES,
     TFIDF_FILES,
     THRESHOLDS,
     VERSIONS,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
     from framing.model.network import FramingNetwork
+    from framing.model.sentence_frames import SentenceFrameModel
     from framing.model.tfidf import BaselineScorer
 
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "shipped"
@@ -298,6 +300,33 @@ class ModelFolder:
             return BaselineScorer.load(self.path)
         except TfidfFormatError as error:
             raise ModelLoadError(str(error)) from error
+
+    def has_sentence_frames(self) -> bool:
+        return all((self.path / name).is_file() for name in SENTENCE_FRAME_FILES)
+
+    def sentence_frames(self) -> SentenceFrameModel | None:
+        """The sentence-frame model (None in folders fitted before it existed: their sentence frames
+        come from the network's frame head, decided with the article thresholds)."""
+        from framing.model.sentence_frames import SentenceFrameFormatError, SentenceFrameModel
+
+        present = [name for name in SENTENCE_FRAME_FILES if (self.path / name).is_file()]
+        if not present:
+            return None
+        if len(present) < len(SENTENCE_FRAME_FILES):
+            missing = sorted(set(SENTENCE_FRAME_FILES) - set(present))
+            raise ModelLoadError(f"{self.path}: {', '.join(missing)} is missing beside {', '.join(present)}; "
+                                 "refit it with 'framing fit-sentence-frames'")
+        try:
+            return SentenceFrameModel.load(self.path)
+        except SentenceFrameFormatError as error:
+            raise ModelLoadError(str(error)) from error
+
+    def save_sentence_frames(self, model: SentenceFrameModel) -> None:
+        """Adds the sentence-frame files to a saved folder and records their hashes; the folder's
+        other files must still match their recorded hashes, so this never blesses an edited file."""
+        self.check_hashes()
+        model.save(self.path)
+        self.save_hashes()
 
     def load_network(self, trainable: bool = False) -> tuple[FramingNetwork, PreTrainedTokenizerBase, Manifest,
                                                               Thresholds]:

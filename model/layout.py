@@ -14,6 +14,8 @@ A model folder:
     tfidf.json                TF-IDF settings and vocabulary (optional)
     tfidf.safetensors         TF-IDF idf and logistic-regression weights (optional)
     baseline_thresholds.json  thresholds of the TF-IDF baseline on its own (optional)
+    sentence_frames.json      sentence-frame model: settings and thresholds (optional, model.sentence_frames)
+    sentence_frames.safetensors  its arrays (optional)
     metrics.json              held-out metrics measured when the folder was written
     data.json                 what the run trained on, with hashes and the held-out split
     hashes.json               sha256 of the files serving reads (not the manifest), checked on load
@@ -38,6 +40,9 @@ TFIDF_FILES = (TFIDF_SETTINGS, TFIDF_ARRAYS)
 # Written by versions before 0.2 of the folder layout; refused on load (it is a pickle).
 LEGACY_TFIDF_FILE = "tfidf.joblib"
 BASELINE_THRESHOLDS = "baseline_thresholds.json"
+SENTENCE_FRAME_SETTINGS = "sentence_frames.json"
+SENTENCE_FRAME_ARRAYS = "sentence_frames.safetensors"
+SENTENCE_FRAME_FILES = (SENTENCE_FRAME_SETTINGS, SENTENCE_FRAME_ARRAYS)
 METRICS = "metrics.json"
 DATA_RECORD = "data.json"
 MODEL_CARD = "MODEL_CARD.md"
@@ -51,7 +56,7 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 # but the manifest, which holds the folder's name and settings (an operator may rename a version;
 # a label order that does not fit is refused on its own).
 HASHED_FILES = (ENCODER_CONFIG, WEIGHTS, THRESHOLDS, SENSITIVE_THRESHOLDS, *TFIDF_FILES, BASELINE_THRESHOLDS,
-                *TOKENIZER_FILES)
+                *SENTENCE_FRAME_FILES, *TOKENIZER_FILES)
 
 VERSIONS = "versions"
 PROMOTED = "PROMOTED"

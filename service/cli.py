@@ -15,8 +15,8 @@ import sys
 from framing.model.errors import FramingError
 
 # Module names under service.commands, in the order `framing --help` lists them.
-COMMANDS = ("serve", "analyze", "batch", "annotations", "labelstudio", "train", "crossval", "calibrate", "average",
-            "evaluate", "models", "retrain", "report")
+COMMANDS = ("serve", "analyze", "batch", "annotations", "labelstudio", "train", "crossval", "calibrate",
+            "fit_sentence_frames", "average", "evaluate", "models", "retrain", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -34,6 +34,16 @@ def print_pretty(text: str, analysis: Analysis, console: Console | None = None) 
     for item in analysis.techniques:
         summary.add_row("technique", Text(item.label, style=STYLES.get(item.label, "")), f"{item.score:.2f}")
     console.print(summary)
+    framed = [s for s in analysis.sentences if s.frames]
+    if framed:
+        # Only sentences whose own words carry a frame: where in the text each frame comes from.
+        sentences = Table(title="Sentence frames", show_header=True)
+        for column in ("sentence", "frames", "text"):
+            sentences.add_column(column)
+        for sentence in framed:
+            frames = ", ".join(f"{item.label} {item.score:.2f}" for item in sentence.frames)
+            sentences.add_row(str(sentence.index), frames, text[sentence.start:sentence.end])
+        console.print(sentences)
     if analysis.spans:
         spans = Table(title="Spans", show_header=True)
         for column in ("sentence", "technique", "score", "marks", "text"):

@@ -114,3 +114,13 @@ def test_match_sentences_refuses_a_different_segmentation() -> None:
     with pytest.raises(ProbeDataError, match="cuts this article differently"):
         match_sentences(article, [(0, 9)])
 
+
+
+def test_frame_scoring_counts_own_frames_the_article_lists_too() -> None:
+    a = [ProbeSentence("s1", "Economic", 0, 10), ProbeSentence("s2", "Morality", 11, 20)]
+    results = judge_sentences("a", a, np.stack([frame_row(Economic=0.6), frame_row(Morality=0.7)]),
+                              [["Economic"], ["Morality"]], ["Economic", "Political"])
+    assert [r.own_asserted for r in results] == [True, True]
+    assert [r.own_asserted_with_article for r in results] == [True, False]
+    summary = summarize("in articles", results)
+    assert summary.own_asserted_with_article == 1 and summary.own_asserted_with_article_share == pytest.approx(0.5)

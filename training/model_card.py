@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from framing.model.layout import MODEL_CARD, THRESHOLDS
+from framing.model.layout import MODEL_CARD, SENTENCE_FRAME_SETTINGS, THRESHOLDS
 from framing.training.config import TrainConfig
 from framing.training.fold_figures import spread_table
 from framing.training.metrics import BOOTSTRAP_SAMPLES, HEADLINE
@@ -45,6 +45,68 @@ def _protocol_paragraph(metrics: TrainingMetrics) -> str:
                 "other fold\nonly; the shipped thresholds are then fitted on all held-out articles.")
     return (f"Protocol: {metrics.split.protocol}. Mean ± standard deviation over the folds, then each fold:\n\n"
             f"{spread_table(metrics.cross_validation.systems)}\n\nThe table below holds the fold means.")
+
+
+def sentence_frames_section(record: dict) -> str:
+    """The "Sentence frames" section, from the fit record in `sentence_frames.json` (`fit`)."""
+    settings = record.get("settings", {})
+    beta = settings.get("beta", 1.0)
+    rows = "\n".join(f"| {name} | {row['threshold']:.4f} | {row['article_fbeta']:.3f} | {row['median_share']:.3f} |"
+                     for name, row in record.get("frames", {}).items())
+    lexical = ("; the TF-IDF model's frame scores of the sentence text are features too" if settings.get("lexical")
+               else "; the TF-IDF model is not blended in (measured: its sentence frame scores follow the "
+                    "article's topic, and adding them lowered the probe's top-1 accuracy)")
+    examples = (f" {record['examples']} team-written sentences, each plainly carrying one frame, add direct "
+                "sentence supervision." if record.get("examples") else "")
+    return f"""## Sentence frames
+A sentence's frames (`sentences[*].frames`) come from a light model that sees only the sentence's
+own words: the mean and the SIF-weighted mean (weight a / (a + p), a = 0.001, p the word piece's
+frequency in the training articles, common component removed) of the static input embeddings of its
+word pieces (the network's own `embeddings.word_embeddings`: no second encoder pass){lexical}. A
+one-hidden-layer head ({settings.get('hidden', '?')} units) gives one logit per frame; its sentence
+logits are pooled over the article with log-sum-exp (sharpness {settings.get('sharpness', '?')}) and
+trained against the article's gold frames (multiple-instance learning, {settings.get('epochs', '?')}
+epochs).{examples} Article frames, techniques and spans are not affected: the article's frame
+decisions are those of the scores and thresholds above.
+
+Calibration without sentence gold: {record.get('folds', '?')}-fold cross-validation over the
+{record.get('articles', '?')} articles with frames (seed {record.get('seed', '?')}) gives out-of-fold
+scores for all {record.get('sentences', '?')} sentences. Per frame, the threshold is the one at which
+"some sentence of the article passes" best predicts the article's gold frame (F{beta:g} over articles:
+missing the sentence an annotated frame comes from weighs more than a sentence too many), among
+thresholds at which the median share of passing sentences in a positive article stays at most
+{settings.get('max_share', '?')}. The served model is then trained on all articles. Scores are shifted
+so each frame's threshold sits at 0.5: a sentence shows the frames scoring 0.5 or more, whether or
+not the article lists them (the sentence's evidence, not the article's decision), and its top frame
+is the one it passes by the widest margin. Out of fold, the median article has
+{record.get('median_share_of_sentences_with_a_frame', 0):.0%} of its sentences showing some frame. Per frame:
+
+| frame | threshold | article F{beta:g} (out of fold) | median share of sentences passing, positive articles |
+| --- | ---: | ---: | ---: |
+{rows}
+
+Refit with `framing fit-sentence-frames MODEL --data CORPUS [--examples FILE]`.
+"""
+
+
+def with_sentence_frames(card: str, section: str) -> str:
+    """`card` with its "Sentence frames" section replaced by `section` (or added before "Limits")."""
+    lines = card.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.strip() == "## Sentence frames"), None)
+    if start is not None:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        return "".join(lines[:start]) + section + "\n" + "".join(lines[end:])
+    limits = next((i for i, line in enumerate(lines) if line.strip() == "## Limits"), None)
+    if limits is None:
+        return card.rstrip("\n") + "\n\n" + section
+    return "".join(lines[:limits]) + section + "\n" + "".join(lines[limits:])
+
+
+def update_sentence_frames_section(directory: Path, record: dict) -> None:
+    """Rewrites the folder's card with the section of its (re)fitted sentence-frame model."""
+    path = directory / MODEL_CARD
+    card = path.read_text(encoding="utf-8") if path.is_file() else ""
+    path.write_text(with_sentence_frames(card, sentence_frames_section(record)), encoding="utf-8")
 
 
 def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainConfig, data: dict) -> Path:
@@ -132,6 +194,10 @@ A reading aid for journalists, fact-checkers and researchers: it points at wordi
 look. It does not judge truth, intent or the merit of an article, and should not be used to rate
 or block authors or outlets automatically.
 """
+    settings = directory / SENTENCE_FRAME_SETTINGS
+    if settings.is_file():  # a folder refitted in place keeps the section of its sentence-frame model
+        record = json.loads(settings.read_text(encoding="utf-8")).get("fit") or {}
+        card = with_sentence_frames(card, sentence_frames_section(record)) if record else card
     path = directory / MODEL_CARD
     path.write_text(card, encoding="utf-8")
     return path

@@ -1,0 +1,185 @@
+"""Sentence frames from the sentence's own words (issue 20).
+
+The network's sentence frame head reads contextual token states, which carry the whole window, so
+its sentence scores mostly repeat the article's frames. This model sees one sentence only: the
+mean and the SIF-weighted mean (Arora et al. 2017: weight a / (a + p(token)), minus the common
+component) of the static input embeddings of its word pieces, taken from the served network's own
+`embeddings.word_embeddings` table (no second encoder pass), optionally with the TF-IDF model's
+frame scores of the sentence text. A small head maps these to one logit per frame; it is trained by
+multiple-instance learning from article labels (`training.sentence_frames`).
+
+Scores are served shifted so that every frame's calibrated threshold sits at 0.5: a sentence's
+frames are those scoring 0.5 or more, and its top frame is the one it passes by the widest margin,
+comparable across frames whatever their base rates.
+
+Saved as plain data (`sentence_frames.json`: settings and thresholds; `sentence_frames.safetensors`:
+arrays), never a pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors import SafetensorError
+from safetensors.numpy import load_file, save_file
+from scipy.special import expit
+
+from framing.model.errors import FramingError
+from framing.model.layout import SENTENCE_FRAME_ARRAYS, SENTENCE_FRAME_SETTINGS
+from framing.model.scores import DocumentScores, PreparedText, Scorer
+from framing.model.taxonomy import FRAMES
+
+FORMAT = "framing-sentence-frames/1"
+ARRAY_NAMES = ("token_weight", "common", "feature_mean", "feature_scale", "hidden.weight", "hidden.bias",
+               "output.weight", "output.bias")
+
+
+class SentenceFrameFormatError(FramingError, ValueError):
+    """The saved sentence-frame files are missing, inconsistent or of an unknown format."""
+
+
+@dataclass
+class SentenceFrameModel:
+    """Features of one sentence to one calibrated score per frame."""
+
+    arrays: dict[str, np.ndarray]
+    thresholds: np.ndarray  # [frames] on the head's sigmoid, before the shift to 0.5
+    lexical: bool = False  # whether the TF-IDF frame scores of the sentence are features
+    settings: dict[str, Any] = field(default_factory=dict)  # how it was fitted, for the model card
+
+    # ------------------------------------------------------------------------------ features
+
+    def embed(self, token_ids: list[np.ndarray], table: np.ndarray) -> np.ndarray:
+        """[sentences, 2 * dim]: mean and SIF-weighted mean (common component removed) of the
+        static embeddings of each sentence's word pieces."""
+        return embed_sentences(token_ids, table, self.arrays["token_weight"], self.arrays["common"])
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        a = self.arrays
+        x = (features - a["feature_mean"]) / a["feature_scale"]
+        if a["hidden.weight"].size:
+            x = np.maximum(x @ a["hidden.weight"].T + a["hidden.bias"], 0.0)
+        return (x @ a["output.weight"].T + a["output.bias"]).astype(np.float32)
+
+    def calibrated(self, logits: np.ndarray) -> np.ndarray:
+        """Scores with each frame's threshold moved to 0.5 (a shift of the logit)."""
+        shift = np.log(self.thresholds) - np.log1p(-self.thresholds)
+        return expit(logits - shift).astype(np.float32)
+
+    # ---------------------------------------------------------------------------------- files
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        settings = {"format": FORMAT, "frames": list(FRAMES), "lexical": self.lexical,
+                    "thresholds": {name: round(float(t), 6) for name, t in zip(FRAMES, self.thresholds, strict=True)},
+                    "fit": self.settings}
+        (directory / SENTENCE_FRAME_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+        save_file({name: np.ascontiguousarray(self.arrays[name], dtype=np.float32) for name in ARRAY_NAMES},
+                  str(directory / SENTENCE_FRAME_ARRAYS))
+
+    @classmethod
+    def load(cls, directory: Path) -> SentenceFrameModel:
+        try:
+            settings = json.loads((directory / SENTENCE_FRAME_SETTINGS).read_text(encoding="utf-8"))
+            arrays = load_file(str(directory / SENTENCE_FRAME_ARRAYS))
+        except (OSError, ValueError, SafetensorError) as error:
+            raise SentenceFrameFormatError(f"{directory}: cannot read the sentence-frame model: {error}") from error
+        if not isinstance(settings, dict) or settings.get("format") != FORMAT:
+            raise SentenceFrameFormatError(f"{directory / SENTENCE_FRAME_SETTINGS}: not a {FORMAT} file")
+        if settings.get("frames") != list(FRAMES):
+            raise SentenceFrameFormatError(f"{directory / SENTENCE_FRAME_SETTINGS}: its frame order differs "
+                                           "from this version's")
+        missing = [name for name in ARRAY_NAMES if name not in arrays]
+        thresholds = settings.get("thresholds")
+        if missing or not isinstance(thresholds, dict) or set(thresholds) != set(FRAMES):
+            raise SentenceFrameFormatError(f"{directory}: the sentence-frame files are incomplete "
+                                           f"(arrays missing: {', '.join(missing) or 'none'})")
+        values = np.array([float(thresholds[name]) for name in FRAMES])
+        if not np.all((values > 0) & (values < 1)):
+            raise SentenceFrameFormatError(f"{directory / SENTENCE_FRAME_SETTINGS}: thresholds must lie in (0, 1)")
+        model = cls(dict(arrays), values, bool(settings.get("lexical", False)), dict(settings.get("fit") or {}))
+        model.check_shapes(str(directory))
+        return model
+
+    def check_shapes(self, where: str) -> None:
+        a = self.arrays
+        dim = a["common"].shape[0]
+        width = 2 * dim + (len(FRAMES) if self.lexical else 0)
+        hidden = a["hidden.weight"].shape[0] if a["hidden.weight"].size else width
+        expected = {"feature_mean": (width,), "feature_scale": (width,), "output.weight": (len(FRAMES), hidden),
+                    "output.bias": (len(FRAMES),)}
+        if a["hidden.weight"].size:
+            expected.update({"hidden.weight": (hidden, width), "hidden.bias": (hidden,)})
+        for name, shape in expected.items():
+            if a[name].shape != shape:
+                raise SentenceFrameFormatError(f"{where}: sentence-frame array {name} has shape {a[name].shape}, "
+                                               f"expected {shape}")
+
+
+def embed_sentences(token_ids: list[np.ndarray], table: np.ndarray, token_weight: np.ndarray,
+                    common: np.ndarray) -> np.ndarray:
+    """Mean and SIF mean of each sentence's static embeddings (zeros for a sentence without tokens)."""
+    dim = table.shape[1]
+    out = np.zeros((len(token_ids), 2 * dim), dtype=np.float32)
+    for s, ids in enumerate(token_ids):
+        if len(ids) == 0:
+            continue
+        vectors = table[ids]
+        weights = token_weight[ids]
+        out[s, :dim] = vectors.mean(axis=0)
+        out[s, dim:] = (weights[:, None] * vectors).sum(axis=0) / max(float(weights.sum()), 1e-6)
+    if np.any(common):
+        sif = out[:, dim:]
+        out[:, dim:] = sif - np.outer(sif @ common, common)
+    return out
+
+
+def sentence_token_ids(prepared: PreparedText, tokenizer) -> list[np.ndarray]:
+    """The word pieces of each sentence, tokenized on its own (no special tokens)."""
+    texts = [prepared.text[s.start:s.end] for s in prepared.sentences]
+    if not texts:
+        return []
+    encoded = tokenizer(texts, add_special_tokens=False)["input_ids"]
+    return [np.asarray(ids, dtype=np.int64) for ids in encoded]
+
+
+class SentenceFrameScorer:
+    """Wraps the served scorer: article frames, techniques and spans stay its own; sentence frames
+    become the sentence model's calibrated scores."""
+
+    own_sentence_frames = True  # read by `Analyzer`: decide sentence frames at 0.5, see model.decoding
+
+    def __init__(self, base: Scorer, model: SentenceFrameModel, tokenizer, table: np.ndarray,
+                 lexical: Scorer | None = None) -> None:
+        if model.lexical and lexical is None:
+            raise SentenceFrameFormatError("the sentence-frame model reads TF-IDF frame scores, "
+                                           "but the model folder has no TF-IDF model")
+        self.base = base
+        self.model = model
+        self.tokenizer = tokenizer
+        self.table = table
+        self.lexical = lexical
+        self.name = getattr(base, "name", "scorer")
+
+    def sentence_logits(self, documents: list[PreparedText]) -> list[np.ndarray]:
+        features = [self.model.embed(sentence_token_ids(p, self.tokenizer), self.table) for p in documents]
+        if self.model.lexical and self.lexical is not None:
+            lexical = self.lexical.score(documents)
+            features = [np.hstack([f, lexical_features(x.sentence_frames)]) for f, x in zip(features, lexical,
+                                                                                            strict=True)]
+        return [self.model.logits(f) for f in features]
+
+    def score(self, documents: list[PreparedText]) -> list[DocumentScores]:
+        scores = self.base.score(documents)
+        return [replace(s, sentence_frames=self.model.calibrated(logits))
+                for s, logits in zip(scores, self.sentence_logits(documents), strict=True)]
+
+
+def lexical_features(probabilities: np.ndarray) -> np.ndarray:
+    """TF-IDF frame probabilities as logits, so the head reads them on a linear scale."""
+    p = np.clip(probabilities, 1e-4, 1 - 1e-4)
+    return (np.log(p) - np.log1p(-p)).astype(np.float32)
