@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 from scipy.special import expit
@@ -59,11 +60,20 @@ class SentenceFrameModel:
         return embed_sentences(token_ids, table, self.arrays["token_weight"], self.arrays["common"])
 
     def logits(self, features: np.ndarray) -> np.ndarray:
+        # The products run in torch, on the threads the network already uses: numpy's BLAS keeps
+        # threads of its own spinning after each call, and they slowed the network's next pass by
+        # a third (0.155 s to 0.21 s for a 1,000-word article, benchmarks/bench_model.py).
         a = self.arrays
-        x = (features - a["feature_mean"]) / a["feature_scale"]
-        if a["hidden.weight"].size:
-            x = np.maximum(x @ a["hidden.weight"].T + a["hidden.bias"], 0.0)
-        return (x @ a["output.weight"].T + a["output.bias"]).astype(np.float32)
+        x = torch.from_numpy(np.ascontiguousarray((features - a["feature_mean"]) / a["feature_scale"],
+                                                  dtype=np.float32))
+        def t(name: str) -> torch.Tensor:
+            return torch.as_tensor(a[name], dtype=torch.float32)
+
+        with torch.no_grad():
+            if a["hidden.weight"].size:
+                x = torch.relu(x @ t("hidden.weight").T + t("hidden.bias"))
+            out = x @ t("output.weight").T + t("output.bias")
+        return out.numpy().astype(np.float32)
 
     def calibrated(self, logits: np.ndarray) -> np.ndarray:
         """Scores with each frame's threshold moved to 0.5 (a shift of the logit)."""
@@ -134,17 +144,30 @@ def embed_sentences(token_ids: list[np.ndarray], table: np.ndarray, token_weight
         out[s, dim:] = (weights[:, None] * vectors).sum(axis=0) / max(float(weights.sum()), 1e-6)
     if np.any(common):
         sif = out[:, dim:]
-        out[:, dim:] = sif - np.outer(sif @ common, common)
+        out[:, dim:] = sif - np.outer((sif * common).sum(axis=1), common)  # no BLAS call: see logits
     return out
 
 
 def sentence_token_ids(prepared: PreparedText, tokenizer) -> list[np.ndarray]:
-    """The word pieces of each sentence, tokenized on its own (no special tokens)."""
-    texts = [prepared.text[s.start:s.end] for s in prepared.sentences]
-    if not texts:
+    """The word pieces of each sentence (no special tokens): the text is tokenized once and each
+    piece goes to the sentence its first character lies in.
+
+    WordPiece splits words the same whether a sentence is tokenized alone or inside its text, so
+    these are the pieces of each sentence on its own. One encode of the text, not a batch of
+    sentences: the tokenizer's batch call starts its own thread pool, which then competed with
+    torch's threads and slowed the network's pass by about a third (0.16 s to 0.23 s for a
+    1,000-word article, benchmarks/bench_model.py).
+    """
+    if not prepared.sentences:
         return []
-    encoded = tokenizer(texts, add_special_tokens=False)["input_ids"]
-    return [np.asarray(ids, dtype=np.int64) for ids in encoded]
+    encoding = tokenizer.backend_tokenizer.encode(prepared.text, add_special_tokens=False)
+    ids = np.asarray(encoding.ids, dtype=np.int64)
+    starts = np.asarray([start for start, _ in encoding.offsets], dtype=np.int64)
+    bounds = np.asarray([s.start for s in prepared.sentences], dtype=np.int64)
+    sentence_of = np.searchsorted(bounds, starts, side="right") - 1
+    ends = np.asarray([s.end for s in prepared.sentences], dtype=np.int64)
+    inside = (sentence_of >= 0) & (starts < ends[np.maximum(sentence_of, 0)])
+    return [ids[inside & (sentence_of == k)] for k in range(len(prepared.sentences))]
 
 
 class SentenceFrameScorer:
