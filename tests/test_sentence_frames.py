@@ -199,3 +199,21 @@ def test_the_cards_sentence_frame_section_is_replaced_or_added_before_the_limits
     replaced = with_sentence_frames(added, "## Sentence frames\nsecond fit\n")
     assert "second fit" in replaced and "first fit" not in replaced and replaced.count("## Sentence frames") == 1
     assert replaced.endswith("## Limits\n- few\n")
+
+
+def test_one_pass_over_the_text_gives_each_sentence_its_own_word_pieces(analyzer, sample_corpus: Path) -> None:
+    """The text is tokenized once; the pieces must be those of each sentence tokenized alone,
+    the way the sentence model was fitted (WordPiece splits inside words, never across them)."""
+    from framing.model.sentence_frames import sentence_token_ids
+
+    tokenizer = analyzer.scorer.tokenizer
+    texts = [d.text for d in read_semeval_folder(sample_corpus)]
+    texts.append("Prices rose 4%.\n\nThe court ruled — again — on Monday; “unlawful”, it said.  Émigrés wept.")
+    compared = 0
+    for text in texts:
+        prepared = PreparedText.from_text(text)
+        alone = tokenizer([text[s.start:s.end] for s in prepared.sentences], add_special_tokens=False)["input_ids"]
+        for pieces, expected in zip(sentence_token_ids(prepared, tokenizer), alone, strict=True):
+            assert pieces.tolist() == expected
+            compared += 1
+    assert compared > 20
