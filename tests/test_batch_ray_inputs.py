@@ -8,6 +8,7 @@ import csv
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +146,19 @@ def test_a_uri_names_the_input_too(tmp_path):
     shards = plan_shards(source.as_uri(), 2)
     assert [len(read_shard(shard)[0]) for shard in shards] == [2, 1]
     assert read_shard(shards[1])[0][0].source == f"{source.as_uri()}:3"
+
+
+def test_a_part_left_half_written_by_a_killed_run_is_removed_not_counted(tmp_path: Path) -> None:
+    """A driver killed while writing a part leaves its temporary file: the next run deletes it (the
+    part was never renamed into place, so its shard is not done) and keeps the finished parts."""
+    from framing.service.batch.parquet_io import PART_PREFIX
+    from framing.service.batch.sharded_output import ParquetSink
+
+    out = tmp_path / "scored"
+    out.mkdir()
+    stale = out / f".{PART_PREFIX}news.parquet-00000.parquet.5cd5031e.tmp"
+    stale.write_bytes(b"half a parquet file")
+    sink = ParquetSink(str(out), shard_rows=None, sensitivity="precise", input_location=str(tmp_path / "in"))
+    assert not stale.exists()
+    assert sink.done_shards == set() and sink.done == set()
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]

@@ -88,7 +88,10 @@ class ParquetSink:
         self.done: set[str] = set()
         self.skipped_in_done_shards = 0
         for entry in self.fs.get_file_info(pafs.FileSelector(self.folder)):
-            if entry.base_name.startswith(PART_PREFIX) and entry.base_name.endswith(".parquet"):
+            if entry.base_name.startswith(f".{PART_PREFIX}") and entry.base_name.endswith(".tmp"):
+                # A part a killed run was still writing: never renamed into place, so not done.
+                self.fs.delete_file(entry.path)
+            elif entry.base_name.startswith(PART_PREFIX) and entry.base_name.endswith(".parquet"):
                 ids = part_ids(self.fs, entry.path)
                 self.done_shards.add(entry.base_name[len(PART_PREFIX):-len(".parquet")])
                 self.done.update(ids)
