@@ -45,3 +45,12 @@ def tiny_encoder(tmp_path: Path) -> Path:
     AutoModel.from_config(config).save_pretrained(encoder)
     AutoTokenizer.from_pretrained(base).save_pretrained(encoder)
     return encoder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per browser-test module (`support.chromium_browser`)."""
+    from support import chromium_browser
+
+    with chromium_browser() as chromium:
+        yield chromium

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from framing.model.analyzer import Analyzer
 from framing.model.schema import ModelInfo
@@ -43,6 +44,22 @@ class GatedAnalyzer:
 CHROMIUM = Path(os.environ.get("FRAMING_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Where browser tests save the screenshots the README shows.
+ARTEFACTS = Path(os.environ.get("FRAMING_TEST_ARTEFACTS",
+                                Path(__file__).resolve().parent.parent / "reports" / "screenshots"))
+
+
+@contextlib.contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """Debian's Chromium under Playwright (imported here: only browser tests need it)."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
 
 
 def free_port() -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from support import CHROMIUM, CHROMIUM_ARGS, free_port, served_in_thread
+from support import CHROMIUM, free_port, served_in_thread
 
 from framing.service.settings import Settings
 
@@ -32,14 +32,6 @@ def base_url(analyzer):
     port = free_port()
     with served_in_thread(Settings(port=port), analyzer) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ model, goes to $FRAMING_TEST_ARTEFACTS (default reports/screenshots/) for the RE
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from support import CHROMIUM, CHROMIUM_ARGS
+from support import ARTEFACTS, CHROMIUM
 
 from framing.service.cli import main as framing
 
@@ -26,18 +25,8 @@ if not CHROMIUM.exists():
 
 from test_report import INJECTION, ODD_SOURCE, write_jsonl  # noqa: E402
 
-ARTEFACTS = Path(os.environ.get("FRAMING_TEST_ARTEFACTS", Path(__file__).resolve().parent.parent / "reports"
-                                / "screenshots"))
 # Invented outlets and dates for the sample corpus's articles (the data carry none).
 SOURCES = ("Harbour Gazette", "Valley Courier", "Northern Herald")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def open_report(browser, path: Path, problems: list[str], width: int = 1280, height: int = 900):

@@ -8,20 +8,17 @@ article at desktop and phone widths go to $FRAMING_TEST_ARTEFACTS (default repor
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
-from support import CHROMIUM, CHROMIUM_ARGS, free_port, served_in_thread
+from support import ARTEFACTS, CHROMIUM, free_port, served_in_thread
 
 from framing.service.cli import main
 from framing.service.settings import Settings
 
 pytestmark = pytest.mark.browser
 
-ARTEFACTS = Path(os.environ.get("FRAMING_TEST_ARTEFACTS", Path(__file__).resolve().parent.parent / "reports"
-                                / "screenshots"))
 TEXT = ("The brutal, barbaric terrorists slaughtered innocent civilians. "
         "Officials met on Monday to discuss the budget.")
 GERMAN = "Die Regierung hat am Montag beschlossen, die Steuern für alle Familien deutlich zu erhöhen. " * 2
@@ -55,14 +52,6 @@ def base_url(analyzer, feedback_db):
     port = free_port()
     with served_in_thread(Settings(port=port, feedback_db=feedback_db), analyzer) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def open_page(browser, base_url, width: int, height: int):
