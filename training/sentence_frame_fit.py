@@ -8,7 +8,6 @@ every article figure stay what they were.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from framing.model.folder import ModelFolder
+from framing.model.inputs import read_json_lines
 from framing.model.layout import WEIGHTS
 from framing.model.sentence_frames import SentenceFrameModel, lexical_features
 from framing.model.taxonomy import FRAME_INDEX, FRAMES
@@ -52,20 +52,18 @@ def read_examples(path: str | os.PathLike[str]) -> list[tuple[str, str]]:
     """(frame, text) per line of a JSONL file of {"id", "frame", "text"} records."""
     examples = []
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
+        with Path(path).open("rb") as handle:
+            lines = list(read_json_lines(handle))
+    except OSError as error:
         raise TrainingError(f"{path}: cannot read the sentence examples: {error}") from error
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as error:
-            raise AnnotationError(str(path), number, f"not JSON: {error}") from error
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not record["text"].strip():
-            raise AnnotationError(str(path), number, 'expected {"id", "frame", "text"} with a non-empty text')
+    for line in lines:
+        record = line.value
+        if record is None:
+            raise AnnotationError(str(path), line.number, line.error.message if line.error else "not a JSON object")
+        if not isinstance(record.get("text"), str) or not record["text"].strip():
+            raise AnnotationError(str(path), line.number, 'expected {"id", "frame", "text"} with a non-empty text')
         if record.get("frame") not in FRAME_INDEX:
-            raise AnnotationError(str(path), number, f"unknown frame {record.get('frame')!r}")
+            raise AnnotationError(str(path), line.number, f"unknown frame {record.get('frame')!r}")
         examples.append((record["frame"], record["text"]))
     return examples
 
