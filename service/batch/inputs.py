@@ -58,6 +58,17 @@ def record_from_object(value: dict[str, Any], source: str) -> Record:
     return Record(doc_id, source, text=text, metadata=metadata or None)
 
 
+def record_problem(record: Record, seen: dict[str, str]) -> str | None:
+    """Why a record cannot be scored, before its text is looked at: a repeated id (the first one
+    wins) or the reason it could not be read. Records a new id in `seen` (id -> source); both
+    engines admit records by this rule."""
+    if record.id is not None:
+        if record.id in seen:
+            return f"duplicate id (first seen at {seen[record.id]})"
+        seen[record.id] = record.source
+    return record.error
+
+
 def detect_input_kind(path: str, forced: str | None = None) -> str:
     """One of INPUT_KINDS, from `forced` (--input-format) or else from the path."""
     if forced and forced != "auto":

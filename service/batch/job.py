@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from framing.model.errors import FramingError
 from framing.model.folder import ModelFolder
 from framing.model.inputs import InputError, check_text
-from framing.service.batch.inputs import Record, count_records, detect_input_kind, open_records
+from framing.service.batch.inputs import Record, count_records, detect_input_kind, open_records, record_problem
 from framing.service.batch.options import STDIN, BatchError, BatchOptions, default_workers
 from framing.service.batch.output import ErrorLog, OutputFile
 from framing.service.batch.pool import PoolScorer
@@ -68,13 +68,9 @@ class _Job:
 
     def admit(self, record: Record) -> Task | None:
         """The record as a task to score, or None when it is failed or already done."""
-        if record.id is not None:
-            if record.id in self.seen:
-                self.fail(record.id, record.source, f"duplicate id (first seen at {self.seen[record.id]})")
-                return None
-            self.seen[record.id] = record.source
-        if record.error is not None:
-            self.fail(record.id, record.source, record.error)
+        problem = record_problem(record, self.seen)
+        if problem is not None:
+            self.fail(record.id, record.source, problem)
             return None
         assert record.id is not None and record.text is not None
         article_id = None

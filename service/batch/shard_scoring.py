@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from framing.model.inputs import InputError, check_text
+from framing.service.batch.inputs import record_problem
 from framing.service.batch.options import BatchError
 from framing.service.batch.scoring import Task, score_tasks
 from framing.service.batch.shards import Shard, read_shard
@@ -65,13 +66,9 @@ def score_shard(analyzer: Analyzer, shard: Shard, *, done: frozenset[str] | set[
     seen: dict[str, str] = {}
     tasks: list[tuple[int, Task]] = []
     for row, record in enumerate(records):
-        if record.id is not None:
-            if record.id in seen:
-                result.errors.append((record.id, record.source, f"duplicate id (first seen at {seen[record.id]})"))
-                continue
-            seen[record.id] = record.source
-        if record.error is not None:
-            result.errors.append((record.id, record.source, record.error))
+        problem = record_problem(record, seen)
+        if problem is not None:
+            result.errors.append((record.id, record.source, problem))
             continue
         assert record.id is not None and record.text is not None
         if record.id in done:
