@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from scipy.special import expit
 
+from framing.model.network import pool_frames
 from framing.model.scores import PreparedText
 from framing.model.sentence_frames import (
     SentenceFrameModel,
@@ -117,11 +118,6 @@ class Head(torch.nn.Module):
         return self.output(self.dropout(x))
 
 
-def pool(logits: torch.Tensor, sharpness: float) -> torch.Tensor:
-    n = logits.shape[0]
-    return (torch.logsumexp(logits * sharpness, dim=0) - float(np.log(n))) / sharpness
-
-
 def train_head(features: list[np.ndarray], targets: np.ndarray, settings: FitSettings,
                mean: np.ndarray, scale: np.ndarray, examples: tuple[np.ndarray, np.ndarray] | None = None) -> Head:
     """MIL: eight bags (articles) per step in shuffled order, BCE on the pooled logits; plus, with
@@ -149,7 +145,7 @@ def train_head(features: list[np.ndarray], targets: np.ndarray, settings: FitSet
         order = rng.permutation(keep)
         for start in range(0, len(order), batch):
             chosen = order[start:start + batch]
-            pooled = torch.stack([pool(head(bags[i]), settings.sharpness) for i in chosen])
+            pooled = torch.stack([pool_frames(head(bags[i]), settings.sharpness) for i in chosen])
             loss = loss_fn(pooled, y[chosen])
             if example_x is not None:
                 loss = loss + settings.example_weight * torch.nn.functional.binary_cross_entropy_with_logits(
