@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 # the TF-IDF half of the ensemble at weight 0.5).
 SERVED_QUANTIZATION: Literal["none", "int8"] = "int8"
 SERVED_LEXICAL_WEIGHT = 0.5
+# Settings that say how fast a run trains, not what it trains: a run may resume, or a cross-validation
+# part may run, with other values (another thread count, a GPU instead of the CPU).
+SPEED_SETTINGS = ("threads", "device")
 
 
 class TrainConfig(BaseModel):
@@ -71,11 +74,17 @@ class TrainConfig(BaseModel):
                     "one-sentence texts would swamp the article-level calibration and figures")
     checkpoint_every: int = Field(50, ge=1)
     threads: int | None = None
+    device: str = Field("cpu", description="torch device that trains ('cpu', 'cuda', 'cuda:1'); models are "
+                                          "always scored, quantised and saved on the CPU")
     baseline: bool = True
     lexical_weight: float = Field(SERVED_LEXICAL_WEIGHT, ge=0, le=1,
                                   description="TF-IDF share of the served ensemble; 0 = network only")
     quantization: Literal["none", "int8"] = Field(
         SERVED_QUANTIZATION, description="arithmetic the model is served and calibrated in (model.quantization)")
+
+    def training_settings(self) -> dict[str, Any]:
+        """Every setting that decides what a run trains (all but SPEED_SETTINGS), for comparing runs."""
+        return self.model_dump(exclude=set(SPEED_SETTINGS))
 
     @classmethod
     def from_file(cls, path: Path | None, **overrides) -> TrainConfig:

@@ -102,13 +102,25 @@ class FoldPlan:
                 recorded = json.loads(path.read_text(encoding="utf-8"))
             except ValueError as error:
                 raise TrainingError(f"{path}: not valid JSON ({error}); remove the run folder to start over") from error
-            differs = [key for key in record if recorded.get(key) != record[key]]
+            differs = [key for key in record if key != "config" and recorded.get(key) != record[key]]
+            if _training_settings(recorded.get("config")) != config.training_settings():
+                differs.append("config")
             if differs:
                 raise TrainingError(f"{run_dir} holds a run with other {', '.join(differs)}; use another "
                                     "folder, or the same data and settings to resume it")
             return
         run_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(path, json.dumps(record, indent=2) + "\n")
+
+
+def _training_settings(recorded: Any) -> dict[str, Any] | None:
+    """A recorded config's training settings; None if it is not a config this version can read."""
+    if not isinstance(recorded, dict):
+        return None
+    try:
+        return TrainConfig(**recorded).training_settings()
+    except (TypeError, ValueError):
+        return None
 
 
 def save_scores(path: Path, ids: Sequence[str], systems: dict[str, Sequence[DocumentScores]]) -> None:

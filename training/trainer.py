@@ -2,12 +2,15 @@
 
 One optimizer step sees one whole article (all its windows), so the article-level frame loss and
 the token/sentence losses share a forward pass. A checkpoint is written every few steps; a new
-`Trainer` on the same work folder continues from it. Packaging the result (calibration, metrics,
+`Trainer` on the same work folder continues from it. A finished run leaves its network (no optimizer
+state) in the work folder, so a rerun, or a run on another machine whose work folder was copied
+over, picks the trained network up instead of training again. Packaging the result (calibration, metrics,
 the model folder) is not the trainer's business: see `training.packaging`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import random
@@ -18,9 +21,11 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
 from torch import nn
 
-from framing.model.files import atomic_writer
+from framing.model.files import atomic_writer, write_atomic
 from framing.model.network import FramingNetwork
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import ModelInfo
@@ -36,6 +41,8 @@ from framing.training.reports import SystemReport
 
 log = logging.getLogger("framing.train")
 CHECKPOINT = "checkpoint.pt"
+FINISHED = "finished.safetensors"  # the trained network's weights, once the last step is done
+FINISHED_RECORD = "finished.json"  # the settings and per-epoch history that go with them (written last)
 
 
 def crop(example: Example, max_windows: int, rng: random.Random) -> Example:
@@ -74,7 +81,7 @@ class Losses(nn.Module):
 
     def class_weights(self) -> ClassWeights:
         weights = [head.pos_weight for head in (self.token, self.sentence, self.frame)]
-        return ClassWeights(*(w.numpy() for w in weights if w is not None))
+        return ClassWeights(*(w.cpu().numpy() for w in weights if w is not None))
 
     def forward(self, output: Any, example: Example) -> torch.Tensor:
         targets, masks = [], []
@@ -86,17 +93,18 @@ class Losses(nn.Module):
             mask[1 : 1 + end - start] = 1
             targets.append(target)
             masks.append(mask)
-        target_tensor = torch.from_numpy(np.stack(targets))
-        mask_tensor = torch.from_numpy(np.stack(masks))
+        device = output.token_logits.device
+        target_tensor = torch.from_numpy(np.stack(targets)).to(device)
+        mask_tensor = torch.from_numpy(np.stack(masks)).to(device)
         token_loss = ((self.token(output.token_logits, target_tensor) * mask_tensor).sum()
                       / (mask_tensor.sum() * len(TECHNIQUES)))
         loss = self.config.token_loss_weight * token_loss
         if len(example.sentence_labels):
             loss = loss + self.config.sentence_loss_weight * self.sentence(
-                output.sentence_logits[0], torch.from_numpy(example.sentence_labels))
+                output.sentence_logits[0], torch.from_numpy(example.sentence_labels).to(device))
         if example.frame_labels is not None:
             loss = loss + self.config.frame_loss_weight * self.frame(
-                output.article_frame_logits[0], torch.from_numpy(example.frame_labels))
+                output.article_frame_logits[0], torch.from_numpy(example.frame_labels).to(device))
         return loss
 
 
@@ -158,6 +166,8 @@ class Trainer:
         self.step = 0
         self.history: list[dict[str, Any]] = []
         self.checkpoint = work_dir / CHECKPOINT
+        self.finished = work_dir / FINISHED
+        self.finished_record = work_dir / FINISHED_RECORD
         self.info = ModelInfo(name=config.name, version=config.version)
 
     @classmethod
@@ -179,16 +189,38 @@ class Trainer:
                               losses.class_weights())
         return cls(network, tokenizer, config, examples, losses, heldout, work_dir)
 
+    def _check_config(self, recorded: dict[str, Any], path: Path) -> None:
+        # Compared as configs, so a checkpoint from before a setting existed matches its default.
+        # Threads and device are how fast, not what, a run trains: a run may resume with others.
+        if TrainConfig(**recorded).training_settings() != self.config.training_settings():
+            raise TrainingError(f"{path} was written with another configuration; remove it to start over")
+
+    def resume_finished(self) -> bool:
+        """Take the finished network from the work folder, if a run of this configuration left one."""
+        if not self.finished_record.is_file():
+            return False
+        record = json.loads(self.finished_record.read_text(encoding="utf-8"))
+        self._check_config(record["config"], self.finished_record)
+        state = load_tensors(self.finished.read_bytes())
+        self.network.load_state_dict({name: tensor.float() for name, tensor in state.items()})
+        self.step, self.history = record["step"], record["history"]
+        log.info("training finished earlier (step %d of %d): using the trained network", self.step, self.total)
+        return True
+
+    def save_finished(self) -> None:
+        """The trained network (weights only) and its history; the checkpoint is no longer needed."""
+        state = {name: tensor.detach().cpu().contiguous() for name, tensor in self.network.state_dict().items()}
+        write_atomic(self.finished, save_tensors(state))
+        write_atomic(self.finished_record, json.dumps(
+            {"config": self.config.model_dump(), "step": self.step, "history": self.history}, indent=2))
+        self.checkpoint.unlink(missing_ok=True)
+
     def resume(self) -> None:
         """Continue from the work folder's checkpoint, if there is one of this configuration."""
         if not self.checkpoint.is_file():
             return
-        state = torch.load(self.checkpoint, weights_only=False)
-        # Compared as configs, so a checkpoint from before a setting existed matches its default. The
-        # thread count is how fast, not what, a run trains: a run may resume with another.
-        recorded = TrainConfig(**state["config"]).model_copy(update={"threads": self.config.threads})
-        if recorded != self.config:
-            raise TrainingError(f"{self.checkpoint} was written with another configuration; remove it to start over")
+        state = torch.load(self.checkpoint, weights_only=False, map_location="cpu")
+        self._check_config(state["config"], self.checkpoint)
         self.network.load_state_dict(state["network"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
@@ -205,7 +237,12 @@ class Trainer:
                         "torch_rng": torch.get_rng_state()}, handle)
 
     def fit(self) -> list[dict[str, Any]]:
-        """Train to the last step; returns the per-epoch held-out history. Leaves the network in eval mode."""
+        """Train to the last step; returns the per-epoch held-out history. Leaves the network in eval
+        mode, on the CPU."""
+        if self.resume_finished():
+            self.network.eval()
+            return self.history
+        self._to(torch.device(self.config.device))
         self.resume()
         config, steps_per_epoch = self.config, self.steps_per_epoch
         self.network.train()
@@ -223,8 +260,15 @@ class Trainer:
                 self.history.append({"step": step, "epoch": step / steps_per_epoch, **report.summary().model_dump()})
                 log.info("held-out after epoch %d: %s", step // steps_per_epoch, self.history[-1])
                 self.save_checkpoint()
+        self._to(torch.device("cpu"))
+        self.save_finished()
         self.network.eval()
         return self.history
+
+    def _to(self, device: torch.device) -> None:
+        """Network and loss weights on `device`; a checkpoint's optimizer state follows the parameters."""
+        self.network.to(device)
+        self.losses.to(device)
 
     def _train_step(self) -> float:
         config, network, tokenizer = self.config, self.network, self.tokenizer
