@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from framing.model.analyzer import Analyzer
 from framing.model.schema import ModelInfo
@@ -200,3 +201,67 @@ def test_the_gate_set_can_be_taken_from_a_model_that_held_articles_out(sample_co
     assert main(["crossval", "--data", str(sample_corpus), "-o", str(tmp_path / "run"), "-k", "3",
                  "--gate-from", str(ancestor), "--dry-run"]) == 2
     assert "no data record" in capsys.readouterr().err
+
+
+def test_parts_run_apart_and_a_plain_run_only_packages_them(
+        sample_corpus: Path, tmp_path: Path, tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Folds and the final network train as separate processes would (on a GPU, say); the plain run
+    afterwards trains nothing, and settings that only change speed do not split the run."""
+    config = TrainConfig(**TINY, encoder_path=str(tiny_encoder), version="parts")
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps(config.model_dump(exclude={"threads"})))
+    run = tmp_path / "run"
+    command = ["crossval", "--data", str(sample_corpus), "-o", str(run), "-k", "3", "--gate-fraction", "0.12",
+               "--config", str(settings)]
+    for number, part in enumerate(["fold:2", "final", "fold:1", "fold:3"]):
+        assert main([*command, "--part", part, "--threads", str(1 + number % 2), "--device", "cpu"]) == 0
+    assert all((fold_dir(run, fold) / SCORES).is_file() for fold in range(3))
+    assert not (run / "model").exists() and not (run / "figures").exists()
+    finished = run / "final.work" / "finished.safetensors"
+    assert finished.is_file() and not (run / "final.work" / "checkpoint.pt").exists()
+
+    def no_training(self, output, example):
+        raise AssertionError("a finished part was trained again")
+
+    monkeypatch.setattr(Losses, "forward", no_training)
+    with caplog.at_level(logging.INFO, logger="framing.train"):
+        assert main(command) == 0
+    assert caplog.text.count("finished earlier: skipped") == 3
+    assert "training finished earlier (step 2 of 2)" in caplog.text
+    from safetensors.torch import load_file
+
+    assert Analyzer.load(run / "model").operating_points == ("precise", "sensitive")
+    # The model folder holds the finished network (in the folder's own precision).
+    trained, weights = load_file(finished), load_file(run / "model" / "weights.safetensors")
+    name = next(n for n in weights if n.endswith("token_head.weight"))
+    assert torch.allclose(weights[name].float(), trained[name], atol=1e-3)
+
+    assert main([*command, "--part", "fold:4"]) == 2
+    assert main([*command, "--part", "nonsense"]) == 2
+    (settings).write_text(json.dumps({**config.model_dump(exclude={"threads"}), "seed": 99}))
+    assert main([*command, "--part", "fold:1"]) == 2, "another training setting: another run"
+
+
+def test_a_run_that_lost_fold_models_is_finished_from_the_folds_it_kept(
+        sample_corpus: Path, tmp_path: Path, tiny_encoder: Path) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps(TrainConfig(**TINY, encoder_path=str(tiny_encoder)).model_dump()))
+    run = tmp_path / "run"
+    command = ["crossval", "--data", str(sample_corpus), "-o", str(run), "-k", "3", "--config", str(settings)]
+    assert main([*command, "--use-folds", "2"]) == 2, "one fold cannot judge itself"
+    assert main([*command, "--use-folds", "1,x"]) == 2
+    assert main([*command, "--use-folds", "1,3"]) == 0
+    assert not (fold_dir(run, 1) / SCORES).exists(), "a fold left out is not trained"
+    metrics = TrainingMetrics.load(run / "model" / "metrics.json")
+    assert metrics.cross_validation is not None and metrics.cross_validation.folds_used == [1, 3]
+    plan = FoldPlan.make(read_semeval_folder(sample_corpus), 3, 13)
+    used = sum(1 for f in plan.folds.values() if f in (0, 2))
+    assert f"only the out-of-fold scores of folds 1, 3 ({used} articles)" in metrics.split.protocol
+    assert all(len(figures.folds) == 2 for figures in metrics.cross_validation.systems.values())
+    assert "| model, fold 3 |" in (run / "model" / "MODEL_CARD.md").read_text()
+    # Every fold at hand later: the figures are computed again from all of them.
+    assert main(command) == 0
+    metrics = TrainingMetrics.load(run / "model" / "metrics.json")
+    assert metrics.cross_validation is not None and metrics.cross_validation.folds_used is None
+    assert all(len(figures.folds) == 3 for figures in metrics.cross_validation.systems.values())

@@ -8,7 +8,10 @@ model, and served with the thresholds fitted on all out-of-fold scores.
 
 A run takes hours on CPU, so everything lands in the run folder as it finishes: the plan, each
 fold's model and out-of-fold scores (a rerun skips finished folds; a killed fold resumes from its
-checkpoint, as `train` does), the cross-validated figures, and the final model's checkpoint.
+checkpoint, as `train` does), the cross-validated figures, and the final model's checkpoint, then
+its trained network. The trainings are independent `parts` (`crossval_part`): processes sharing the
+run folder, on one GPU or several machines, may run them at once, and a plain run afterwards finds
+them done and only fits thresholds and packages the model.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from framing.model.thresholds import Thresholds
 from framing.training.calibrate import calibrate, sensitive_thresholds
 from framing.training.config import TrainConfig
 from framing.training.documents import Document
+from framing.training.errors import TrainingError
 from framing.training.evaluate import score_analyses, write_report
 from framing.training.fold_figures import cross_validated, protocol_text, spread_table, summary_table
 from framing.training.fold_plan import SCORES, FoldPlan, load_scores, save_scores
@@ -117,6 +121,7 @@ class Figures:
     thresholds: Thresholds
     baseline_thresholds: Thresholds | None
     sensitive: Thresholds | None = None  # None in figures cached before the sensitive point existed
+    folds: list[int] | None = None  # the folds (0-based) whose scores were used; None: cached before it was recorded
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -126,7 +131,8 @@ class Figures:
         if self.baseline_thresholds is not None:
             self.baseline_thresholds.save(directory / "baseline_thresholds.json")
         (directory / "folds.json").write_text(json.dumps(
-            {"served": self.served, **{name: f.model_dump() for name, f in self.systems.items()}}, indent=2))
+            {"served": self.served, "folds_used": self.folds,
+             **{name: f.model_dump() for name, f in self.systems.items()}}, indent=2))
         (directory / "report.json").write_text(reports_json(self.reports), encoding="utf-8")  # written last
 
     @classmethod
@@ -135,22 +141,26 @@ class Figures:
             return None
         raw = json.loads((directory / "folds.json").read_text(encoding="utf-8"))
         served = raw.pop("served")
+        folds = raw.pop("folds_used", None)
         baseline = directory / "baseline_thresholds.json"
         sensitive = directory / SENSITIVE_THRESHOLDS
         return cls(served, load_reports(directory / "report.json"),
                    {name: FoldFigures.model_validate(f) for name, f in raw.items()},
                    Thresholds.load(directory / "thresholds.json"), Thresholds.load(baseline) if baseline.is_file()
-                   else None, Thresholds.load(sensitive) if sensitive.is_file() else None)
+                   else None, Thresholds.load(sensitive) if sensitive.is_file() else None, folds)
 
 
-def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config: TrainConfig) -> Figures:
-    """Every system's cross-validated figures from the folds' out-of-fold scores (computed once)."""
+def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config: TrainConfig,
+            folds: Sequence[int] | None = None) -> Figures:
+    """Every system's cross-validated figures from the out-of-fold scores of `folds` (0-based; default
+    all), computed once for a given set of folds."""
+    folds = list(range(plan.k)) if folds is None else sorted(folds)
     cached = Figures.load(run_dir / FIGURES)
-    if cached is not None:
+    if cached is not None and (cached.folds or list(range(plan.k))) == folds:
         return cached
-    rest = plan.rest(documents)
+    rest = [d for d in plan.rest(documents) if plan.folds[d.id] in folds]
     by_system: dict[str, dict[str, DocumentScores]] = {}
-    for fold in range(plan.k):
+    for fold in folds:
         for system, scores in load_scores(fold_dir(run_dir, fold) / SCORES).items():
             by_system.setdefault(system, {}).update(scores)
     scores = {system: [by_system[system][d.id] for d in rest] for system in ("network", "baseline")
@@ -169,7 +179,7 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
         reports[name], systems[name], thresholds[system] = report, fold_figures, fitted
     # The sensitive point, fitted on all out-of-fold scores of the served system like the precise one.
     sensitive = sensitive_thresholds(rest, prepared, scores[served], thresholds[served])
-    result = Figures(served, reports, systems, thresholds[served], thresholds.get("baseline"), sensitive)
+    result = Figures(served, reports, systems, thresholds[served], thresholds.get("baseline"), sensitive, folds)
     result.save(run_dir / FIGURES)
     return result
 
@@ -196,29 +206,73 @@ def _gate_figures(network: Any, tokenizer: Any, baseline: BaselineScorer | None,
     return summaries
 
 
-def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, k: int,
-             gate_fraction: float = 0.0, gate_ids: Sequence[str] | None = None,
-             sources: Sequence[dict] = ()) -> TrainingMetrics:
-    """Run (or resume) the whole protocol; the model is written to `run_dir / "model"`."""
+def _start(documents: Sequence[Document], run_dir: Path, config: TrainConfig, k: int, gate_fraction: float,
+           gate_ids: Sequence[str] | None) -> FoldPlan:
     if config.threads:
         torch.set_num_threads(config.threads)
     plan = FoldPlan.make(documents, k, config.seed, gate_fraction, gate_ids, config.train_only_formats)
     plan.save_or_check(run_dir, documents, config)
-    rest, gate = plan.rest(documents), plan.gate(documents)
-    log.info("%d-fold cross-validation over %d articles, %d in the gate set", k, len(rest), len(gate))
-    for fold in range(k):
-        run_fold(plan, fold, documents, run_dir, config)
-    result = figures(plan, documents, run_dir, config)
+    return plan
 
-    # The final model: all articles outside the gate, as many steps as a fold model took.
-    steps = round(float(np.mean([fold_steps(config, len(plan.split(documents, f)[0])) for f in range(k)])))
+
+def train_final(plan: FoldPlan, documents: Sequence[Document], run_dir: Path,
+                config: TrainConfig) -> tuple[Any, Any, str, TrainConfig, list[dict[str, Any]]]:
+    """The final network: all articles outside the gate, as many steps as a fold model took (a
+    network finished earlier in the run folder is picked up, not trained again)."""
+    steps = round(float(np.mean([fold_steps(config, len(plan.split(documents, f)[0])) for f in range(plan.k)])))
     final_config = config.model_copy(update={"max_steps": steps})
     seed_everything(config.seed)
     network, tokenizer, encoder = initial_network(final_config, None)
+    gate = plan.gate(documents)
     per_epoch = gate if len(gate) >= 2 else []  # per-epoch figures cross-fit two halves of the gate set
-    training = plan.training(documents)
-    history = Trainer.for_documents(network, tokenizer, final_config, training, per_epoch,
+    history = Trainer.for_documents(network, tokenizer, final_config, plan.training(documents), per_epoch,
                                     run_dir / FINAL_WORK).fit()
+    return network, tokenizer, encoder, final_config, history
+
+
+FINAL_PART = "final"
+
+
+def parse_part(text: str, k: int) -> int | None:
+    """A part's fold index, or None for the final network; `fold:N` counts folds from 1."""
+    if text == FINAL_PART:
+        return None
+    name, _, number = text.partition(":")
+    if name != "fold" or not number.isdigit() or not 1 <= int(number) <= k:
+        raise TrainingError(f"unknown part {text!r}: expected fold:1 to fold:{k}, or {FINAL_PART}")
+    return int(number) - 1
+
+
+def crossval_part(documents: Sequence[Document], run_dir: Path, config: TrainConfig, k: int, part: str,
+                  gate_fraction: float = 0.0, gate_ids: Sequence[str] | None = None) -> None:
+    """Train one part of the protocol (one fold model and its out-of-fold scores, or the final
+    network) into the run folder, and stop; parts run side by side in separate processes."""
+    fold = parse_part(part, k)
+    plan = _start(documents, run_dir, config, k, gate_fraction, gate_ids)
+    if fold is None:
+        train_final(plan, documents, run_dir, config)
+        log.info("final network trained; a plain run fits the thresholds and writes the model")
+    else:
+        run_fold(plan, fold, documents, run_dir, config)
+
+
+def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, k: int,
+             gate_fraction: float = 0.0, gate_ids: Sequence[str] | None = None,
+             sources: Sequence[dict] = (), use_folds: Sequence[int] | None = None) -> TrainingMetrics:
+    """Run (or resume) the whole protocol; the model is written to `run_dir / "model"`. With
+    `use_folds` (0-based, at least two), only those folds are trained and their out-of-fold scores
+    give the thresholds and figures: for a run whose other fold models were lost."""
+    plan = _start(documents, run_dir, config, k, gate_fraction, gate_ids)
+    folds = list(range(k)) if use_folds is None else sorted(set(use_folds))
+    if len(folds) < 2 or not all(0 <= f < k for f in folds):
+        raise TrainingError(f"the folds used must be at least two of 1 to {k}")
+    rest, gate = plan.rest(documents), plan.gate(documents)
+    log.info("%d-fold cross-validation over %d articles, %d in the gate set", k, len(rest), len(gate))
+    for fold in folds:
+        run_fold(plan, fold, documents, run_dir, config)
+    result = figures(plan, documents, run_dir, config, folds)
+    network, tokenizer, encoder, final_config, history = train_final(plan, documents, run_dir, config)
+    training = plan.training(documents)
     baseline = BaselineScorer().fit(training) if _with_baseline(config) else None
     gate_summaries = None
     if gate:
@@ -240,17 +294,19 @@ def package(network: Any, tokenizer: Any, encoder: str, config: TrainConfig, pla
     keep_baseline = baseline is not None and result.baseline_thresholds is not None
     folder.save(network, tokenizer, manifest, result.thresholds, tfidf=baseline if keep_baseline else None,
                 tfidf_thresholds=result.baseline_thresholds if keep_baseline else None, sensitive=result.sensitive)
-    protocol = protocol_text(plan.k, plan.seed, len(rest), len(gate_docs))
+    used = None if result.folds is None or len(result.folds) == plan.k else [f + 1 for f in result.folds]
+    scored = sum(1 for d in rest if result.folds is None or plan.folds[d.id] in result.folds)
+    protocol = protocol_text(plan.k, plan.seed, len(rest), len(gate_docs), used, scored)
     split = Split(training_articles=len(rest), heldout_articles=len(gate_docs), heldout_ids=plan.gate_ids,
                   seed=plan.seed, protocol=protocol)
     sizes = [sum(1 for f in plan.folds.values() if f == fold) for fold in range(plan.k)]
     record = CrossValidation(k=plan.k, seed=plan.seed, fold_articles=sizes, gate_articles=len(gate_docs),
-                             systems=result.systems, gate=gate)
+                             systems=result.systems, gate=gate, folds_used=used)
     metrics = TrainingMetrics.of(split, result.served, result.reports, record)
     folder.save_metrics(metrics.model_dump())
     _, markdown = write_report(result.reports, folder.report_dir,
                                title=f"{config.name} {config.version}: {plan.k}-fold cross-validation")
-    extra = [f"\n## Cross-validation\n\nProtocol: {protocol}.\n", spread_table(result.systems)]
+    extra = [f"\n## Cross-validation\n\nProtocol: {protocol}.\n", spread_table(result.systems, used)]
     if gate:
         extra += [f"\nThe final model on the {len(gate_docs)} gate articles, with the thresholds it serves:\n",
                   summary_table(gate)]

@@ -62,25 +62,33 @@ def cross_validated(documents: Sequence[Document], prepared: Sequence[PreparedTe
     return mean, figures, calibrate(documents, prepared, scores)
 
 
-def protocol_text(k: int, seed: int, n_articles: int, gate: int) -> str:
-    """How a cross-validated model's figures were obtained, in words, for metrics.json and reports."""
+def protocol_text(k: int, seed: int, n_articles: int, gate: int, used: Sequence[int] | None = None,
+                  scored: int | None = None) -> str:
+    """How a cross-validated model's figures were obtained, in words, for metrics.json and reports;
+    `used` (folds from 1) and `scored` (their articles) when only some folds' scores were used."""
     gate_part = (f"; {gate} gate articles set aside from every fold and from the final model" if gate else "")
-    return (f"{k}-fold cross-validation over {n_articles} articles (seed {seed}){gate_part}: each article scored "
-            "by the fold model that did not train on it, each fold judged with thresholds fitted on the "
+    partial = ""
+    if used is not None:
+        partial = (f"; only the out-of-fold scores of folds {', '.join(map(str, used))} ({scored} articles) "
+                   f"were used, the other fold models having been lost, so the figures and thresholds come "
+                   f"from those folds alone")
+    return (f"{k}-fold cross-validation over {n_articles} articles (seed {seed}){gate_part}{partial}: each article "
+            "scored by the fold model that did not train on it, each fold judged with thresholds fitted on the "
             "other folds' out-of-fold scores; figures are the mean over the folds ± their standard "
             "deviation; the served model is trained on all of them with thresholds fitted on all "
             "out-of-fold scores")
 
 
-def spread_table(systems: dict[str, FoldFigures]) -> str:
-    """Markdown: mean +- spread of each headline figure, one row per system, then each fold."""
+def spread_table(systems: dict[str, FoldFigures], numbers: Sequence[int] | None = None) -> str:
+    """Markdown: mean +- spread of each headline figure, one row per system, then each fold (numbered
+    from 1, or by `numbers` when only some folds were used)."""
     keys = list(Summary.model_fields)
     lines = ["| system | " + " | ".join(keys) + " |", "| --- |" + " --- |" * len(keys)]
     for name, figures in systems.items():
         mean, spread = figures.mean.model_dump(), figures.spread.model_dump()
         lines.append(f"| {name} | " + " | ".join(f"{mean[k]:.3f} ± {spread[k]:.3f}" for k in keys) + " |")
     for name, figures in systems.items():
-        for number, fold in enumerate(figures.folds, start=1):
+        for number, fold in zip(numbers or range(1, len(figures.folds) + 1), figures.folds, strict=True):
             values = fold.model_dump()
             lines.append(f"| {name}, fold {number} | " + " | ".join(f"{values[k]:.3f}" for k in keys) + " |")
     return "\n".join(lines)

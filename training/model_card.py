@@ -43,8 +43,9 @@ def _protocol_paragraph(metrics: TrainingMetrics) -> str:
     if metrics.cross_validation is None:
         return (f"Protocol: {metrics.split.protocol} — every article is scored with thresholds fitted on the "
                 "other fold\nonly; the shipped thresholds are then fitted on all held-out articles.")
+    record = metrics.cross_validation
     return (f"Protocol: {metrics.split.protocol}. Mean ± standard deviation over the folds, then each fold:\n\n"
-            f"{spread_table(metrics.cross_validation.systems)}\n\nThe table below holds the fold means.")
+            f"{spread_table(record.systems, record.folds_used)}\n\nThe table below holds the fold means.")
 
 
 def sentence_frames_section(record: dict) -> str:

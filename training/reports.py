@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 Count = int | float
 # Headline figure name -> [low, high] of its bootstrap interval; figures with no support are absent.
@@ -145,6 +145,9 @@ class CrossValidation(_Report):
     gate_articles: int
     systems: dict[str, FoldFigures]
     gate: dict[str, Summary] | None = None
+    folds_used: list[int] | None = Field(
+        None, description="the folds (from 1) whose out-of-fold scores gave the thresholds and figures, when "
+                          "not all k: a run whose other fold models were lost; None: all of them")
 
 
 class TrainingMetrics(_Report):

@@ -36,8 +36,17 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--max-steps", type=int, help="stop every model after this many steps (quick runs)")
     parser.add_argument("--version", help="version string recorded in the model")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--device", help="torch device that trains, e.g. cuda (default: the config's, cpu)")
+    parser.add_argument("--part", metavar="PART",
+                        help="train only this part into RUN_DIR and stop: fold:N (a fold model and its "
+                             "out-of-fold scores) or final (the final network); run parts side by side, then "
+                             "the same command without --part fits the thresholds and writes the model")
     parser.add_argument("--no-baseline", action="store_true", help="skip the TF-IDF baseline")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record")
+    parser.add_argument("--use-folds", metavar="N,N,...",
+                        help="train and use only these folds (at least two, from 1): their out-of-fold scores give "
+                             "the thresholds and figures, and the model card says so; for a run whose other fold "
+                             "models were lost")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the folds, the steps and a time estimate; train nothing")
     parser.set_defaults(run=run)
@@ -46,7 +55,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     from framing.model.folder import ModelFolder
-    from framing.training.crossval import crossval, describe_plan
+    from framing.training.crossval import crossval, crossval_part, describe_plan
     from framing.training.data_sources import load_training_data
     from framing.training.fold_plan import FoldPlan
 
@@ -56,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if not data.documents:
         raise FramingError("no usable annotated documents")
     config = TrainConfig.from_file(args.config, epochs=args.epochs, max_steps=args.max_steps, seed=args.seed,
-                                   version=args.version, threads=args.threads,
+                                   version=args.version, threads=args.threads, device=args.device,
                                    baseline=False if args.no_baseline else None)
     gate_ids = None
     if args.gate_from:
@@ -68,8 +77,18 @@ def run(args: argparse.Namespace) -> int:
                              config.train_only_formats)
         print("\n".join(describe_plan(plan, data.documents, config)))
         return 0
+    if args.part:
+        crossval_part(data.documents, args.output, config, args.folds, args.part, args.gate_fraction, gate_ids)
+        print(f"part {args.part} finished in {args.output}")
+        return 0
+    use_folds = None
+    if args.use_folds:
+        try:
+            use_folds = [int(number) - 1 for number in args.use_folds.split(",")]
+        except ValueError as error:
+            raise FramingError(f"--use-folds takes fold numbers separated by commas, got {args.use_folds!r}") from error
     metrics = crossval(data.documents, args.output, config, args.folds, args.gate_fraction, gate_ids,
-                       sources=data.sources)
+                       sources=data.sources, use_folds=use_folds)
     print(f"model written to {args.output / 'model'} ({metrics.split.protocol})")
     assert metrics.cross_validation is not None
     for name, figures in metrics.cross_validation.systems.items():
