@@ -40,9 +40,11 @@ def tiny_model(tmp_path: Path, tiny_encoder: Path) -> Path:
 
 def test_fits_on_the_sample_corpus_saves_loads_and_records_hashes(tiny_model: Path, sample_corpus: Path) -> None:
     documents = read_semeval_folder(sample_corpus)
+    folder = ModelFolder(tiny_model)
+    folder.save_data_record({"documents": [{"id": d.id, "split": "heldout" if i < 2 else "train"}
+                                           for i, d in enumerate(documents)]})
     fitted = fit_sentence_frames(tiny_model, documents, read_examples(EXAMPLES)[:20], FitSettings(epochs=2),
                                  folds=3, seed=13)
-    folder = ModelFolder(tiny_model)
     recorded = json.loads((tiny_model / HASHES).read_text(encoding="utf-8"))["sha256"]
     assert {SENTENCE_FRAME_SETTINGS, SENTENCE_FRAME_ARRAYS} <= set(recorded)
     loaded = folder.sentence_frames()
@@ -50,6 +52,11 @@ def test_fits_on_the_sample_corpus_saves_loads_and_records_hashes(tiny_model: Pa
     assert np.allclose(loaded.thresholds, fitted.thresholds, atol=1e-6)
     assert all(np.array_equal(loaded.arrays[k], fitted.arrays[k].astype(np.float32)) for k in fitted.arrays)
     assert loaded.settings["folds"] == 3 and loaded.settings["seed"] == 13 and loaded.settings["examples"] == 20
+    heldout = folder.heldout_ids()
+    assert heldout
+    framed = [d for d in documents if d.frames is not None]
+    assert loaded.settings["heldout_excluded"] == sum(1 for d in framed if d.id in heldout) > 0
+    assert loaded.settings["articles"] == len(framed) - loaded.settings["heldout_excluded"]
     assert set(loaded.settings["frames"]) == set(FRAMES)
     card = (tiny_model / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "## Sentence frames" in card and "3-fold cross-validation" in card and "Economic" in card

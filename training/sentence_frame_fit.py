@@ -74,14 +74,17 @@ def fit_sentence_frames(model: str | os.PathLike[str], documents: Sequence[Docum
     """Fits, calibrates and saves the sentence-frame model into the folder `model`; returns it.
 
     Out-of-fold sentence scores over `folds` folds of the framed articles (`seed`) fit the
-    thresholds; the saved head is then trained on all of them with those thresholds.
+    thresholds; the saved head is then trained on all of them with those thresholds. The articles
+    the model held out (its gate set) are left out, so that they stay unseen by every part of it.
     """
     from transformers import AutoTokenizer
 
     settings = settings or FitSettings(seed=seed)
     folder = ModelFolder.resolve(model)
     folder.check_hashes()
-    framed = [d for d in documents if d.frames is not None]
+    heldout = folder.heldout_ids() or set()
+    framed = [d for d in documents if d.frames is not None and d.id not in heldout]
+    excluded = sum(1 for d in documents if d.frames is not None and d.id in heldout)
     if len(framed) < folds:
         raise TrainingError(f"{len(framed)} article(s) with frames annotated; the sentence-frame model needs at "
                             f"least {folds} (one per fold)")
@@ -106,6 +109,7 @@ def fit_sentence_frames(model: str | os.PathLike[str], documents: Sequence[Docum
     fitted = fit_model(bags, table, settings, supervised)
     fitted.thresholds = np.array([c.threshold for c in calibration])
     fitted.settings = fit_record(settings, folds, seed, bags.targets, scores, calibration, len(examples))
+    fitted.settings["heldout_excluded"] = excluded
     folder.save_sentence_frames(fitted)
     update_sentence_frames_section(folder.path, fitted.settings)
     return fitted
