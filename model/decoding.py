@@ -14,6 +14,11 @@ and no span of it overlaps the sentence, the whole sentence (without its surroun
 is marked with a span of unit "sentence" (`unplaced_spans`; a sentence of punctuation only has
 nothing to mark). Spans the decoder placed have unit
 "words"; span metrics score only those, so the figures measure word placement as before.
+
+Loaded language and name calling live in words: the sentence-level head may assert them only in a
+sentence where the word-level head sees some of it (a word scoring at least WORD_EVIDENCE_FLOOR).
+Without that, a sentence shaped like those the head learnt from ("Police moved the protesters
+back") was marked whole as name calling with no word to show for it (`word_supported`).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import numpy as np
 from framing.model.schema import Analysis, LabelScore, ModelInfo, SentenceAnalysis, Span
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.segmentation import snap_to_graphemes
-from framing.model.taxonomy import FRAMES, TECHNIQUES
+from framing.model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 from framing.model.thresholds import SENTENCE, Thresholds
 
 EDGE_WORDS = frozenset((
@@ -90,6 +95,26 @@ class SpanLayout:
         last[sentence] = content
         first[sentence[::-1]] = content[::-1]
         return cls(word_paragraphs(prepared), edge, first, last)
+
+
+WORD_EVIDENCE_TECHNIQUES = tuple(TECHNIQUE_INDEX[name] for name in ("Loaded_Language", "Name_Calling-Labeling"))
+WORD_EVIDENCE_FLOOR = 0.1
+
+
+def word_supported(scores: DocumentScores, layout: SpanLayout | None) -> np.ndarray:
+    """[sentence, technique] sentence scores, with the word-level techniques zeroed in the sentences
+    none of whose words scores WORD_EVIDENCE_FLOOR for them; decoding and calibration both read these."""
+    supported = scores.sentence_techniques.copy()
+    columns = list(WORD_EVIDENCE_TECHNIQUES)
+    for s in range(len(supported)):
+        first = -1 if layout is None else int(layout.sentence_first[s])
+        if first < 0:  # no words: nothing can support a word-level technique
+            supported[s, columns] = 0.0
+            continue
+        assert layout is not None
+        evidence = scores.word_techniques[first : int(layout.sentence_last[s]) + 1][:, columns].max(axis=0)
+        supported[s, columns] = np.where(evidence >= WORD_EVIDENCE_FLOOR, supported[s, columns], 0.0)
+    return supported
 
 
 def span_bounds(layout: SpanLayout, unit: str, word_probabilities: np.ndarray,
@@ -204,6 +229,7 @@ def build_analysis(
             placed.add((s, t))
 
     sentence_thresholds = thresholds.sentence_array()
+    sentence_scores = word_supported(scores, layout)
     frame_thresholds = thresholds.frame_array()
     article_frames = {
         f: float(scores.article_frames[f])
@@ -214,8 +240,8 @@ def build_analysis(
     sentences: list[SentenceAnalysis] = []
     for s, sentence in enumerate(prepared.sentences):
         labels = sentence_labels[s]
-        for t in np.nonzero(scores.sentence_techniques[s] >= sentence_thresholds)[0].tolist():
-            labels[t] = max(labels.get(t, 0.0), float(scores.sentence_techniques[s, t]))
+        for t in np.nonzero(sentence_scores[s] >= sentence_thresholds)[0].tolist():
+            labels[t] = max(labels.get(t, 0.0), float(sentence_scores[s, t]))
         for t, score in labels.items():
             article_techniques[t] = max(article_techniques.get(t, 0.0), score)
         frames = sentence_frame_decisions(scores.sentence_frames[s], article_frames, frame_thresholds,

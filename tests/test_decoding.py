@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from framing.model.decoding import build_analysis, run_bounds
+from framing.model.decoding import WORD_EVIDENCE_FLOOR, build_analysis, run_bounds, word_supported
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
@@ -86,6 +86,7 @@ def test_sentence_head_alone_can_assert_a_technique_and_lists_are_ranked() -> No
     scores.sentence_techniques[0, DOUBT] = 0.7
     scores.sentence_techniques[0, LOADED] = 0.95
     scores.sentence_techniques[1, DOUBT] = 0.4  # below threshold: not asserted
+    scores.word_techniques[word_index(prepared, "really"), LOADED] = 0.2  # some word evidence, no span
     analysis = build_analysis(prepared, scores, Thresholds(), INFO)
     # No words placed: each claim is shown by marking the sentence whole, said so by its unit.
     assert [s for s in analysis.spans if s.unit == "words"] == []
@@ -169,6 +170,7 @@ def test_every_asserted_technique_is_visible_as_placed_words_or_a_marked_sentenc
     scores.word_techniques[word_index(prepared, "reckless"), LOADED] = 0.9  # placed words
     scores.sentence_techniques[0, LOADED] = 0.8  # also the head: the placed span is enough
     scores.sentence_techniques[1, LOADED] = 0.6  # the head only: the sentence is marked whole
+    scores.word_techniques[word_index(prepared, "fine"), LOADED] = 0.3  # (word evidence under the span threshold)
     scores.sentence_techniques[2, DOUBT] = 0.7
     thresholds = Thresholds()
     thresholds.span_unit["Doubt"] = "sentence"
@@ -195,10 +197,10 @@ def test_span_metrics_score_placed_words_only() -> None:
     text = "Officials say it was fine. Nothing else."
     prepared = PreparedText.from_text(text)
     scores = scores_for(prepared)
-    scores.sentence_techniques[0, LOADED] = 0.6
+    scores.sentence_techniques[0, DOUBT] = 0.6
     analysis = build_analysis(prepared, scores, Thresholds(), INFO, "d")
     assert [s.unit for s in analysis.spans] == ["sentence"]
-    document = Document(id="d", text=text, spans=[GoldSpan("Loaded_Language", 0, 9)], frames=None)
+    document = Document(id="d", text=text, spans=[GoldSpan("Doubt", 0, 9)], frames=None)
     report = score_analyses([document], [analysis])
     assert report.spans.identification.precision == 0.0 and report.spans.identification.recall == 0.0
 
@@ -208,7 +210,25 @@ def test_a_marked_sentence_keeps_a_combining_mark_with_its_letter() -> None:
     text = "They met at the cafe\u0301. Officials met."
     prepared = PreparedText.from_text(text)
     scores = scores_for(prepared)
-    scores.sentence_techniques[0, LOADED] = 0.95
+    scores.sentence_techniques[0, DOUBT] = 0.95
     analysis = build_analysis(prepared, scores, Thresholds(), INFO)
     marked = [s for s in analysis.spans if s.unit == "sentence"]
     assert [s.text for s in marked] == ["They met at the cafe\u0301"]
+
+
+def test_loaded_language_and_name_calling_need_some_word_evidence_in_the_sentence() -> None:
+    """The sentence head alone does not mark a sentence as name calling when no word of it scores."""
+    text = "Police moved the protesters back. The mob of thugs ran."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    naming = TECHNIQUES.index("Name_Calling-Labeling")
+    scores.sentence_techniques[:, naming] = 0.9
+    scores.sentence_techniques[0, DOUBT] = 0.9  # a sentence-level technique needs no word evidence
+    scores.word_techniques[:, naming] = WORD_EVIDENCE_FLOOR / 2
+    scores.word_techniques[word_index(prepared, "thugs"), naming] = WORD_EVIDENCE_FLOOR
+    analysis = build_analysis(prepared, scores, Thresholds(), INFO)
+    assert [t.label for t in analysis.sentences[0].techniques] == ["Doubt"]
+    assert [t.label for t in analysis.sentences[1].techniques] == ["Name_Calling-Labeling"]
+    assert [(s.sentence, s.label, s.unit) for s in analysis.spans] == [
+        (0, "Doubt", "sentence"), (1, "Name_Calling-Labeling", "sentence")]
+    assert word_supported(scores, None)[:, naming].tolist() == [0.0, 0.0], "no words, no evidence"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from framing.model.decoding import SpanLayout, span_bounds
+from framing.model.decoding import SpanLayout, span_bounds, word_supported
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 from framing.model.thresholds import SPAN_UNITS, WORD, Thresholds
@@ -163,8 +163,10 @@ class _Heldout:
         gold = np.zeros((self.n_lines, len(TECHNIQUES)), dtype=bool)
         best = np.zeros((self.n_lines, len(TECHNIQUES)))
         offset = 0
-        for d, p, sc, rows in zip(self.documents, self.prepared, self.scores, self.line_rows, strict=True):
+        for d, p, sc, rows, layout in zip(self.documents, self.prepared, self.scores, self.line_rows, self.layouts,
+                                          strict=True):
             row_of = {line: offset + i for i, line in enumerate(rows)}
+            supported = word_supported(sc, layout)  # the sentence scores decoding asserts from
             # Every non-empty line holds a sentence, so the metric's lines are these rows, in order.
             labelled = gold_paragraph_labels(d.text, [(s.technique, s.start, s.end) for s in d.spans])
             assert len(labelled) == len(rows), "segmentation lines and metric lines disagree"
@@ -172,7 +174,7 @@ class _Heldout:
                 gold[offset + k, [TECHNIQUE_INDEX[name] for name in labels]] = True
             for s, sentence in enumerate(p.sentences):
                 row = row_of[sentence.paragraph]
-                best[row] = np.maximum(best[row], sc.sentence_techniques[s])
+                best[row] = np.maximum(best[row], supported[s])
             offset += len(rows)
         return gold, best
 
