@@ -1,7 +1,7 @@
 """Two operating points (issue 14 item 4): `precise` (F1-fitted) and `sensitive` (recall-fitted).
 
-Fitting is checked on synthetic scores; serving on a copy of the shipped model given sensitive
-thresholds (the shipped model itself has precise ones only, and must refuse `sensitive`).
+Fitting is checked on synthetic scores; serving on copies of the shipped model given stand-in
+sensitive thresholds, or none (a folder calibrated before the sensitive point, which must refuse it).
 """
 
 from __future__ import annotations
@@ -130,6 +130,30 @@ def both(two_point_model: Path) -> Analyzer:
     return Analyzer.load(two_point_model)
 
 
+@pytest.fixture(scope="module")
+def precise_only_model(shipped_model_dir: Path, tmp_path_factory) -> Path:
+    """A copy of the shipped model calibrated before the sensitive point existed (precise only)."""
+    folder = ModelFolder(tmp_path_factory.mktemp("precise-only") / "model")
+    shutil.copytree(shipped_model_dir, folder.path)
+    (folder.path / SENSITIVE_THRESHOLDS).unlink()
+    folder.save_hashes()
+    return folder.path
+
+
+@pytest.fixture(scope="module")
+def precise_only(precise_only_model: Path) -> Analyzer:
+    return Analyzer.load(precise_only_model)
+
+
+def test_the_shipped_model_serves_both_points_and_sensitive_only_adds(analyzer: Analyzer) -> None:
+    assert analyzer.operating_points == ("precise", "sensitive")
+    precise, sensitive = analyzer.points.precise, analyzer.points.sensitive
+    assert sensitive is not None
+    for kind in ("span", "sentence"):
+        for name in TECHNIQUES:
+            assert getattr(sensitive, kind)[name] <= getattr(precise, kind)[name], (kind, name)
+
+
 def test_a_folder_with_both_points_serves_both_and_records_which(both: Analyzer) -> None:
     assert both.operating_points == ("precise", "sensitive")
     precise = both.analyze(LOADED, "a")
@@ -152,18 +176,18 @@ def test_sensitive_thresholds_are_hash_checked(two_point_model: Path, tmp_path: 
         Analyzer.load(copy)
 
 
-def test_a_folder_with_precise_thresholds_only_refuses_sensitive(analyzer: Analyzer) -> None:
-    assert analyzer.operating_points == ("precise",)
+def test_a_folder_with_precise_thresholds_only_refuses_sensitive(precise_only: Analyzer) -> None:
+    assert precise_only.operating_points == ("precise",)
     with pytest.raises(OperatingPointError, match="no 'sensitive' thresholds"):
-        analyzer.analyze(LOADED, None, "sensitive")
+        precise_only.analyze(LOADED, None, "sensitive")
     with pytest.raises(OperatingPointError, match="no 'sensitive' thresholds"):
-        analyzer.analyze_each([LOADED], None, "sensitive")
+        precise_only.analyze_each([LOADED], None, "sensitive")
     with pytest.raises(OperatingPointError, match="unknown sensitivity"):
-        OperatingPoints(analyzer.thresholds).choose("loud")
-    assert analyzer.analyze(LOADED).operating_point == "precise"
+        OperatingPoints(precise_only.thresholds).choose("loud")
+    assert precise_only.analyze(LOADED).operating_point == "precise"
 
 
-def test_the_api_chooses_the_point_per_request(both: Analyzer, analyzer: Analyzer) -> None:
+def test_the_api_chooses_the_point_per_request(both: Analyzer, precise_only: Analyzer) -> None:
     with TestClient(create_app(Settings(), analyzer=both)) as client:
         plain = client.post("/v1/analyze", json={"text": LOADED}).json()
         assert plain["operating_point"] == "precise"
@@ -175,7 +199,7 @@ def test_the_api_chooses_the_point_per_request(both: Analyzer, analyzer: Analyze
         assert [r["analysis"]["operating_point"] for r in batch["results"]] == ["sensitive", "sensitive"]
         unknown = client.post("/v1/analyze", json={"text": LOADED, "options": {"sensitivity": "loud"}})
         assert unknown.status_code == 422 and "options.sensitivity" in unknown.text
-    with TestClient(create_app(Settings(), analyzer=analyzer)) as client:
+    with TestClient(create_app(Settings(), analyzer=precise_only)) as client:
         for path, body in (("/v1/analyze", {"text": LOADED}), ("/v1/analyze/batch", {"documents": [{"text": LOADED}]})):
             refused = client.post(path, json={**body, "options": {"sensitivity": "sensitive"}})
             assert refused.status_code == 422, refused.text
@@ -185,17 +209,17 @@ def test_the_api_chooses_the_point_per_request(both: Analyzer, analyzer: Analyze
         assert schema["AnalyzeOptions"]["properties"]["sensitivity"]["enum"] == ["precise", "sensitive"]
 
 
-def test_the_cli_chooses_the_point_and_refuses_a_missing_one(two_point_model: Path, shipped_model_dir: Path,
+def test_the_cli_chooses_the_point_and_refuses_a_missing_one(two_point_model: Path, precise_only_model: Path,
                                                             capsys) -> None:
     assert main(["analyze", "--model", str(two_point_model), "--sensitivity", "sensitive", LOADED]) == 0
     assert json.loads(capsys.readouterr().out)["operating_point"] == "sensitive"
-    assert main(["analyze", "--model", str(shipped_model_dir), LOADED]) == 0
+    assert main(["analyze", "--model", str(precise_only_model), LOADED]) == 0
     assert json.loads(capsys.readouterr().out)["operating_point"] == "precise"
-    assert main(["analyze", "--model", str(shipped_model_dir), "--sensitivity", "sensitive", LOADED]) == 2
+    assert main(["analyze", "--model", str(precise_only_model), "--sensitivity", "sensitive", LOADED]) == 2
     assert "no 'sensitive' thresholds" in capsys.readouterr().err
 
 
-def test_batch_chooses_the_point_and_refuses_a_missing_one(two_point_model: Path, shipped_model_dir: Path,
+def test_batch_chooses_the_point_and_refuses_a_missing_one(two_point_model: Path, precise_only_model: Path,
                                                           tmp_path: Path, capsys) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"id": "a", "text": LOADED}) + "\n" + json.dumps({"id": "b", "text": TEXT}) + "\n")
@@ -205,11 +229,11 @@ def test_batch_chooses_the_point_and_refuses_a_missing_one(two_point_model: Path
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["operating_point"] for line in lines] == ["sensitive", "sensitive"]
     refused = tmp_path / "refused.jsonl"
-    assert main(["batch", str(source), "-o", str(refused), "--model", str(shipped_model_dir), "--workers", "1",
+    assert main(["batch", str(source), "-o", str(refused), "--model", str(precise_only_model), "--workers", "1",
                  "--sensitivity", "sensitive", "--no-progress"]) == 2
     assert "calibrated without 'sensitive' thresholds" in capsys.readouterr().err
     with pytest.raises(BatchError, match="precise only"):
-        run_batch(BatchOptions(input=str(source), output=tmp_path / "x.jsonl", model=shipped_model_dir,
+        run_batch(BatchOptions(input=str(source), output=tmp_path / "x.jsonl", model=precise_only_model,
                                workers=2, sensitivity="sensitive", progress=False))
 
 
@@ -270,8 +294,8 @@ def test_a_resumed_batch_does_not_mix_operating_points(analyzer: Analyzer, tmp_p
 
 
 def test_evaluate_refuses_sensitive_for_a_model_without_it_and_for_predictions(
-        shipped_model_dir: Path, sample_corpus: Path, tmp_path: Path, capsys) -> None:
-    assert main(["evaluate", "--model", str(shipped_model_dir), "--data", str(sample_corpus), "--no-baseline",
+        precise_only_model: Path, sample_corpus: Path, tmp_path: Path, capsys) -> None:
+    assert main(["evaluate", "--model", str(precise_only_model), "--data", str(sample_corpus), "--no-baseline",
                  "--sensitivity", "sensitive", "-o", str(tmp_path / "r")]) == 2
     assert "no 'sensitive' thresholds" in capsys.readouterr().err
     predictions = tmp_path / "p.jsonl"
