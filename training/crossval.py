@@ -262,10 +262,10 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     """Run (or resume) the whole protocol; the model is written to `run_dir / "model"`. With
     `use_folds` (0-based, at least two), only those folds are trained and their out-of-fold scores
     give the thresholds and figures: for a run whose other fold models were lost."""
-    plan = _start(documents, run_dir, config, k, gate_fraction, gate_ids)
     folds = list(range(k)) if use_folds is None else sorted(set(use_folds))
     if len(folds) < 2 or not all(0 <= f < k for f in folds):
         raise TrainingError(f"the folds used must be at least two of 1 to {k}")
+    plan = _start(documents, run_dir, config, k, gate_fraction, gate_ids)
     rest, gate = plan.rest(documents), plan.gate(documents)
     log.info("%d-fold cross-validation over %d articles, %d in the gate set", k, len(rest), len(gate))
     for fold in folds:

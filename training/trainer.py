@@ -202,7 +202,9 @@ class Trainer:
         record = json.loads(self.finished_record.read_text(encoding="utf-8"))
         self._check_config(record["config"], self.finished_record)
         state = load_tensors(self.finished.read_bytes())
-        self.network.load_state_dict({name: tensor.float() for name, tensor in state.items()})
+        # Float weights may come back in fp16 (a run copied over from a GPU machine travels so).
+        self.network.load_state_dict({name: tensor.float() if tensor.is_floating_point() else tensor
+                                      for name, tensor in state.items()})
         self.step, self.history = record["step"], record["history"]
         log.info("training finished earlier (step %d of %d): using the trained network", self.step, self.total)
         return True
