@@ -88,6 +88,32 @@ def test_calibration_cuts_clause_long_techniques_by_sentence_and_short_ones_by_w
     assert thresholds.span_unit["Slogans"] == "word"
 
 
+def test_span_thresholds_count_finds_under_a_neighbouring_label() -> None:
+    # Loaded_Language word scores find its own span (0.8) and, at 0.4, a Name_Calling span that the
+    # Name_Calling scores miss. Technique span F1 alone keeps Loaded_Language above 0.4 (the find
+    # carries the wrong label); identification F1 beside it takes the find: the sum is 1.5 at 0.4
+    # against 1.33 above.
+    text = "Those corrupt thugs lied again, said the fools on Tuesday."
+    loaded_span = (text.index("corrupt"), text.index(" lied"))
+    calling_span = (text.index("fools"), text.index(" on"))
+    loaded = TECHNIQUE_INDEX["Loaded_Language"]
+    documents, prepared, scores = [], [], []
+    for i in range(6):
+        documents.append(Document(id=str(i), text=text, frames=None, spans=[
+            GoldSpan("Loaded_Language", *loaded_span), GoldSpan("Name_Calling-Labeling", *calling_span)]))
+        p = PreparedText.from_text(text)
+        words = np.full((len(p.words), len(TECHNIQUES)), 0.01, dtype=np.float32)
+        words[(p.words[:, 0] >= loaded_span[0]) & (p.words[:, 1] <= loaded_span[1]), loaded] = 0.8
+        words[(p.words[:, 0] >= calling_span[0]) & (p.words[:, 1] <= calling_span[1]), loaded] = 0.4
+        sentences = np.full((len(p.sentences), len(TECHNIQUES)), 0.01, dtype=np.float32)
+        prepared.append(p)
+        scores.append(DocumentScores(words, sentences, np.zeros((len(p.sentences), len(FRAMES))),
+                                     np.zeros(len(FRAMES), dtype=np.float32)))
+    thresholds = calibrate(documents, prepared, scores)
+    assert thresholds.span_unit["Loaded_Language"] == "word"
+    assert 0.01 < thresholds.span["Loaded_Language"] <= 0.4
+
+
 @pytest.fixture(scope="module")
 def scored_sample(sample_corpus):
     """Sample articles scored by TF-IDF fitted on a few of them: cheap, and imperfect enough that
