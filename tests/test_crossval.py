@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -236,6 +237,16 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     trained, weights = load_file(finished), load_file(run / "model" / "weights.safetensors")
     name = next(n for n in weights if n.endswith("token_head.weight"))
     assert torch.allclose(weights[name].float(), trained[name], atol=1e-3)
+
+    # The finished run packaged again under a new version: thresholds fitted anew, nothing trained.
+    settings.write_text(json.dumps(config.model_dump(exclude={"threads"}) | {"version": "parts.1"}))
+    shutil.rmtree(run / "model")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="framing"):
+        assert main(command) == 0
+    assert "cross-validated figures of" in caplog.text
+    assert Analyzer.load(run / "model").info.version == "parts.1"
+    settings.write_text(json.dumps(config.model_dump(exclude={"threads"})))
 
     assert main([*command, "--part", "fold:4"]) == 2
     assert main([*command, "--part", "nonsense"]) == 2

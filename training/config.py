@@ -26,6 +26,9 @@ SERVED_LEXICAL_WEIGHT = 0.5
 # Settings that say how fast a run trains, not what it trains: a run may resume, or a cross-validation
 # part may run, with other values (another thread count, a GPU instead of the CPU).
 SPEED_SETTINGS = ("threads", "device")
+# Settings that name what a run produces, not what it trains: a finished run may be packaged again
+# under a new version (the same networks with thresholds fitted anew, as 2.1.0 was from 2.0.0's run).
+IDENTITY_SETTINGS = ("name", "version")
 
 
 class TrainConfig(BaseModel):
@@ -83,8 +86,9 @@ class TrainConfig(BaseModel):
         SERVED_QUANTIZATION, description="arithmetic the model is served and calibrated in (model.quantization)")
 
     def training_settings(self) -> dict[str, Any]:
-        """Every setting that decides what a run trains (all but SPEED_SETTINGS), for comparing runs."""
-        return self.model_dump(exclude=set(SPEED_SETTINGS))
+        """Every setting that decides what a run trains (all but SPEED_SETTINGS and IDENTITY_SETTINGS),
+        for comparing runs."""
+        return self.model_dump(exclude={*SPEED_SETTINGS, *IDENTITY_SETTINGS})
 
     @classmethod
     def from_file(cls, path: Path | None, **overrides) -> TrainConfig:

@@ -122,6 +122,7 @@ class Figures:
     baseline_thresholds: Thresholds | None
     sensitive: Thresholds | None = None  # None in figures cached before the sensitive point existed
     folds: list[int] | None = None  # the folds (0-based) whose scores were used; None: cached before it was recorded
+    version: str | None = None  # the model version they were fitted for (None: cached before it was recorded)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -131,7 +132,7 @@ class Figures:
         if self.baseline_thresholds is not None:
             self.baseline_thresholds.save(directory / "baseline_thresholds.json")
         (directory / "folds.json").write_text(json.dumps(
-            {"served": self.served, "folds_used": self.folds,
+            {"served": self.served, "folds_used": self.folds, "version": self.version,
              **{name: f.model_dump() for name, f in self.systems.items()}}, indent=2))
         (directory / "report.json").write_text(reports_json(self.reports), encoding="utf-8")  # written last
 
@@ -142,21 +143,23 @@ class Figures:
         raw = json.loads((directory / "folds.json").read_text(encoding="utf-8"))
         served = raw.pop("served")
         folds = raw.pop("folds_used", None)
+        version = raw.pop("version", None)
         baseline = directory / "baseline_thresholds.json"
         sensitive = directory / SENSITIVE_THRESHOLDS
         return cls(served, load_reports(directory / "report.json"),
                    {name: FoldFigures.model_validate(f) for name, f in raw.items()},
                    Thresholds.load(directory / "thresholds.json"), Thresholds.load(baseline) if baseline.is_file()
-                   else None, Thresholds.load(sensitive) if sensitive.is_file() else None, folds)
+                   else None, Thresholds.load(sensitive) if sensitive.is_file() else None, folds, version)
 
 
 def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config: TrainConfig,
             folds: Sequence[int] | None = None) -> Figures:
     """Every system's cross-validated figures from the out-of-fold scores of `folds` (0-based; default
-    all), computed once for a given set of folds."""
+    all), computed once for a given set of folds and model version: packaging a finished run under a
+    new version fits its thresholds anew (with the calibration of the code at hand)."""
     folds = list(range(plan.k)) if folds is None else sorted(folds)
     cached = Figures.load(run_dir / FIGURES)
-    if cached is not None and (cached.folds or list(range(plan.k))) == folds:
+    if cached is not None and (cached.folds or list(range(plan.k))) == folds and cached.version == config.version:
         return cached
     rest = [d for d in plan.rest(documents) if plan.folds[d.id] in folds]
     by_system: dict[str, dict[str, DocumentScores]] = {}
@@ -179,7 +182,8 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
         reports[name], systems[name], thresholds[system] = report, fold_figures, fitted
     # The sensitive point, fitted on all out-of-fold scores of the served system like the precise one.
     sensitive = sensitive_thresholds(rest, prepared, scores[served], thresholds[served])
-    result = Figures(served, reports, systems, thresholds[served], thresholds.get("baseline"), sensitive, folds)
+    result = Figures(served, reports, systems, thresholds[served], thresholds.get("baseline"), sensitive, folds,
+                     config.version)
     result.save(run_dir / FIGURES)
     return result
 
