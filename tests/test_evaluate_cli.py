@@ -64,3 +64,31 @@ def test_ids_from_evaluates_only_the_articles_a_model_held_out(shipped_model_dir
     assert main(["evaluate", "--model", str(shipped_model_dir), "--data", str(sample_corpus),
                  "--ids-from", str(tmp_path), "-o", str(tmp_path / "report")]) == 2
     assert "does not record which articles" in capsys.readouterr().err
+
+
+def test_thresholds_from_decodes_with_another_folders_thresholds(shipped_model_dir: Path, sample_corpus: Path,
+                                                                  tmp_path: Path, capsys) -> None:
+    from framing.model.thresholds import Thresholds
+
+    never = Thresholds.load(shipped_model_dir / "thresholds.json")
+    for table in (never.span, never.sentence, never.frame):
+        table.update({name: 1.01 for name in table})  # above any score: nothing asserted
+    other = tmp_path / "other"
+    other.mkdir()
+    never.save(other / "thresholds.json")
+    common = ["evaluate", "--model", str(shipped_model_dir), "--data", str(sample_corpus), "--no-baseline"]
+    assert main([*common, "-o", str(tmp_path / "own")]) == 0
+    assert main([*common, "--thresholds-from", str(other), "-o", str(tmp_path / "other-report")]) == 0
+    own = json.loads((tmp_path / "own" / "report.json").read_text())["model"]
+    borrowed = json.loads((tmp_path / "other-report" / "report.json").read_text())["model"]
+    assert own["spans"]["identification"]["predicted"] > 0
+    assert borrowed["spans"]["identification"]["predicted"] == 0
+    assert borrowed["paragraph"]["micro_f1"] == 0.0
+    # The other folder has no sensitive point: asking for it is refused, not answered with another's.
+    assert main([*common, "--thresholds-from", str(other), "--sensitivity", "sensitive",
+                 "-o", str(tmp_path / "x")]) == 2
+    assert "sensitive" in capsys.readouterr().err
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("")
+    assert main(["evaluate", "--predictions", str(empty), "--data", str(sample_corpus),
+                 "--thresholds-from", str(other), "-o", str(tmp_path / "y")]) == 2

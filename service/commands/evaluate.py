@@ -23,6 +23,10 @@ def add_parser(subparsers) -> None:
                              "SemEval-2023 label files (`--format semeval`)")
     parser.add_argument("--ids-from", type=Path, metavar="MODEL",
                         help="evaluate only the articles this model held out in training (its data.json)")
+    parser.add_argument("--thresholds-from", type=Path, metavar="MODEL",
+                        help="decode the model's scores with this other model folder's thresholds (both "
+                             "operating points; its baseline thresholds for the baseline): compares two "
+                             "networks under the same decisions, e.g. a fold model with the served thresholds")
     parser.add_argument("-o", "--output", type=Path, default=Path("reports"), help="report folder")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--sensitivity", choices=("precise", "sensitive"), default="precise",
@@ -38,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from framing.training.evaluate import markdown_report, score_analyses, write_report
     from framing.training.reports import Reports
 
+    if args.predictions and args.thresholds_from:
+        raise FramingError("--thresholds-from decodes a model's scores; a --predictions file was decoded already")
     if args.predictions and args.sensitivity != "precise":
         raise FramingError("--sensitivity chooses the model's thresholds; a --predictions file was decoded "
                            "already (each of its lines names its operating_point)")
@@ -73,9 +79,13 @@ def run(args: argparse.Namespace) -> int:
         else:
             folder = ModelFolder.resolve(args.model)
             analyzer = Analyzer.load(folder)
+            decisions = folder if args.thresholds_from is None else ModelFolder.resolve(args.thresholds_from,
+                                                                                         check=False)
+            if args.thresholds_from is not None:
+                analyzer.thresholds, analyzer.points = decisions.thresholds(), decisions.operating_points()
             texts, ids = [d.text for d in documents], [d.id for d in documents]
             reports["model"] = score_analyses(documents, analyzer.analyze_many(texts, ids, args.sensitivity))
-            baseline_thresholds = folder.baseline_thresholds() if folder.has_tfidf() else None
+            baseline_thresholds = decisions.baseline_thresholds() if folder.has_tfidf() else None
             if not args.no_baseline and baseline_thresholds is not None:
                 baseline = Analyzer(folder.tfidf(), baseline_thresholds, analyzer.info)
                 reports["baseline"] = score_analyses(documents, baseline.analyze_many(texts, ids))
