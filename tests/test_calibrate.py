@@ -16,6 +16,12 @@ from framing.training.metrics import HEADLINE_COUNTS, bootstrap_intervals
 from framing.training.readers import read_semeval_folder
 
 
+def _no_frames(words: np.ndarray, sentences: np.ndarray) -> DocumentScores:
+    """Technique scores of a text with every frame score at zero."""
+    return DocumentScores(words, sentences, np.zeros((len(sentences), len(FRAMES))),
+                          np.zeros(len(FRAMES), dtype=np.float32))
+
+
 def test_a_label_that_only_adds_false_positives_is_switched_off() -> None:
     # Label 0 separates perfectly at grid index 10; label 1 is noise whose own best F1 comes
     # from asserting it everywhere (many false positives). Jointly, label 1 must go off.
@@ -77,8 +83,7 @@ def test_calibration_cuts_clause_long_techniques_by_sentence_and_short_ones_by_w
         sentences[0, doubt] = 0.7
         sentences[1, loaded] = 0.6
         prepared.append(p)
-        scores.append(DocumentScores(words, sentences, np.zeros((len(p.sentences), len(FRAMES))),
-                                     np.zeros(len(FRAMES), dtype=np.float32)))
+        scores.append(_no_frames(words, sentences))
     thresholds = calibrate(documents, prepared, scores)
     assert thresholds.span_unit["Doubt"] == "sentence"
     assert 0.05 < thresholds.span["Doubt"] <= 0.7
@@ -107,8 +112,7 @@ def test_span_thresholds_count_finds_under_a_neighbouring_label() -> None:
         words[(p.words[:, 0] >= calling_span[0]) & (p.words[:, 1] <= calling_span[1]), loaded] = 0.4
         sentences = np.full((len(p.sentences), len(TECHNIQUES)), 0.01, dtype=np.float32)
         prepared.append(p)
-        scores.append(DocumentScores(words, sentences, np.zeros((len(p.sentences), len(FRAMES))),
-                                     np.zeros(len(FRAMES), dtype=np.float32)))
+        scores.append(_no_frames(words, sentences))
     thresholds = calibrate(documents, prepared, scores)
     assert thresholds.span_unit["Loaded_Language"] == "word"
     assert 0.01 < thresholds.span["Loaded_Language"] <= 0.4
