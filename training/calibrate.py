@@ -16,7 +16,9 @@ neighbouring technique's label is still a find for the reader. Identification F1
 switch on every technique at a low threshold (on 2.0's out-of-fold scores, 201 articles
 cross-fitted over three folds: paragraph micro-F1 0.399 -> 0.285, technique span F1 0.186 ->
 0.110); with the technique figure beside it, identification F1 rose 0.365 -> 0.387 with paragraph
-micro-F1 and technique span F1 unchanged (0.399, 0.186 -> 0.188).
+micro-F1 and technique span F1 unchanged (0.399, 0.186 -> 0.188). Over all five folds (334
+articles): identification F1 0.349 -> 0.373, paragraph micro-F1 0.397 -> 0.395, technique span F1
+0.188 -> 0.178, Loaded_Language paragraph F1 0.529 -> 0.520 (docs/model-experiments.md, section 4).
 """
 
 from __future__ import annotations
