@@ -24,7 +24,7 @@ articles): identification F1 0.349 -> 0.373, paragraph micro-F1 0.397 -> 0.395, 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -124,12 +124,17 @@ class _Heldout:
     scores: Sequence[DocumentScores]
     layouts: list[SpanLayout]
     line_rows: list[list[int]]  # per article, its lines (paragraph numbers) that hold a sentence
+    axis: IdentificationAxis  # all articles on one character axis, for span-identification F1
+    # (technique, unit, grid index) -> that option's spans on `axis`, kept by `span_counts`
+    candidates: dict[tuple[int, int, int], Bounds] = field(default_factory=dict)
 
     @classmethod
     def of(cls, documents: Sequence[Document], prepared: Sequence[PreparedText],
            scores: Sequence[DocumentScores]) -> _Heldout:
+        axis = IdentificationAxis([len(p.text) for p in prepared],
+                                  [[(s.start, s.end) for s in d.spans] for d in documents])
         return cls(documents, prepared, scores, [SpanLayout.of(p) for p in prepared],
-                   [sorted({s.paragraph for s in p.sentences}) for p in prepared])
+                   [sorted({s.paragraph for s in p.sentences}) for p in prepared], axis)
 
     @property
     def n_lines(self) -> int:
@@ -140,28 +145,26 @@ class _Heldout:
                            self.scores[i].sentence_techniques[:, t], threshold)
 
     def span_counts(self) -> np.ndarray:
-        """[4, technique, unit, threshold]: partial-overlap sums (precision sum, predicted, recall sum, gold)."""
+        """[4, technique, unit, threshold]: partial-overlap sums (precision sum, predicted, recall sum, gold).
+
+        Each option's spans are also kept on the identification axis (`candidates`), so that the
+        identification pass does not decode them again."""
         counts_by = np.zeros((4, len(TECHNIQUES), len(SPAN_UNITS), len(GRID)))
         for t, name in enumerate(TECHNIQUES):
             gold_spans = [[(s.start, s.end) for s in d.spans if s.technique == name] for d in self.documents]
             for u, unit in enumerate(SPAN_UNITS):
                 for g, threshold in enumerate(GRID):
                     counts = SpanCounts()
+                    bounds = []
                     for i, p in enumerate(self.prepared):
                         starts, ends = self.spans_of(i, t, unit, threshold)
-                        counts.add(list(zip(p.words[starts, 0].tolist(), p.words[ends, 1].tolist(), strict=True)),
+                        bounds.append((p.words[starts, 0], p.words[ends, 1]))
+                        counts.add(list(zip(bounds[-1][0].tolist(), bounds[-1][1].tolist(), strict=True)),
                                    gold_spans[i])
                     counts_by[:, t, u, g] = (counts.precision_sum, counts.n_predicted, counts.recall_sum,
                                              counts.n_gold)
+                    self.candidates[t, u, g] = self.axis.bounds(bounds)
         return counts_by
-
-    def char_bounds(self, t: int, unit: str, threshold: float) -> list[Bounds]:
-        """Per article, the character bounds of technique `t`'s spans."""
-        bounds = []
-        for i, p in enumerate(self.prepared):
-            starts, ends = self.spans_of(i, t, unit, threshold)
-            bounds.append((p.words[starts, 0], p.words[ends, 1]))
-        return bounds
 
     def span_lines(self, thresholds: Thresholds) -> np.ndarray:
         """[technique, line]: the lines the spans of `thresholds` touch."""
@@ -209,40 +212,38 @@ def _fit_identification(heldout: _Heldout, thresholds: Thresholds, span_counts: 
                         support: np.ndarray) -> None:
     """Coordinate ascent of each fitted technique's span threshold, in the unit it has, on
     identification F1 + technique span micro-F1. A sentence-unit threshold stays at or above the
-    technique's sentence threshold (as in `calibrate`), so it never adds paragraph labels."""
-    axis = IdentificationAxis([len(p.text) for p in heldout.prepared],
-                              [[(s.start, s.end) for s in d.spans] for d in heldout.documents])
-    cache: dict[tuple[int, str, int], np.ndarray] = {}
+    technique's sentence threshold (as in `calibrate`), so it never adds paragraph labels.
+    `span_counts` must have come from `heldout.span_counts()` (which keeps the candidates' spans)."""
+    axis = heldout.axis
+    cache: dict[tuple[int, int, int], np.ndarray] = {}
 
-    def coverage(t: int, unit: str, g: int) -> np.ndarray:
-        if (t, unit, g) not in cache:
-            bounds = (axis.bounds(heldout.char_bounds(t, unit, float(GRID[g]))) if GRID[g] < OFF
-                      else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
-            cache[t, unit, g] = axis.count(*bounds)
-        return cache[t, unit, g]
+    def coverage(t: int, u: int, g: int) -> np.ndarray:
+        if (t, u, g) not in cache:
+            cache[t, u, g] = axis.count(*heldout.candidates[t, u, g])
+        return cache[t, u, g]
 
     index = {name: int(np.argmin(np.abs(GRID - thresholds.span[name]))) for name in TECHNIQUES}
     units = [thresholds.span_unit[name] for name in TECHNIQUES]
     unit_index = [SPAN_UNITS.index(unit) for unit in units]
     technique = [span_counts[:, t, unit_index[t], index[name]] for t, name in enumerate(TECHNIQUES)]
-    covered = sum((coverage(t, units[t], index[name]) for t, name in enumerate(TECHNIQUES)),
+    covered = sum((coverage(t, unit_index[t], index[name]) for t, name in enumerate(TECHNIQUES)),
                   np.zeros(axis.size, dtype=np.int32))
     fitted = support >= MIN_POSITIVES
     for _ in range(ROUNDS):
         changed = False
         for t in map(int, np.flatnonzero(fitted)):
             name = TECHNIQUES[t]
-            others = covered - coverage(t, units[t], index[name])
+            others = covered - coverage(t, unit_index[t], index[name])
             labelled = sum(technique) - technique[t]
             floor = thresholds.sentence[name] if units[t] == SENTENCE else 0.0
             options = np.flatnonzero(floor - 1e-9 <= GRID)
-            objective = [axis.f1((others + coverage(t, units[t], int(g))) > 0)
+            objective = [axis.f1((others + coverage(t, unit_index[t], int(g))) > 0)
                          + float(_f1(*(labelled + span_counts[:, t, unit_index[t], g]))) for g in options]
             best = int(options[_middle_of_best(np.array(objective))])
             if best != index[name]:
                 index[name], changed = best, True
                 technique[t] = span_counts[:, t, unit_index[t], best]
-                covered = others + coverage(t, units[t], best)
+                covered = others + coverage(t, unit_index[t], best)
         if not changed:
             break
     _set_spans(thresholds, np.array(unit_index), np.array([index[name] for name in TECHNIQUES]), support)
