@@ -79,9 +79,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             folder = ModelFolder.resolve(args.model)
             analyzer = Analyzer.load(folder)
-            decisions = folder if args.thresholds_from is None else ModelFolder.resolve(args.thresholds_from,
-                                                                                         check=False)
+            decisions = folder  # the folder whose thresholds decode: the model's own, or --thresholds-from
             if args.thresholds_from is not None:
+                decisions = ModelFolder.resolve(args.thresholds_from, check=False)
                 analyzer.thresholds, analyzer.points = decisions.thresholds(), decisions.operating_points()
             texts, ids = [d.text for d in documents], [d.id for d in documents]
             reports["model"] = score_analyses(documents, analyzer.analyze_many(texts, ids, args.sensitivity))
