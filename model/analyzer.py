@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from framing.model.article_frames import ArticleFrameScorer, embedding_table
 from framing.model.decoding import build_analysis
 from framing.model.ensemble import EnsembleScorer
 from framing.model.errors import FramingError
@@ -50,12 +51,16 @@ class Analyzer:
         folder = ModelFolder.resolve(directory)
         network, tokenizer, manifest, thresholds = folder.load_network()
         scorer: Scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
-        lexical = folder.tfidf() if manifest.lexical_weight > 0 else None
+        shares = manifest.lexical_shares()
+        lexical = folder.tfidf() if shares.used else None
         if lexical is not None:
-            scorer = EnsembleScorer(scorer, lexical, manifest.lexical_weight)
+            scorer = EnsembleScorer(scorer, lexical, shares)
+        table = embedding_table(network)
+        if manifest.article_frame_weight > 0:
+            scorer = ArticleFrameScorer(scorer, folder.article_frames(table.shape), tokenizer, table,
+                                        manifest.article_frame_weight)
         sentence_frames = folder.sentence_frames()
         if sentence_frames is not None:
-            table = network.encoder.embeddings.word_embeddings.weight.detach().float().numpy()
             if sentence_frames.lexical and lexical is None:
                 lexical = folder.tfidf()
             scorer = SentenceFrameScorer(scorer, sentence_frames, tokenizer, table, lexical)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from framing.model.errors import FramingError
 from framing.model.layout import (
+    ARTICLE_FRAME_FILES,
     BASELINE_THRESHOLDS,
     DATA_RECORD,
     HASHED_FILES,
@@ -49,6 +50,7 @@ from framing.model.thresholds import OperatingPoints, Thresholds
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
+    from framing.model.article_frames import ArticleFrameModel
     from framing.model.network import FramingNetwork
     from framing.model.sentence_frames import SentenceFrameModel
     from framing.model.tfidf import BaselineScorer
@@ -321,6 +323,23 @@ class ModelFolder:
         except SentenceFrameFormatError as error:
             raise ModelLoadError(str(error)) from error
 
+    def article_frames(self, table_shape: tuple[int, ...] | None = None) -> ArticleFrameModel:
+        """The article-frame embedding model the manifest gives a share (`Manifest.article_frame_weight`),
+        checked against the network's embedding table when its shape is given."""
+        from framing.model.article_frames import ArticleFrameFormatError, ArticleFrameModel
+
+        missing = [name for name in ARTICLE_FRAME_FILES if not (self.path / name).is_file()]
+        if missing:
+            raise ModelLoadError(f"{self.path}: the manifest gives the article-frame model a share, but "
+                                 f"{', '.join(missing)} is missing")
+        try:
+            model = ArticleFrameModel.load(self.path)
+            if table_shape is not None:
+                model.check_shapes(str(self.path), vocabulary=table_shape[0], dim=table_shape[1])
+            return model
+        except ArticleFrameFormatError as error:
+            raise ModelLoadError(str(error)) from error
+
     def save_sentence_frames(self, model: SentenceFrameModel) -> None:
         """Adds the sentence-frame files to a saved folder and records their hashes; the folder's
         other files must still match their recorded hashes, so this never blesses an edited file."""
@@ -359,8 +378,10 @@ class ModelFolder:
 
     def save(self, network: FramingNetwork, tokenizer: PreTrainedTokenizerBase, manifest: Manifest,
              thresholds: Thresholds, tfidf: BaselineScorer | None = None,
-             tfidf_thresholds: Thresholds | None = None, sensitive: Thresholds | None = None) -> None:
-        """Writes the network, its tokenizer, manifest and thresholds, and the TF-IDF model when given.
+             tfidf_thresholds: Thresholds | None = None, sensitive: Thresholds | None = None,
+             article_frames: ArticleFrameModel | None = None) -> None:
+        """Writes the network, its tokenizer, manifest and thresholds, and the TF-IDF and article-frame
+        models when given (a folder saved without the article-frame model loses any it had).
 
         `thresholds` is the `precise` operating point, `sensitive` the other one; a folder saved
         without `sensitive` loses any it had, so the two points always come from one calibration.
@@ -386,6 +407,11 @@ class ModelFolder:
             tfidf.save(self.path)
         if tfidf_thresholds is not None:
             tfidf_thresholds.save(self.path / BASELINE_THRESHOLDS)
+        if article_frames is not None:
+            article_frames.save(self.path)
+        else:
+            for name in ARTICLE_FRAME_FILES:
+                (self.path / name).unlink(missing_ok=True)
         self.save_hashes()
 
     def save_metrics(self, metrics: dict) -> None:

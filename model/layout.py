@@ -16,6 +16,8 @@ A model folder:
     baseline_thresholds.json  thresholds of the TF-IDF baseline on its own (optional)
     sentence_frames.json      sentence-frame model: settings and thresholds (optional, model.sentence_frames)
     sentence_frames.safetensors  its arrays (optional)
+    article_frames.json       article-frame embedding model: settings (optional, model.article_frames)
+    article_frames.safetensors   its arrays (optional)
     metrics.json              held-out metrics measured when the folder was written
     data.json                 what the run trained on, with hashes and the held-out split
     hashes.json               sha256 of the files serving reads (not the manifest), checked on load
@@ -43,6 +45,9 @@ BASELINE_THRESHOLDS = "baseline_thresholds.json"
 SENTENCE_FRAME_SETTINGS = "sentence_frames.json"
 SENTENCE_FRAME_ARRAYS = "sentence_frames.safetensors"
 SENTENCE_FRAME_FILES = (SENTENCE_FRAME_SETTINGS, SENTENCE_FRAME_ARRAYS)
+ARTICLE_FRAME_SETTINGS = "article_frames.json"
+ARTICLE_FRAME_ARRAYS = "article_frames.safetensors"
+ARTICLE_FRAME_FILES = (ARTICLE_FRAME_SETTINGS, ARTICLE_FRAME_ARRAYS)
 METRICS = "metrics.json"
 DATA_RECORD = "data.json"
 MODEL_CARD = "MODEL_CARD.md"
@@ -56,7 +61,7 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 # but the manifest, which holds the folder's name and settings (an operator may rename a version;
 # a label order that does not fit is refused on its own).
 HASHED_FILES = (ENCODER_CONFIG, WEIGHTS, THRESHOLDS, SENSITIVE_THRESHOLDS, *TFIDF_FILES, BASELINE_THRESHOLDS,
-                *SENTENCE_FRAME_FILES, *TOKENIZER_FILES)
+                *SENTENCE_FRAME_FILES, *ARTICLE_FRAME_FILES, *TOKENIZER_FILES)
 
 VERSIONS = "versions"
 PROMOTED = "PROMOTED"

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from framing.model.ensemble import LexicalShares
 from framing.model.layout import MANIFEST
 from framing.model.taxonomy import FRAMES, TECHNIQUES
 
@@ -19,8 +20,12 @@ class Manifest:
     frame_sharpness: float = 4.0
     # Whether the sentence and frame heads read a summary of the whole article (model.network).
     article_context: bool = False
-    # Weight of the TF-IDF model (tfidf.json, tfidf.safetensors) in the sentence and frame scores; 0 = network only.
+    # Weight of the TF-IDF model (tfidf.json, tfidf.safetensors) in the sentence-technique scores, and
+    # in the frame scores unless frame_lexical_weight is set (None in folders before 2.2.0); 0 = network only.
     lexical_weight: float = 0.0
+    frame_lexical_weight: float | None = None
+    # Share of the article-frame embedding model (article_frames.*) in the article-frame scores; 0 = none.
+    article_frame_weight: float = 0.0
     # Arithmetic the network is served in (see model.quantization); the thresholds were fitted to it.
     quantization: str = "none"
     encoder: str = "sentence-transformers/all-MiniLM-L6-v2"
@@ -42,6 +47,9 @@ class Manifest:
         known.setdefault("techniques", None)
         known.setdefault("frames", None)
         return cls(**known)
+
+    def lexical_shares(self) -> LexicalShares:
+        return LexicalShares.of(self.lexical_weight, self.frame_lexical_weight)
 
     def label_order_problem(self) -> str | None:
         """Why the recorded label order does not fit this version's taxonomy (None when it does).

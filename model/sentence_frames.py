@@ -148,6 +148,21 @@ def embed_sentences(token_ids: list[np.ndarray], table: np.ndarray, token_weight
     return out
 
 
+def plain_encoding(tokenizer, text: str):
+    """The backend tokenizer's encoding of the whole text: no special tokens, no truncation, no padding.
+
+    The backend keeps whatever truncation and padding it was last set to: MiniLM's saved tokenizer
+    pads and cuts everything to 128 pieces until a `tokenizer(...)` call resets it (each such call sets
+    its own), so both are switched off here rather than trusted.
+    """
+    backend = tokenizer.backend_tokenizer
+    if backend.truncation is not None:
+        backend.no_truncation()
+    if backend.padding is not None:
+        backend.no_padding()
+    return backend.encode(text, add_special_tokens=False)
+
+
 def sentence_token_ids(prepared: PreparedText, tokenizer) -> list[np.ndarray]:
     """The word pieces of each sentence (no special tokens): the text is tokenized once and each
     piece goes to the sentence its first character lies in.
@@ -160,7 +175,7 @@ def sentence_token_ids(prepared: PreparedText, tokenizer) -> list[np.ndarray]:
     """
     if not prepared.sentences:
         return []
-    encoding = tokenizer.backend_tokenizer.encode(prepared.text, add_special_tokens=False)
+    encoding = plain_encoding(tokenizer, prepared.text)
     ids = np.asarray(encoding.ids, dtype=np.int64)
     starts = np.asarray([start for start, _ in encoding.offsets], dtype=np.int64)
     bounds = np.asarray([s.start for s in prepared.sentences], dtype=np.int64)

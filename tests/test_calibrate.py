@@ -172,28 +172,47 @@ def test_intervals_over_identical_deals_equal_those_of_one_deal() -> None:
 
 def test_calibrate_systems_serves_the_ensemble_only_with_a_lexical_share(scored_sample) -> None:
     """The pure calibration step: scores and gold labels in, thresholds and reports out."""
-    from framing.model.ensemble import combine
+    from framing.model.ensemble import LexicalShares, combine
     from framing.training.packaging import calibrate_systems
 
     documents, prepared, scores = scored_sample
     # Stand-ins: one TF-IDF's scores as the "network", another's as the baseline.
     other = BaselineScorer().fit(documents[3:]).score(prepared)
     info, baseline_info = ModelInfo(name="net", version="t"), ModelInfo(name="tfidf", version="t")
-    alone = calibrate_systems(documents, prepared, scores, info, None, 0.5, seed=3, assignments=1)
+    shares = LexicalShares(techniques=0.5, frames=0.8)
+    alone = calibrate_systems(documents, prepared, scores, info, None, shares, seed=3, assignments=1)
     assert alone.served == "network" and list(alone.reports) == ["model"] and alone.baseline_thresholds is None
     report, thresholds = cross_fitted(documents, prepared, scores, info, seed=3)
     assert alone.reports["model"] == report and alone.thresholds == thresholds
 
-    both = calibrate_systems(documents, prepared, scores, info, (other, baseline_info), 0.5, seed=3, assignments=1)
+    both = calibrate_systems(documents, prepared, scores, info, (other, baseline_info), shares, seed=3,
+                             assignments=1)
     assert both.served == "ensemble" and list(both.reports) == ["model", "network", "baseline"]
-    ensemble_report, ensemble_thresholds = cross_fitted(documents, prepared, combine(scores, other, 0.5), info,
+    ensemble_report, ensemble_thresholds = cross_fitted(documents, prepared, combine(scores, other, shares), info,
                                                         seed=3)
     assert both.reports["model"] == ensemble_report and both.thresholds == ensemble_thresholds
     assert both.baseline_thresholds == cross_fitted(documents, prepared, other, baseline_info, seed=3)[1]
 
-    no_share = calibrate_systems(documents, prepared, scores, info, (other, baseline_info), 0.0, seed=3,
-                                 assignments=1)
+    no_share = calibrate_systems(documents, prepared, scores, info, (other, baseline_info), LexicalShares(0, 0),
+                                 seed=3, assignments=1)
     assert no_share.served == "network" and list(no_share.reports) == ["model", "baseline"]
+
+
+def test_the_ensemble_mixes_techniques_and_frames_at_their_own_shares(scored_sample) -> None:
+    from framing.model.ensemble import LexicalShares, combine
+
+    documents, prepared, scores = scored_sample
+    other = BaselineScorer().fit(documents[3:]).score(prepared)
+    mixed = combine(scores, other, LexicalShares(techniques=0.25, frames=0.75))
+    for m, n, x in zip(mixed, scores, other, strict=True):
+        assert np.allclose(m.sentence_techniques, 0.75 * n.sentence_techniques + 0.25 * x.sentence_techniques)
+        assert np.allclose(m.article_frames, 0.25 * n.article_frames + 0.75 * x.article_frames)
+        assert np.allclose(m.sentence_frames, 0.25 * n.sentence_frames + 0.75 * x.sentence_frames)
+        assert m.word_techniques is n.word_techniques, "span scores stay the network's"
+    assert LexicalShares.of(0.5, None) == LexicalShares(0.5, 0.5), "folders before 2.2.0: one share for both"
+    assert not LexicalShares(0, 0).used and LexicalShares(0, 0.8).used
+    with pytest.raises(ValueError, match="frames must lie in"):
+        LexicalShares(0.5, 1.5)
 
 
 def test_the_tfidf_model_fits_documents_without_frames() -> None:

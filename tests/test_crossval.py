@@ -12,6 +12,8 @@ import pytest
 import torch
 
 from framing.model.analyzer import Analyzer
+from framing.model.ensemble import LexicalShares
+from framing.model.manifest import Manifest
 from framing.model.schema import ModelInfo
 from framing.model.scores import PreparedText
 from framing.model.tfidf import BaselineScorer
@@ -206,7 +208,7 @@ def test_the_gate_set_can_be_taken_from_a_model_that_held_articles_out(sample_co
 
 def test_parts_run_apart_and_a_plain_run_only_packages_them(
         sample_corpus: Path, tmp_path: Path, tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture) -> None:
     """Folds and the final network train as separate processes would (on a GPU, say); the plain run
     afterwards trains nothing, and settings that only change speed do not split the run."""
     config = TrainConfig(**TINY, encoder_path=str(tiny_encoder), version="parts")
@@ -246,6 +248,34 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
         assert main(command) == 0
     assert "cross-validated figures of" in caplog.text
     assert Analyzer.load(run / "model").info.version == "parts.1"
+    # ... and with another TF-IDF share for frames: it changes only how scores combine, so the run
+    # takes it, refits its figures and serves it.
+    settings.write_text(json.dumps(config.model_dump(exclude={"threads"})
+                                   | {"version": "parts.1", "frame_lexical_weight": 0.8}))
+    shutil.rmtree(run / "model")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="framing"):
+        assert main(command) == 0
+    assert "cross-validated figures of" in caplog.text
+    assert Manifest.load(run / "model").lexical_shares() == LexicalShares(config.lexical_weight, 0.8)
+    assert Analyzer.load(run / "model").scorer.shares == LexicalShares(config.lexical_weight, 0.8)
+    assert json.loads((run / "figures" / "folds.json").read_text())["serving"]["frame_lexical_weight"] == 0.8
+    # ... and with the article-frame model: the folds, trained without it, get its scores from their
+    # saved fold models (none without its fold model), and the final model serves it.
+    settings.write_text(json.dumps(config.model_dump(exclude={"threads"})
+                                   | {"version": "parts.1", "article_frame_weight": 0.4}))
+    shutil.rmtree(run / "model")
+    (fold_dir(run, 0) / "model").rename(run / "fold-1-model")
+    assert main(command) == 2
+    assert "fold 1 cannot be given article-frame scores" in capsys.readouterr().err
+    (run / "fold-1-model").rename(fold_dir(run, 0) / "model")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="framing"):
+        assert main(command) == 0
+    assert caplog.text.count("fitting the article-frame model with the fold's network") == 3
+    assert all("article_frames" in load_scores(fold_dir(run, f) / SCORES) for f in range(3))
+    assert Manifest.load(run / "model").article_frame_weight == 0.4
+    assert type(Analyzer.load(run / "model").scorer).__name__ == "ArticleFrameScorer"
     settings.write_text(json.dumps(config.model_dump(exclude={"threads"})))
 
     assert main([*command, "--part", "fold:4"]) == 2

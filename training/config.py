@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from framing.training.errors import TrainingError
 
 if TYPE_CHECKING:
+    from framing.model.ensemble import LexicalShares
     from framing.model.manifest import Manifest
 
 # What a freshly trained model serves, as the shipped model does (README: "New models serve in int8";
@@ -29,6 +30,9 @@ SPEED_SETTINGS = ("threads", "device")
 # Settings that name what a run produces, not what it trains: a finished run may be packaged again
 # under a new version (the same networks with thresholds fitted anew, as 2.1.0 was from 2.0.0's run).
 IDENTITY_SETTINGS = ("name", "version")
+# Settings that say how the trained scores are combined when served, not what is trained: a finished run
+# may be packaged again with other values (its cached figures are refitted; `crossval.Figures`).
+SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_weight")
 
 
 class TrainConfig(BaseModel):
@@ -81,14 +85,29 @@ class TrainConfig(BaseModel):
                                           "always scored, quantised and saved on the CPU")
     baseline: bool = True
     lexical_weight: float = Field(SERVED_LEXICAL_WEIGHT, ge=0, le=1,
-                                  description="TF-IDF share of the served ensemble; 0 = network only")
+                                  description="TF-IDF share of the served sentence-technique scores (and of the "
+                                              "frame scores unless frame_lexical_weight is set); 0 = network only")
+    frame_lexical_weight: float | None = Field(
+        None, ge=0, le=1, description="TF-IDF share of the served frame scores (article and sentence); "
+                                      "default: lexical_weight")
+    article_frame_weight: float = Field(
+        0.0, ge=0, le=1, description="share of the article-frame embedding model (model.article_frames) in the "
+                                     "served article-frame scores, blended after the TF-IDF share; 0 = not fitted")
     quantization: Literal["none", "int8"] = Field(
         SERVED_QUANTIZATION, description="arithmetic the model is served and calibrated in (model.quantization)")
 
     def training_settings(self) -> dict[str, Any]:
-        """Every setting that decides what a run trains (all but SPEED_SETTINGS and IDENTITY_SETTINGS),
-        for comparing runs."""
-        return self.model_dump(exclude={*SPEED_SETTINGS, *IDENTITY_SETTINGS})
+        """Every setting that decides what a run trains (all but SPEED_SETTINGS, IDENTITY_SETTINGS and
+        SERVING_SETTINGS), for comparing runs."""
+        return self.model_dump(exclude={*SPEED_SETTINGS, *IDENTITY_SETTINGS, *SERVING_SETTINGS})
+
+    def serving_settings(self) -> dict[str, Any]:
+        return self.model_dump(include=set(SERVING_SETTINGS))
+
+    def lexical_shares(self) -> LexicalShares:
+        from framing.model.ensemble import LexicalShares  # lazily, as in `manifest`
+
+        return LexicalShares.of(self.lexical_weight, self.frame_lexical_weight)
 
     @classmethod
     def from_file(cls, path: Path | None, **overrides) -> TrainConfig:
@@ -104,15 +123,18 @@ class TrainConfig(BaseModel):
         except ValidationError as error:
             raise TrainingError(f"{path or 'training settings'}: {error}") from error
 
-    def manifest(self, encoder: str, served: str, history: list[dict[str, Any]]) -> Manifest:
+    def manifest(self, encoder: str, served: str, history: list[dict[str, Any]],
+                 article_frames: bool = False) -> Manifest:
         """The manifest of a model trained with these settings, every field set from them (none left
-        to `Manifest`'s defaults, which describe old manifests). The TF-IDF share is recorded only
-        when the folder serves the ensemble."""
+        to `Manifest`'s defaults, which describe old manifests). The TF-IDF shares are recorded only
+        when the folder serves the ensemble, the article-frame share only when it holds that model."""
         from framing.model.manifest import Manifest  # lazily: building the CLI parser must not load torch
 
         return Manifest(name=self.name, version=self.version, window_length=self.window_length,
                         stride=self.stride, frame_sharpness=self.frame_sharpness,
                         article_context=self.article_context,
                         lexical_weight=self.lexical_weight if served == "ensemble" else 0.0,
+                        frame_lexical_weight=self.frame_lexical_weight if served == "ensemble" else None,
+                        article_frame_weight=self.article_frame_weight if article_frames else 0.0,
                         quantization=self.quantization, encoder=encoder,
                         extra={"config": self.model_dump(), "history": history, "served": served})

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from framing.model.article_frames import ArticleFrameModel, blend_article_frames, embedding_table
 from framing.model.ensemble import combine
 from framing.model.folder import ModelFolder
 from framing.model.layout import SENSITIVE_THRESHOLDS
@@ -37,6 +38,7 @@ from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.tfidf import BaselineScorer
 from framing.model.thresholds import Thresholds
+from framing.training.article_frames import fit_article_frames
 from framing.training.calibrate import calibrate, sensitive_thresholds
 from framing.training.config import TrainConfig
 from framing.training.documents import Document
@@ -62,6 +64,8 @@ log = logging.getLogger("framing.train")
 FIGURES = "figures"  # run folder: cross-validated reports, fold figures and thresholds, once computed
 FINAL_WORK = "final.work"
 MODEL = "model"
+# A fold's scores with the network's article frames replaced by the article-frame model's (model.article_frames).
+ARTICLE_FRAMES = "article_frames"
 
 
 def fold_dir(run_dir: Path, fold: int) -> Path:
@@ -69,7 +73,7 @@ def fold_dir(run_dir: Path, fold: int) -> Path:
 
 
 def _with_baseline(config: TrainConfig) -> bool:
-    return config.baseline or config.lexical_weight > 0
+    return config.baseline or config.lexical_shares().used
 
 
 def fold_steps(config: TrainConfig, n_train: int) -> int:
@@ -96,19 +100,68 @@ def run_fold(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: 
     baseline = BaselineScorer().fit(train_docs) if _with_baseline(config) else None
     if baseline is not None:
         systems["baseline"] = baseline.score(prepared)
-    served = "ensemble" if baseline is not None and config.lexical_weight > 0 else "network"
-    served_scores = (combine(network_scores, systems["baseline"], config.lexical_weight) if served == "ensemble"
-                     else network_scores)
+    article_model = None
+    if config.article_frame_weight > 0:
+        article_model, systems[ARTICLE_FRAMES] = _article_frame_scores(network, tokenizer, train_docs, prepared,
+                                                                       network_scores)
+    served, served_scores = serve(config, network_scores, systems.get("baseline"), systems.get(ARTICLE_FRAMES))
     # Loadable for a look, with thresholds fitted on its own out-of-fold articles: no figure uses them.
     folder = ModelFolder(directory / MODEL)
     own_thresholds = calibrate(heldout, prepared, served_scores)
-    folder.save(network, tokenizer, config.manifest(encoder, served, history), own_thresholds,
-                tfidf=baseline if served == "ensemble" else None)
+    manifest = config.manifest(encoder, served, history, article_frames=article_model is not None)
+    folder.save(network, tokenizer, manifest, own_thresholds, tfidf=baseline if served == "ensemble" else None,
+                article_frames=article_model)
     folder.save_data_record(data_record(train_docs + heldout, [], heldout))
     save_scores(directory / SCORES, [d.id for d in heldout], systems)  # marks the fold finished
     shutil.rmtree(work, ignore_errors=True)  # the checkpoint (optimizer state) is no longer needed
     log.info("fold %d of %d finished: out-of-fold scores and fold model saved (%.0f s after training)",
              fold + 1, plan.k, time.time() - started)
+
+
+def serve(config: TrainConfig, network: Sequence[DocumentScores], baseline: Sequence[DocumentScores] | None,
+          article_frames: Sequence[DocumentScores] | None) -> tuple[str, list[DocumentScores]]:
+    """What the folder serves ("ensemble" or "network") and its scores, from its parts' scores: the
+    network's, the TF-IDF model's and the article-frame model's (`ARTICLE_FRAMES`), when there."""
+    scores = list(network)
+    served = "network"
+    if baseline is not None and config.lexical_shares().used:
+        served, scores = "ensemble", combine(scores, list(baseline), config.lexical_shares())
+    if article_frames is not None and config.article_frame_weight > 0:
+        scores = blend_article_frames(scores, [s.article_frames for s in article_frames], config.article_frame_weight)
+    return served, scores
+
+
+def _article_frame_scores(network: Any, tokenizer: Any, train_docs: Sequence[Document],
+                          prepared: Sequence[PreparedText], network_scores: Sequence[DocumentScores]
+                          ) -> tuple[ArticleFrameModel, list[DocumentScores]]:
+    """The article-frame model fitted on a fold's training articles with its network's embeddings, and
+    the `ARTICLE_FRAMES` system of its out-of-fold articles."""
+    table = embedding_table(network)
+    model = fit_article_frames(train_docs, tokenizer, table)
+    if model is None:
+        raise TrainingError("the article-frame model needs articles with frame labels; set "
+                            "\"article_frame_weight\": 0 for data without frames")
+    return model, blend_article_frames(list(network_scores), model.score(list(prepared), tokenizer, table), 1.0)
+
+
+def _backfill_article_frames(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: Path) -> None:
+    """Adds the `ARTICLE_FRAMES` system to a fold finished without it, from its saved fold model, so a
+    run trained before the article-frame model (or without a share for it) can be packaged with one."""
+    path = fold_dir(run_dir, fold) / SCORES
+    saved = load_scores(path)
+    if ARTICLE_FRAMES in saved:
+        return
+    folder = ModelFolder(fold_dir(run_dir, fold) / MODEL)
+    if not folder.path.is_dir():
+        raise TrainingError(f"{folder.path} is missing: fold {fold + 1} cannot be given article-frame scores; "
+                            "remove its scores to train it again")
+    log.info("fold %d: fitting the article-frame model with the fold's network", fold + 1)
+    network, tokenizer, _, _ = folder.load_network()
+    train_docs, heldout = plan.split(documents, fold)
+    prepared = [PreparedText.from_text(d.text) for d in heldout]
+    systems = {name: [by_id[d.id] for d in heldout] for name, by_id in saved.items()}
+    _, systems[ARTICLE_FRAMES] = _article_frame_scores(network, tokenizer, train_docs, prepared, systems["network"])
+    save_scores(path, [d.id for d in heldout], systems)
 
 
 @dataclass
@@ -123,6 +176,7 @@ class Figures:
     sensitive: Thresholds | None = None  # None in figures cached before the sensitive point existed
     folds: list[int] | None = None  # the folds (0-based) whose scores were used; None: cached before it was recorded
     version: str | None = None  # the model version they were fitted for (None: cached before it was recorded)
+    serving: dict[str, Any] | None = None  # the SERVING_SETTINGS they were fitted with (None: before 2.2.0)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -132,7 +186,7 @@ class Figures:
         if self.baseline_thresholds is not None:
             self.baseline_thresholds.save(directory / "baseline_thresholds.json")
         (directory / "folds.json").write_text(json.dumps(
-            {"served": self.served, "folds_used": self.folds, "version": self.version,
+            {"served": self.served, "folds_used": self.folds, "version": self.version, "serving": self.serving,
              **{name: f.model_dump() for name, f in self.systems.items()}}, indent=2))
         (directory / "report.json").write_text(reports_json(self.reports), encoding="utf-8")  # written last
 
@@ -144,22 +198,28 @@ class Figures:
         served = raw.pop("served")
         folds = raw.pop("folds_used", None)
         version = raw.pop("version", None)
+        serving = raw.pop("serving", None)
         baseline = directory / "baseline_thresholds.json"
         sensitive = directory / SENSITIVE_THRESHOLDS
         return cls(served, load_reports(directory / "report.json"),
                    {name: FoldFigures.model_validate(f) for name, f in raw.items()},
                    Thresholds.load(directory / "thresholds.json"), Thresholds.load(baseline) if baseline.is_file()
-                   else None, Thresholds.load(sensitive) if sensitive.is_file() else None, folds, version)
+                   else None, Thresholds.load(sensitive) if sensitive.is_file() else None, folds, version, serving)
 
 
 def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config: TrainConfig,
             folds: Sequence[int] | None = None) -> Figures:
     """Every system's cross-validated figures from the out-of-fold scores of `folds` (0-based; default
-    all), computed once for a given set of folds and model version: packaging a finished run under a
-    new version fits its thresholds anew (with the calibration of the code at hand)."""
+    all), computed once for a given set of folds, model version and serving settings: packaging a
+    finished run under a new version, or with other TF-IDF shares, fits its thresholds anew (with the
+    calibration of the code at hand)."""
     folds = list(range(plan.k)) if folds is None else sorted(folds)
+    if config.article_frame_weight > 0:
+        for fold in folds:
+            _backfill_article_frames(plan, fold, documents, run_dir)
     cached = Figures.load(run_dir / FIGURES)
-    if cached is not None and (cached.folds or list(range(plan.k))) == folds and cached.version == config.version:
+    if (cached is not None and (cached.folds or list(range(plan.k))) == folds and cached.version == config.version
+            and cached.serving == config.serving_settings()):
         return cached
     rest = [d for d in plan.rest(documents) if plan.folds[d.id] in folds]
     by_system: dict[str, dict[str, DocumentScores]] = {}
@@ -168,9 +228,15 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
             by_system.setdefault(system, {}).update(scores)
     scores = {system: [by_system[system][d.id] for d in rest] for system in ("network", "baseline")
               if system in by_system}
-    if "baseline" in scores and config.lexical_weight > 0:
-        scores["ensemble"] = combine(scores["network"], scores["baseline"], config.lexical_weight)
+    if config.lexical_shares().used:
+        if "baseline" not in scores:
+            raise TrainingError(f"{run_dir}: the folds hold no TF-IDF scores (trained with \"baseline\": false and "
+                                "no TF-IDF share), so the ensemble cannot be measured; train the run again")
+        scores["ensemble"] = combine(scores["network"], scores["baseline"], config.lexical_shares())
     served = "ensemble" if "ensemble" in scores else "network"
+    if config.article_frame_weight > 0:  # the served system's article frames blend in the article-frame model's
+        _, scores[served] = serve(config, scores[served], None,
+                                  [by_system[ARTICLE_FRAMES][d.id] for d in rest])
     prepared = [PreparedText.from_text(d.text) for d in rest]
     fold_of = plan.fold_of(rest)
     reports, systems, thresholds = {}, {}, {}
@@ -183,13 +249,14 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
     # The sensitive point, fitted on all out-of-fold scores of the served system like the precise one.
     sensitive = sensitive_thresholds(rest, prepared, scores[served], thresholds[served])
     result = Figures(served, reports, systems, thresholds[served], thresholds.get("baseline"), sensitive, folds,
-                     config.version)
+                     config.version, config.serving_settings())
     result.save(run_dir / FIGURES)
     return result
 
 
-def _gate_figures(network: Any, tokenizer: Any, baseline: BaselineScorer | None, result: Figures,
-                  gate: Sequence[Document], config: TrainConfig) -> dict[str, Summary]:
+def _gate_figures(network: Any, tokenizer: Any, baseline: BaselineScorer | None,
+                  article_model: ArticleFrameModel | None, result: Figures, gate: Sequence[Document],
+                  config: TrainConfig) -> dict[str, Summary]:
     """The final model (and the baseline beside it) on the gate set, with the thresholds it serves."""
     from framing.model.decoding import build_analysis
 
@@ -197,7 +264,10 @@ def _gate_figures(network: Any, tokenizer: Any, baseline: BaselineScorer | None,
     systems: dict[str, tuple[Sequence[DocumentScores], Thresholds, str]] = {}
     lexical = baseline.score(list(prepared)) if baseline is not None else None
     if result.served == "ensemble" and lexical is not None:
-        served_scores = combine(served_scores, lexical, config.lexical_weight)
+        served_scores = combine(served_scores, lexical, config.lexical_shares())
+    if article_model is not None:
+        own = article_model.score(list(prepared), tokenizer, embedding_table(network))
+        served_scores = blend_article_frames(served_scores, own, config.article_frame_weight)
     systems["model"] = (served_scores, result.thresholds, config.name)
     if lexical is not None and result.baseline_thresholds is not None:
         systems["baseline"] = (lexical, result.baseline_thresholds, BaselineScorer.name)
@@ -278,26 +348,29 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     network, tokenizer, encoder, final_config, history = train_final(plan, documents, run_dir, config)
     training = plan.training(documents)
     baseline = BaselineScorer().fit(training) if _with_baseline(config) else None
+    article_model = (fit_article_frames(training, tokenizer, embedding_table(network))
+                     if config.article_frame_weight > 0 else None)
     gate_summaries = None
     if gate:
         served_network = quantize(network.eval(), config.quantization)
-        gate_summaries = _gate_figures(served_network, tokenizer, baseline, result, gate, config)
+        gate_summaries = _gate_figures(served_network, tokenizer, baseline, article_model, result, gate, config)
     return package(network, tokenizer, encoder, final_config, plan, result, documents, run_dir / MODEL, history,
-                   baseline, gate_summaries, sources)
+                   baseline, gate_summaries, sources, article_model)
 
 
 def package(network: Any, tokenizer: Any, encoder: str, config: TrainConfig, plan: FoldPlan, result: Figures,
             documents: Sequence[Document], output: Path, history: list[dict[str, Any]],
             baseline: BaselineScorer | None, gate: dict[str, Summary] | None,
-            sources: Sequence[dict]) -> TrainingMetrics:
+            sources: Sequence[dict], article_model: ArticleFrameModel | None = None) -> TrainingMetrics:
     """Write the model folder with the cross-validated thresholds, metrics, report and data record."""
     rest, gate_docs = plan.rest(documents), plan.gate(documents)
-    manifest = config.manifest(encoder, result.served, history)
+    manifest = config.manifest(encoder, result.served, history, article_frames=article_model is not None)
     manifest.extra["cross_validation"] = {"k": plan.k, "seed": plan.seed, "gate_articles": len(gate_docs)}
     folder = ModelFolder(output)
     keep_baseline = baseline is not None and result.baseline_thresholds is not None
     folder.save(network, tokenizer, manifest, result.thresholds, tfidf=baseline if keep_baseline else None,
-                tfidf_thresholds=result.baseline_thresholds if keep_baseline else None, sensitive=result.sensitive)
+                tfidf_thresholds=result.baseline_thresholds if keep_baseline else None, sensitive=result.sensitive,
+                article_frames=article_model)
     used = None if result.folds is None or len(result.folds) == plan.k else [f + 1 for f in result.folds]
     scored = sum(1 for d in rest if result.folds is None or plan.folds[d.id] in result.folds)
     protocol = protocol_text(plan.k, plan.seed, len(rest), len(gate_docs), used, scored)

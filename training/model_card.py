@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from framing.model.layout import MODEL_CARD, SENTENCE_FRAME_SETTINGS, THRESHOLDS
+from framing.model.layout import ARTICLE_FRAME_ARRAYS, MODEL_CARD, SENTENCE_FRAME_SETTINGS, THRESHOLDS
 from framing.training.config import TrainConfig
 from framing.training.fold_figures import spread_table
 from framing.training.metrics import BOOTSTRAP_SAMPLES, HEADLINE
@@ -121,14 +121,18 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
                         f"licence: {s.get('licence', 'not recorded')}"
                         for s in data.get("sources", []))
     licences = _licence_sentence(data.get("sources", []))
+    shares = config.lexical_shares()
     ensemble = (
-        f"The served scores average the network with a TF-IDF + logistic-regression model (weight "
-        f"{config.lexical_weight}) for sentence techniques and frames; word-level span scores come from the "
-        "network alone. "
+        f"The served scores average the network with a TF-IDF + logistic-regression model (its share "
+        f"{shares.techniques} of sentence technique scores, {shares.frames} of frame scores); word-level span "
+        "scores come from the network alone. "
         "In the table, `model` is what this folder serves, `network` the fine-tuned network alone and "
         "`baseline` the TF-IDF model alone, all measured the same way."
         if metrics.served == "ensemble" else "In the table, `model` is what this folder serves."
     )
+    if (directory / ARTICLE_FRAME_ARRAYS).is_file():
+        ensemble += (f" Article frames blend in, at share {config.article_frame_weight}, a logistic regression per "
+                     "frame over the mean static word-piece embedding of the whole article (model.article_frames).")
     units = {}
     if (directory / THRESHOLDS).is_file():
         units = json.loads((directory / THRESHOLDS).read_text(encoding="utf-8")).get("span_unit", {})

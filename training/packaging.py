@@ -7,13 +7,17 @@ files. `framing train`, `framing calibrate` and `framing average` all end here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from framing.model.ensemble import combine
+import numpy as np
+
+from framing.model.article_frames import blend_article_frames, embedding_table
+from framing.model.ensemble import LexicalShares, combine
 from framing.model.folder import ModelFolder
 from framing.model.network import FramingNetwork
 from framing.model.quantization import quantize
@@ -21,6 +25,7 @@ from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.tfidf import BaselineScorer
 from framing.model.thresholds import Thresholds
+from framing.training.article_frames import fit_article_frames
 from framing.training.calibrate import sensitive_thresholds
 from framing.training.config import TrainConfig
 from framing.training.documents import Document
@@ -30,6 +35,8 @@ from framing.training.model_card import write_model_card
 from framing.training.reports import Split, SystemReport, TrainingMetrics
 from framing.training.split import data_record, split_documents
 from framing.training.trainer import score_documents
+
+log = logging.getLogger("framing.train")
 
 
 @dataclass
@@ -47,22 +54,29 @@ class Calibration:
 
 def calibrate_systems(documents: Sequence[Document], prepared: Sequence[PreparedText],
                       network_scores: Sequence[DocumentScores], info: ModelInfo,
-                      baseline: tuple[Sequence[DocumentScores], ModelInfo] | None, lexical_weight: float,
-                      seed: int, assignments: int) -> Calibration:
+                      baseline: tuple[Sequence[DocumentScores], ModelInfo] | None, shares: LexicalShares,
+                      seed: int, assignments: int,
+                      article_frames: tuple[Sequence[np.ndarray], float] | None = None) -> Calibration:
     """Each system judged with cross-fitted thresholds: the network alone, the baseline (when its
-    scores and identity are given) and, when `lexical_weight` > 0, their ensemble, which is then
-    the one served."""
+    scores and identity are given) and, when the TF-IDF model has a share, their ensemble, which is then
+    the one served. `article_frames` (the article-frame model's scores and share) blend into the served
+    system's article frames."""
+    def blended(scores: Sequence[DocumentScores]) -> Sequence[DocumentScores]:
+        return scores if article_frames is None else blend_article_frames(list(scores), list(article_frames[0]),
+                                                                          article_frames[1])
+
     reports: dict[str, SystemReport] = {}
-    served_scores = network_scores
-    reports["network"], thresholds = cross_fitted(documents, prepared, network_scores, info, seed=seed,
+    ensemble = baseline is not None and shares.used
+    served_scores = network_scores if ensemble else blended(network_scores)
+    reports["network"], thresholds = cross_fitted(documents, prepared, served_scores, info, seed=seed,
                                                   assignments=assignments)
     baseline_thresholds = None
     if baseline is not None:
         baseline_scores, baseline_info = baseline
         reports["baseline"], baseline_thresholds = cross_fitted(documents, prepared, baseline_scores, baseline_info,
                                                                 seed=seed, assignments=assignments)
-        if lexical_weight > 0:
-            served_scores = combine(network_scores, baseline_scores, lexical_weight)
+        if ensemble:
+            served_scores = blended(combine(list(network_scores), list(baseline_scores), shares))
             reports["ensemble"], thresholds = cross_fitted(documents, prepared, served_scores, info, seed=seed,
                                                            assignments=assignments)
     served = "ensemble" if "ensemble" in reports else "network"
@@ -83,20 +97,30 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
     served_network = quantize(network.eval(), config.quantization)
     prepared, neural_scores = score_documents(served_network, tokenizer, config, heldout_docs)
     baseline = None
-    if config.baseline or config.lexical_weight > 0:
+    if config.baseline or config.lexical_shares().used:
         baseline = BaselineScorer().fit(train_docs)
+    article_model, article_scores = None, None
+    if config.article_frame_weight > 0:
+        table = embedding_table(network)
+        article_model = fit_article_frames(train_docs, tokenizer, table)
+        if article_model is not None:
+            article_scores = (article_model.score(list(prepared), tokenizer, table), config.article_frame_weight)
+        else:
+            log.warning("no training article has frame labels: the model is written without the article-frame "
+                        "model (article_frame_weight 0)")
     calibration = calibrate_systems(
         heldout_docs, prepared, neural_scores, ModelInfo(name=config.name, version=config.version),
         (baseline.score(prepared), ModelInfo(name=baseline.name, version=config.version)) if baseline else None,
-        config.lexical_weight, config.seed, config.fold_assignments)
+        config.lexical_shares(), config.seed, config.fold_assignments, article_scores)
     history.append({**(final_entry or {"epoch": config.epochs}),
                     **calibration.reports["model"].summary().model_dump()})
     folder = ModelFolder(output)
     keep_baseline = baseline is not None and calibration.baseline_thresholds is not None
-    folder.save(network, tokenizer, config.manifest(encoder, calibration.served, history), calibration.thresholds,
-                tfidf=baseline if keep_baseline else None,
+    folder.save(network, tokenizer, config.manifest(encoder, calibration.served, history,
+                                                    article_frames=article_model is not None),
+                calibration.thresholds, tfidf=baseline if keep_baseline else None,
                 tfidf_thresholds=calibration.baseline_thresholds if keep_baseline else None,
-                sensitive=calibration.sensitive)
+                sensitive=calibration.sensitive, article_frames=article_model)
     split = Split(training_articles=len(train_docs), heldout_articles=len(heldout_docs),
                   heldout_ids=[d.id for d in heldout_docs], seed=config.seed,
                   protocol=protocol(config.fold_assignments))
