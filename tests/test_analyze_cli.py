@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -37,7 +38,8 @@ def test_shipped_model_flags_loaded_language(analyzer) -> None:
     assert labels & {"Loaded_Language", "Name_Calling-Labeling"}, labels
 
 
-def test_analyze_reads_files_and_stdin_alike(shipped_model_dir: Path, tmp_path: Path, capsys) -> None:
+def test_analyze_reads_files_and_stdin_alike(shipped_model_dir: Path, tmp_path: Path, capsys,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "article.txt"
     path.write_text("Café owners in Zürich “fear the worst”.\n\nThey called it a disaster.", encoding="utf-8")
     assert main(["analyze", "--model", str(shipped_model_dir), "--file", str(path)]) == 0
@@ -45,6 +47,10 @@ def test_analyze_reads_files_and_stdin_alike(shipped_model_dir: Path, tmp_path: 
     result = run_cli([], shipped_model_dir, stdin=path.read_text(encoding="utf-8"))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == from_file
+    # '-' for the text reads stdin too (as `--file -` does), not the one-character text "-".
+    monkeypatch.setattr("sys.stdin", io.StringIO(path.read_text(encoding="utf-8")))
+    assert main(["analyze", "--model", str(shipped_model_dir), "-"]) == 0
+    assert json.loads(capsys.readouterr().out) == from_file
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ def add_parser(subparsers) -> None:
         "analyze", help="analyse one text and print its Analysis",
         description="Analyse one text. Reads TEXT, or --file, or stdin. Prints the Analysis as JSON "
                     "(or highlighted with --pretty); warnings (e.g. a text not in English) also go to stderr.")
-    parser.add_argument("text", nargs="?", help="the text itself; omit to read --file or stdin")
+    parser.add_argument("text", nargs="?", help="the text itself; omit it (or give '-') to read --file or stdin")
     parser.add_argument("-f", "--file", type=Path, help="read the text from this UTF-8 file ('-' for stdin)")
     parser.add_argument("--id", help="document id to put in the output")
     parser.add_argument("--model", type=Path,
@@ -53,7 +53,7 @@ def add_parser(subparsers) -> None:
 def read_input(args: argparse.Namespace) -> str:
     if args.text is not None and args.file is not None:
         raise FramingError("give the text or --file, not both")
-    if args.text is not None:
+    if args.text is not None and args.text != "-":  # '-' reads stdin, as it does for --file
         return args.text
     if args.file is not None and str(args.file) != "-":
         try:
