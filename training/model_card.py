@@ -132,7 +132,8 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
     )
     if (directory / ARTICLE_FRAME_ARRAYS).is_file():
         ensemble += (f" Article frames blend in, at share {config.article_frame_weight}, a logistic regression per "
-                     "frame over the mean static word-piece embedding of the whole article (model.article_frames).")
+                     "frame over the mean and SIF-weighted mean of the static word-piece embeddings of the whole "
+                     "article (model.article_frames).")
     units = {}
     if (directory / THRESHOLDS).is_file():
         units = json.loads((directory / THRESHOLDS).read_text(encoding="utf-8")).get("span_unit", {})
