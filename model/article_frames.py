@@ -17,16 +17,14 @@ a pickle.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from safetensors import SafetensorError
-from safetensors.numpy import load_file, save_file
 from scipy.special import expit
 
+from framing.model.array_files import read_frame_arrays, save_frame_arrays
 from framing.model.errors import FramingError
 from framing.model.layout import ARTICLE_FRAME_ARRAYS, ARTICLE_FRAME_SETTINGS
 from framing.model.scores import DocumentScores, PreparedText, Scorer
@@ -93,29 +91,18 @@ class ArticleFrameModel:
     # ---------------------------------------------------------------------------------- files
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        settings = {"format": FORMAT, "frames": list(FRAMES), "fit": self.settings}
-        (directory / ARTICLE_FRAME_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-        save_file({name: np.ascontiguousarray(self.arrays[name], dtype=np.float32) for name in ARRAY_NAMES},
-                  str(directory / ARTICLE_FRAME_ARRAYS))
+        save_frame_arrays(directory, ARTICLE_FRAME_SETTINGS, ARTICLE_FRAME_ARRAYS,
+                          {"format": FORMAT, "fit": self.settings}, self.arrays, ARRAY_NAMES)
 
     @classmethod
     def load(cls, directory: Path) -> ArticleFrameModel:
-        try:
-            settings = json.loads((directory / ARTICLE_FRAME_SETTINGS).read_text(encoding="utf-8"))
-            arrays = load_file(str(directory / ARTICLE_FRAME_ARRAYS))
-        except (OSError, ValueError, SafetensorError) as error:
-            raise ArticleFrameFormatError(f"{directory}: cannot read the article-frame model: {error}") from error
-        if not isinstance(settings, dict) or settings.get("format") != FORMAT:
-            raise ArticleFrameFormatError(f"{directory / ARTICLE_FRAME_SETTINGS}: not a {FORMAT} file")
-        if settings.get("frames") != list(FRAMES):
-            raise ArticleFrameFormatError(f"{directory / ARTICLE_FRAME_SETTINGS}: its frame order differs "
-                                          "from this version's")
+        settings, arrays = read_frame_arrays(directory, ARTICLE_FRAME_SETTINGS, ARTICLE_FRAME_ARRAYS, FORMAT,
+                                             "article-frame model", ArticleFrameFormatError)
         missing = [name for name in ARRAY_NAMES if name not in arrays]
         if missing:
             raise ArticleFrameFormatError(f"{directory}: the article-frame arrays are incomplete "
                                           f"(missing: {', '.join(missing)})")
-        model = cls(dict(arrays), dict(settings.get("fit") or {}))
+        model = cls(arrays, dict(settings.get("fit") or {}))
         model.check_shapes(str(directory))
         return model
 

@@ -18,17 +18,15 @@ arrays), never a pickle.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.numpy import load_file, save_file
 from scipy.special import expit
 
+from framing.model.array_files import read_frame_arrays, save_frame_arrays
 from framing.model.errors import FramingError
 from framing.model.layout import SENTENCE_FRAME_ARRAYS, SENTENCE_FRAME_SETTINGS
 from framing.model.scores import DocumentScores, PreparedText, Scorer
@@ -83,26 +81,16 @@ class SentenceFrameModel:
     # ---------------------------------------------------------------------------------- files
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        settings = {"format": FORMAT, "frames": list(FRAMES), "lexical": self.lexical,
+        settings = {"format": FORMAT, "lexical": self.lexical,
                     "thresholds": {name: round(float(t), 6) for name, t in zip(FRAMES, self.thresholds, strict=True)},
                     "fit": self.settings}
-        (directory / SENTENCE_FRAME_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-        save_file({name: np.ascontiguousarray(self.arrays[name], dtype=np.float32) for name in ARRAY_NAMES},
-                  str(directory / SENTENCE_FRAME_ARRAYS))
+        save_frame_arrays(directory, SENTENCE_FRAME_SETTINGS, SENTENCE_FRAME_ARRAYS, settings, self.arrays,
+                          ARRAY_NAMES)
 
     @classmethod
     def load(cls, directory: Path) -> SentenceFrameModel:
-        try:
-            settings = json.loads((directory / SENTENCE_FRAME_SETTINGS).read_text(encoding="utf-8"))
-            arrays = load_file(str(directory / SENTENCE_FRAME_ARRAYS))
-        except (OSError, ValueError, SafetensorError) as error:
-            raise SentenceFrameFormatError(f"{directory}: cannot read the sentence-frame model: {error}") from error
-        if not isinstance(settings, dict) or settings.get("format") != FORMAT:
-            raise SentenceFrameFormatError(f"{directory / SENTENCE_FRAME_SETTINGS}: not a {FORMAT} file")
-        if settings.get("frames") != list(FRAMES):
-            raise SentenceFrameFormatError(f"{directory / SENTENCE_FRAME_SETTINGS}: its frame order differs "
-                                           "from this version's")
+        settings, arrays = read_frame_arrays(directory, SENTENCE_FRAME_SETTINGS, SENTENCE_FRAME_ARRAYS, FORMAT,
+                                             "sentence-frame model", SentenceFrameFormatError)
         missing = [name for name in ARRAY_NAMES if name not in arrays]
         thresholds = settings.get("thresholds")
         if missing or not isinstance(thresholds, dict) or set(thresholds) != set(FRAMES):

@@ -1,0 +1,43 @@
+"""Small frame models saved as plain data: a JSON file of settings beside a safetensors file of arrays.
+
+The sentence-frame and article-frame models share this layout and its checks (format name, the
+frame order of this version), so a folder never loads arrays whose rows mean other frames.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors import SafetensorError
+from safetensors.numpy import load_file, save_file
+
+from framing.model.taxonomy import FRAMES
+
+
+def save_frame_arrays(directory: Path, settings_name: str, arrays_name: str, settings: dict[str, Any],
+                      arrays: dict[str, np.ndarray], names: Iterable[str]) -> None:
+    """Writes `settings` (with the frame order) and the named arrays in float32."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ordered = {"format": settings.get("format"), "frames": list(FRAMES), **settings}  # format and frames first
+    (directory / settings_name).write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
+    save_file({name: np.ascontiguousarray(arrays[name], dtype=np.float32) for name in names},
+              str(directory / arrays_name))
+
+
+def read_frame_arrays(directory: Path, settings_name: str, arrays_name: str, format_name: str, what: str,
+                      error: type[Exception]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The settings and arrays, refused with `error` when unreadable, of another format or frame order."""
+    try:
+        settings = json.loads((directory / settings_name).read_text(encoding="utf-8"))
+        arrays = load_file(str(directory / arrays_name))
+    except (OSError, ValueError, SafetensorError) as problem:
+        raise error(f"{directory}: cannot read the {what}: {problem}") from problem
+    if not isinstance(settings, dict) or settings.get("format") != format_name:
+        raise error(f"{directory / settings_name}: not a {format_name} file")
+    if settings.get("frames") != list(FRAMES):
+        raise error(f"{directory / settings_name}: its frame order differs from this version's")
+    return settings, dict(arrays)
