@@ -55,12 +55,14 @@ class Analyzer:
         lexical = folder.tfidf() if shares.used else None
         if lexical is not None:
             scorer = EnsembleScorer(scorer, lexical, shares)
-        table = embedding_table(network)
-        if manifest.article_frame_weight > 0:
+        sentence_frames = folder.sentence_frames()
+        # Both frame models read the network's static embeddings; a folder with neither needs no copy.
+        needs_table = manifest.article_frame_weight > 0 or sentence_frames is not None
+        table = embedding_table(network) if needs_table else None
+        if manifest.article_frame_weight > 0 and table is not None:
             scorer = ArticleFrameScorer(scorer, folder.article_frames(table.shape), tokenizer, table,
                                         manifest.article_frame_weight)
-        sentence_frames = folder.sentence_frames()
-        if sentence_frames is not None:
+        if sentence_frames is not None and table is not None:
             if sentence_frames.lexical and lexical is None:
                 lexical = folder.tfidf()
             scorer = SentenceFrameScorer(scorer, sentence_frames, tokenizer, table, lexical)

@@ -28,11 +28,14 @@ from framing.model.array_files import read_frame_arrays, save_frame_arrays
 from framing.model.errors import FramingError
 from framing.model.layout import ARTICLE_FRAME_ARRAYS, ARTICLE_FRAME_SETTINGS
 from framing.model.scores import DocumentScores, PreparedText, Scorer
-from framing.model.sentence_frames import plain_encoding
+from framing.model.sentence_frames import embed_sentences, plain_encoding
 from framing.model.taxonomy import FRAMES
 
 FORMAT = "framing-article-frames/1"
 ARRAY_NAMES = ("token_weight", "feature_mean", "feature_scale", "weight", "bias")
+# The features are the sentence-frame model's (`embed_sentences`) over the whole article, without
+# removing a common component: the standardisation before the regressions takes out what all share.
+NO_COMMON_COMPONENT = np.zeros(0, dtype=np.float32)
 
 
 class ArticleFrameFormatError(FramingError, ValueError):
@@ -50,19 +53,6 @@ def embedding_table(network) -> np.ndarray:
     a model fitted on a network in memory reads what the served one will."""
     weight = network.encoder.embeddings.word_embeddings.weight.detach()
     return weight.half().float().numpy()
-
-
-def article_features(ids: np.ndarray, table: np.ndarray, token_weight: np.ndarray) -> np.ndarray:
-    """[2 * dim]: the mean and the SIF-weighted mean of the static embeddings of the word pieces."""
-    dim = table.shape[1]
-    out = np.zeros(2 * dim, dtype=np.float32)
-    if len(ids) == 0:
-        return out
-    vectors = table[ids].astype(np.float32)
-    weights = token_weight[ids]
-    out[:dim] = vectors.mean(axis=0)
-    out[dim:] = (weights[:, None] * vectors).sum(axis=0) / max(float(weights.sum()), 1e-6)
-    return out
 
 
 @dataclass
@@ -84,8 +74,8 @@ class ArticleFrameModel:
     def score(self, documents: list[PreparedText], tokenizer, table: np.ndarray) -> list[np.ndarray]:
         if not documents:
             return []
-        features = np.stack([article_features(article_token_ids(p, tokenizer), table, self.arrays["token_weight"])
-                             for p in documents])
+        features = embed_sentences([article_token_ids(p, tokenizer) for p in documents], table,
+                                   self.arrays["token_weight"], NO_COMMON_COMPONENT)
         return list(self.probabilities(features))
 
     # ---------------------------------------------------------------------------------- files
@@ -129,12 +119,12 @@ def blend_article_frames(scores: list[DocumentScores], own: list[np.ndarray], sh
 
 
 class ArticleFrameScorer:
-    """Wraps the served scorer: its article frames are blended with the article-frame model's."""
+    """Wraps the served scorer: its article frames are blended with the article-frame model's (whose
+    arrays the folder checked against `table`: `ModelFolder.article_frames`)."""
 
     def __init__(self, base: Scorer, model: ArticleFrameModel, tokenizer, table: np.ndarray, share: float) -> None:
         if not 0.0 < share <= 1.0:
             raise ValueError(f"the article-frame model's share must lie in (0, 1], got {share}")
-        model.check_shapes("the article-frame model", vocabulary=table.shape[0], dim=table.shape[1])
         self.base = base
         self.model = model
         self.tokenizer = tokenizer

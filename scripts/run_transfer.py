@@ -70,7 +70,7 @@ def unpack(parts: Path, run: Path, data_paths: list[Path], config_path: Path | N
     from framing.model.scores import DocumentScores, PreparedText
     from framing.model.tfidf import BaselineScorer
     from framing.training.config import TrainConfig
-    from framing.training.crossval import _with_baseline, fold_dir
+    from framing.training.crossval import fold_dir
     from framing.training.data_sources import load_training_data
     from framing.training.fold_plan import FIELDS, SCORES, FoldPlan, save_scores
 
@@ -102,7 +102,7 @@ def unpack(parts: Path, run: Path, data_paths: list[Path], config_path: Path | N
             network = [DocumentScores(**{f: arrays[f"{NETWORK}{j}.{f}"].astype(np.float32) for f in FIELDS})
                        for j in range(len(ids))]
         systems = {"network": network}
-        if _with_baseline(config):
+        if config.fits_tfidf():
             prepared = [PreparedText.from_text(d.text) for d in heldout]
             systems["baseline"] = BaselineScorer().fit(train_docs).score(prepared)
         save_scores(fold_dir(run, fold) / SCORES, ids, systems)

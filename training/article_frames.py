@@ -15,24 +15,17 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from framing.model.article_frames import ArticleFrameModel, article_features, article_token_ids
+from framing.model.article_frames import NO_COMMON_COMPONENT, ArticleFrameModel, article_token_ids
 from framing.model.scores import PreparedText
+from framing.model.sentence_frames import embed_sentences
 from framing.model.taxonomy import FRAME_INDEX, FRAMES
 from framing.training.documents import Document
+from framing.training.sentence_frames import SIF_A, token_weights
 
 log = logging.getLogger("framing.train")
-SIF_A = 1e-3  # Arora et al.'s a: words more frequent than about this share of all tokens weigh little
 PENALTY_C = 0.01
 # A frame every training article has, or none has, is scored at its rate (clipped off 0 and 1).
 RATE_FLOOR = 0.01
-
-
-def token_weights(token_ids: Sequence[np.ndarray], vocabulary: int, a: float = SIF_A) -> np.ndarray:
-    """SIF weight a / (a + p(token)), p the token's frequency in the training articles (add-one counts)."""
-    counts = np.ones(vocabulary, dtype=np.float64)
-    for ids in token_ids:
-        np.add.at(counts, ids, 1.0)
-    return (a / (a + counts / counts.sum())).astype(np.float32)
 
 
 def fit_article_frames(documents: Sequence[Document], tokenizer, table: np.ndarray,
@@ -43,7 +36,7 @@ def fit_article_frames(documents: Sequence[Document], tokenizer, table: np.ndarr
         return None
     ids = [article_token_ids(PreparedText.from_text(d.text), tokenizer) for d in framed]
     weight = token_weights(ids, table.shape[0])
-    features = np.stack([article_features(i, table, weight) for i in ids])
+    features = embed_sentences(ids, table, weight, NO_COMMON_COMPONENT)  # one "sentence" an article
     mean, scale = features.mean(axis=0), features.std(axis=0)
     scale = np.where(scale > 1e-8, scale, 1.0)
     x = (features - mean) / scale

@@ -104,6 +104,10 @@ class TrainConfig(BaseModel):
     def serving_settings(self) -> dict[str, Any]:
         return self.model_dump(include=set(SERVING_SETTINGS))
 
+    def fits_tfidf(self) -> bool:
+        """Whether a run fits the TF-IDF model: as the baseline beside the network, or for its share."""
+        return self.baseline or self.lexical_shares().used
+
     def lexical_shares(self) -> LexicalShares:
         from framing.model.ensemble import LexicalShares  # lazily, as in `manifest`
 

@@ -72,10 +72,6 @@ def fold_dir(run_dir: Path, fold: int) -> Path:
     return run_dir / f"fold-{fold + 1}"
 
 
-def _with_baseline(config: TrainConfig) -> bool:
-    return config.baseline or config.lexical_shares().used
-
-
 def fold_steps(config: TrainConfig, n_train: int) -> int:
     """Optimizer steps of a model trained on `n_train` articles (`Trainer.total`'s rule)."""
     return config.max_steps or math.ceil(config.epochs * n_train)
@@ -97,14 +93,15 @@ def run_fold(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: 
     prepared, network_scores = score_documents(quantize(network.eval(), config.quantization), tokenizer, config,
                                                heldout)
     systems = {"network": network_scores}
-    baseline = BaselineScorer().fit(train_docs) if _with_baseline(config) else None
+    baseline = BaselineScorer().fit(train_docs) if config.fits_tfidf() else None
     if baseline is not None:
         systems["baseline"] = baseline.score(prepared)
     article_model = None
     if config.article_frame_weight > 0:
         article_model, systems[ARTICLE_FRAMES] = _article_frame_scores(network, tokenizer, train_docs, prepared,
                                                                        network_scores)
-    served, served_scores = serve(config, network_scores, systems.get("baseline"), systems.get(ARTICLE_FRAMES))
+    own = [s.article_frames for s in systems[ARTICLE_FRAMES]] if ARTICLE_FRAMES in systems else None
+    served, served_scores = serve(config, network_scores, systems.get("baseline"), own)
     # Loadable for a look, with thresholds fitted on its own out-of-fold articles: no figure uses them.
     folder = ModelFolder(directory / MODEL)
     own_thresholds = calibrate(heldout, prepared, served_scores)
@@ -119,15 +116,15 @@ def run_fold(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: 
 
 
 def serve(config: TrainConfig, network: Sequence[DocumentScores], baseline: Sequence[DocumentScores] | None,
-          article_frames: Sequence[DocumentScores] | None) -> tuple[str, list[DocumentScores]]:
+          article_frames: Sequence[np.ndarray] | None) -> tuple[str, list[DocumentScores]]:
     """What the folder serves ("ensemble" or "network") and its scores, from its parts' scores: the
-    network's, the TF-IDF model's and the article-frame model's (`ARTICLE_FRAMES`), when there."""
+    network's, the TF-IDF model's and the article-frame model's frame scores, when there."""
     scores = list(network)
     served = "network"
     if baseline is not None and config.lexical_shares().used:
         served, scores = "ensemble", combine(scores, list(baseline), config.lexical_shares())
     if article_frames is not None and config.article_frame_weight > 0:
-        scores = blend_article_frames(scores, [s.article_frames for s in article_frames], config.article_frame_weight)
+        scores = blend_article_frames(scores, list(article_frames), config.article_frame_weight)
     return served, scores
 
 
@@ -235,8 +232,8 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
         scores["ensemble"] = combine(scores["network"], scores["baseline"], config.lexical_shares())
     served = "ensemble" if "ensemble" in scores else "network"
     if config.article_frame_weight > 0:  # the served system's article frames blend in the article-frame model's
-        _, scores[served] = serve(config, scores[served], None,
-                                  [by_system[ARTICLE_FRAMES][d.id] for d in rest])
+        scores[served] = blend_article_frames(scores[served], [by_system[ARTICLE_FRAMES][d.id].article_frames
+                                                               for d in rest], config.article_frame_weight)
     prepared = [PreparedText.from_text(d.text) for d in rest]
     fold_of = plan.fold_of(rest)
     reports, systems, thresholds = {}, {}, {}
@@ -260,14 +257,12 @@ def _gate_figures(network: Any, tokenizer: Any, baseline: BaselineScorer | None,
     """The final model (and the baseline beside it) on the gate set, with the thresholds it serves."""
     from framing.model.decoding import build_analysis
 
-    prepared, served_scores = score_documents(network, tokenizer, config, gate)
+    prepared, network_scores = score_documents(network, tokenizer, config, gate)
     systems: dict[str, tuple[Sequence[DocumentScores], Thresholds, str]] = {}
     lexical = baseline.score(list(prepared)) if baseline is not None else None
-    if result.served == "ensemble" and lexical is not None:
-        served_scores = combine(served_scores, lexical, config.lexical_shares())
-    if article_model is not None:
-        own = article_model.score(list(prepared), tokenizer, embedding_table(network))
-        served_scores = blend_article_frames(served_scores, own, config.article_frame_weight)
+    own = (article_model.score(list(prepared), tokenizer, embedding_table(network)) if article_model is not None
+           else None)
+    _, served_scores = serve(config, network_scores, lexical, own)
     systems["model"] = (served_scores, result.thresholds, config.name)
     if lexical is not None and result.baseline_thresholds is not None:
         systems["baseline"] = (lexical, result.baseline_thresholds, BaselineScorer.name)
@@ -347,7 +342,7 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     result = figures(plan, documents, run_dir, config, folds)
     network, tokenizer, encoder, final_config, history = train_final(plan, documents, run_dir, config)
     training = plan.training(documents)
-    baseline = BaselineScorer().fit(training) if _with_baseline(config) else None
+    baseline = BaselineScorer().fit(training) if config.fits_tfidf() else None
     article_model = (fit_article_frames(training, tokenizer, embedding_table(network))
                      if config.article_frame_weight > 0 else None)
     gate_summaries = None

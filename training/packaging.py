@@ -97,7 +97,7 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
     served_network = quantize(network.eval(), config.quantization)
     prepared, neural_scores = score_documents(served_network, tokenizer, config, heldout_docs)
     baseline = None
-    if config.baseline or config.lexical_shares().used:
+    if config.fits_tfidf():
         baseline = BaselineScorer().fit(train_docs)
     article_model, article_scores = None, None
     if config.article_frame_weight > 0:

@@ -14,7 +14,7 @@ positive article (median share at most `max_share`). The final head is trained o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,12 +82,12 @@ def bags_of(documents: Sequence[Document], tokenizer, lexical_scorer=None) -> Ba
     return Bags([sentence_token_ids(p, tokenizer) for p in prepared], targets, lexical)
 
 
-def token_weights(bags: Bags, vocabulary: int, a: float = SIF_A) -> np.ndarray:
-    """SIF weight a / (a + p(token)), p the token's frequency in the training articles."""
+def token_weights(token_ids: Iterable[np.ndarray], vocabulary: int, a: float = SIF_A) -> np.ndarray:
+    """SIF weight a / (a + p(token)), p the token's frequency (add-one counts) in the given word pieces
+    of the training articles (per sentence or per article: the counts are the same)."""
     counts = np.ones(vocabulary, dtype=np.float64)
-    for article in bags.tokens:
-        for ids in article:
-            np.add.at(counts, ids, 1.0)
+    for ids in token_ids:
+        np.add.at(counts, ids, 1.0)
     return (a / (a + counts / counts.sum())).astype(np.float32)
 
 
@@ -177,7 +177,7 @@ def example_features(examples: Examples, table: np.ndarray, weight: np.ndarray, 
 def fit_model(bags: Bags, table: np.ndarray, settings: FitSettings,
               examples: Examples | None = None) -> SentenceFrameModel:
     """A head trained on all of `bags` (thresholds 0.5 until calibrated)."""
-    weight = token_weights(bags, table.shape[0])
+    weight = token_weights((ids for article in bags.tokens for ids in article), table.shape[0])
     dim = table.shape[1]
     raw = features_of(bags, table, weight, np.zeros(dim, dtype=np.float32))
     stacked = np.vstack([f for f in raw if len(f)]) if any(len(f) for f in raw) else np.zeros((1, 2 * dim))
