@@ -22,12 +22,31 @@ WORD, SENTENCE = "word", "sentence"
 SPAN_UNITS = (WORD, SENTENCE)
 
 
+@dataclass(frozen=True)
+class SpanGrowth:
+    """How far a word-unit span reaches past the words that pass its threshold
+    (`model.decoding.run_bounds`; the shipped choice is `model.decoding.SPAN_GROWTH`)."""
+
+    extension: float = 1.0  # neighbours at or above this share of the threshold join the run
+    bridge: int = 0  # runs this many words apart or fewer, on one line, become one span
+
+    def __post_init__(self) -> None:
+        if isinstance(self.extension, bool) or not isinstance(self.extension, int | float) \
+                or not 0.0 < self.extension <= 1.0:
+            raise ValueError(f"span_growth: extension must be a number in (0, 1], got {self.extension!r}")
+        if isinstance(self.bridge, bool) or not isinstance(self.bridge, int) or self.bridge < 0:
+            raise ValueError(f"span_growth: bridge must be a whole number >= 0, got {self.bridge!r}")
+
+
 @dataclass
 class Thresholds:
     span: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TECHNIQUES, 0.5))
     sentence: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TECHNIQUES, 0.5))
     frame: dict[str, float] = field(default_factory=lambda: dict.fromkeys(FRAMES, 0.5))
     span_unit: dict[str, str] = field(default_factory=lambda: dict.fromkeys(TECHNIQUES, WORD))
+    # The thresholds were fitted with this growth, so it travels with them; files calibrated
+    # before 2.3 have none and grow nothing.
+    span_growth: SpanGrowth = field(default_factory=SpanGrowth)
 
     def span_array(self) -> np.ndarray:
         return np.array([self.span[name] for name in TECHNIQUES])
@@ -61,6 +80,13 @@ class Thresholds:
             raise ValueError(f"{path}: unknown span unit(s) {', '.join(unknown)}; expected one of "
                              f"{', '.join(SPAN_UNITS)}")
         thresholds.span_unit = {name: units.get(name, WORD) for name in TECHNIQUES}
+        growth = raw.get("span_growth", {})
+        if not isinstance(growth, dict) or set(growth) - {"extension", "bridge"}:
+            raise ValueError(f"{path}: span_growth must be an object with 'extension' and 'bridge', got {growth!r}")
+        try:
+            thresholds.span_growth = SpanGrowth(**growth)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
         return thresholds
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from framing.model.decoding import SPAN_GROWTH
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 from framing.model.tfidf import BaselineScorer
+from framing.model.thresholds import SpanGrowth
 from framing.training.calibrate import GRID, OFF, calibrate, joint_thresholds
 from framing.training.documents import Document, GoldSpan
 from framing.training.evaluate import cross_fitted, fold_assignment
@@ -57,6 +59,8 @@ def test_calibrate_finds_separating_thresholds_on_synthetic_scores() -> None:
         prepared.append(p)
         scores.append(DocumentScores(words, sentences, np.zeros((len(p.sentences), len(FRAMES))), article))
     thresholds = calibrate(documents, prepared, scores)
+    assert thresholds.span_growth == SPAN_GROWTH  # the decoding the thresholds were fitted for
+    assert calibrate(documents, prepared, scores, span_growth=SpanGrowth()).span_growth == SpanGrowth()
     assert 0.2 < thresholds.span["Loaded_Language"] <= 0.8
     assert thresholds.sentence["Loaded_Language"] > 0.1
     assert 0.1 < thresholds.frame["Political"] <= 0.9

@@ -11,7 +11,7 @@ from framing.model.decoding import WORD_EVIDENCE_FLOOR, build_analysis, run_boun
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
-from framing.model.thresholds import Thresholds
+from framing.model.thresholds import SpanGrowth, Thresholds
 
 INFO = ModelInfo(name="test", version="0")
 LOADED = TECHNIQUE_INDEX["Loaded_Language"]
@@ -39,6 +39,29 @@ def test_runs_break_at_paragraph_changes() -> None:
     paragraphs = np.array([0, 0, 0, 0, 1, 1])
     starts, ends = run_bounds(probabilities, 0.5, paragraphs)
     assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == [(0, 1), (3, 3), (4, 5)]
+
+
+def test_runs_grow_over_neighbours_near_the_threshold_only_around_a_word_that_passes() -> None:
+    probabilities = np.array([0.1, 0.45, 0.9, 0.4, 0.2, 0.45, 0.45, 0.1, 0.6, 0.45])
+    paragraphs = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    plain = run_bounds(probabilities, 0.5, paragraphs)
+    assert list(zip(*(b.tolist() for b in plain), strict=True)) == [(2, 2), (8, 8)]
+    grown = run_bounds(probabilities, 0.5, paragraphs, growth=SpanGrowth(extension=0.75))
+    # 0.45 and 0.4 reach 0.75 x 0.5; the 0.45 pair at 5-6 holds no word that passes, and growth
+    # stops at the line break after word 8.
+    assert list(zip(*(b.tolist() for b in grown), strict=True)) == [(1, 3), (8, 8)]
+
+
+def test_decoding_grows_spans_as_far_as_the_thresholds_say() -> None:
+    text = "Officials said the radical Islamist terrorists attacked the town."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    for word, score in (("radical", 0.42), ("Islamist", 0.4), ("terrorists", 0.8), ("the", 0.45)):
+        scores.word_techniques[word_index(prepared, word), LOADED] = score
+    assert [s.text for s in build_analysis(prepared, scores, Thresholds(), INFO).spans] == ["terrorists"]
+    grown = build_analysis(prepared, scores, Thresholds(span_growth=SpanGrowth(extension=0.75)), INFO)
+    # "the" (0.45) joins the run but a span never starts on a function word.
+    assert [s.text for s in grown.spans] == ["radical Islamist terrorists"]
 
 
 def test_spans_cover_whole_words_with_exact_offsets() -> None:
@@ -161,6 +184,38 @@ def test_thresholds_round_trip_with_span_units_and_older_files_default_to_words(
     path.write_text(json.dumps(raw))
     with pytest.raises(ValueError, match=r"unknown span unit.*paragraph"):
         Thresholds.load(path)
+
+
+def test_span_growth_travels_with_the_thresholds_and_older_files_do_not_grow_spans(tmp_path) -> None:
+    path = tmp_path / "thresholds.json"
+    Thresholds(span_growth=SpanGrowth(extension=0.75, bridge=1)).save(path)
+    assert Thresholds.load(path).span_growth == SpanGrowth(extension=0.75, bridge=1)
+    raw = json.loads(path.read_text())
+    del raw["span_growth"]  # calibrated before 2.3
+    path.write_text(json.dumps(raw))
+    assert Thresholds.load(path).span_growth == SpanGrowth(extension=1.0, bridge=0)
+    for bad in ({"extension": 0}, {"extension": 1.5}, {"extension": "0.75"}, {"bridge": -1}, {"bridge": 1.5},
+                {"bridge": True}, {"reach": 2}, [0.75, 1]):
+        raw["span_growth"] = bad
+        path.write_text(json.dumps(raw))
+        with pytest.raises(ValueError, match="span_growth"):
+            Thresholds.load(path)
+
+
+def test_runs_one_word_apart_join_when_the_growth_bridges_them() -> None:
+    probabilities = np.array([0.9, 0.1, 0.8, 0.1, 0.1, 0.7, 0.1, 0.9])
+    paragraphs = np.array([0, 0, 0, 0, 0, 0, 1, 1])
+    bridged = run_bounds(probabilities, 0.5, paragraphs, growth=SpanGrowth(bridge=1))
+    # 0 and 2 join across one word; 5 stays alone (two words from 2); 7 is on the next line.
+    assert list(zip(*(b.tolist() for b in bridged), strict=True)) == [(0, 2), (5, 5), (7, 7)]
+    text = "They spread lies and smears about the mayor."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    for word in ("lies", "smears"):
+        scores.word_techniques[word_index(prepared, word), LOADED] = 0.9
+    bridged_spans = build_analysis(prepared, scores, Thresholds(span_growth=SpanGrowth(bridge=1)), INFO).spans
+    assert [s.text for s in bridged_spans] == ["lies and smears"]
+    assert [s.text for s in build_analysis(prepared, scores, Thresholds(), INFO).spans] == ["lies", "smears"]
 
 
 def test_every_asserted_technique_is_visible_as_placed_words_or_a_marked_sentence() -> None:

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from framing.model.analyzer import Analyzer
+from framing.model.decoding import SPAN_GROWTH
 from framing.model.errors import FramingError
 from framing.model.folder import ModelFolder
 from framing.model.layout import SENSITIVE_THRESHOLDS
@@ -95,6 +96,7 @@ def test_sensitive_thresholds_reach_the_recall_the_precise_ones_trade_away() -> 
     # The highest grid value that keeps the 0.45 words (stored as float32, just under 0.45).
     assert 0.4 <= sensitive.span["Loaded_Language"] <= 0.45
     assert sensitive.span_unit == precise.span_unit and sensitive.frame == precise.frame
+    assert sensitive.span_growth == precise.span_growth == SPAN_GROWTH  # fitted with growth
     for kind in ("span", "sentence"):
         for name in TECHNIQUES:
             assert getattr(sensitive, kind)[name] <= getattr(precise, kind)[name], (kind, name)

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from framing.model.decoding import SpanLayout, span_bounds, word_supported
+from framing.model.decoding import SPAN_GROWTH, SpanLayout, span_bounds, word_supported
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
-from framing.model.thresholds import SENTENCE, SPAN_UNITS, WORD, Thresholds
+from framing.model.thresholds import SENTENCE, SPAN_UNITS, WORD, SpanGrowth, Thresholds
 from framing.training.documents import Document
 from framing.training.metrics import SpanCounts, gold_paragraph_labels
 from framing.training.span_identification import Bounds, IdentificationAxis
@@ -125,16 +125,17 @@ class _Heldout:
     layouts: list[SpanLayout]
     line_rows: list[list[int]]  # per article, its lines (paragraph numbers) that hold a sentence
     axis: IdentificationAxis  # all articles on one character axis, for span-identification F1
+    growth: SpanGrowth  # how far word-unit spans grow (`Thresholds.span_growth`)
     # (technique, unit, grid index) -> that option's spans on `axis`, kept by `span_counts`
     candidates: dict[tuple[int, int, int], Bounds] = field(default_factory=dict)
 
     @classmethod
     def of(cls, documents: Sequence[Document], prepared: Sequence[PreparedText],
-           scores: Sequence[DocumentScores]) -> _Heldout:
+           scores: Sequence[DocumentScores], growth: SpanGrowth) -> _Heldout:
         axis = IdentificationAxis([len(p.text) for p in prepared],
                                   [[(s.start, s.end) for s in d.spans] for d in documents])
         return cls(documents, prepared, scores, [SpanLayout.of(p) for p in prepared],
-                   [sorted({s.paragraph for s in p.sentences}) for p in prepared], axis)
+                   [sorted({s.paragraph for s in p.sentences}) for p in prepared], axis, growth)
 
     @property
     def n_lines(self) -> int:
@@ -142,7 +143,7 @@ class _Heldout:
 
     def spans_of(self, i: int, t: int, unit: str, threshold: float) -> tuple[np.ndarray, np.ndarray]:
         return span_bounds(self.layouts[i], unit, self.scores[i].word_techniques[:, t],
-                           self.scores[i].sentence_techniques[:, t], threshold)
+                           self.scores[i].sentence_techniques[:, t], threshold, self.growth)
 
     def span_counts(self) -> np.ndarray:
         """[4, technique, unit, threshold]: partial-overlap sums (precision sum, predicted, recall sum, gold).
@@ -284,7 +285,7 @@ def _frame_thresholds(documents: Sequence[Document], scores: Sequence[DocumentSc
 
 
 def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
-              scores: Sequence[DocumentScores]) -> Thresholds:
+              scores: Sequence[DocumentScores], span_growth: SpanGrowth = SPAN_GROWTH) -> Thresholds:
     """Spans by word first, paragraphs given those, then sentence-unit spans where they help, then
     span thresholds for identification beside technique F1, then paragraphs again.
 
@@ -292,9 +293,9 @@ def calibrate(documents: Sequence[Document], prepared: Sequence[PreparedText],
     or above the one the paragraph fit chose for that technique: cutting spans by sentence never
     adds paragraph labels that the paragraph objective turned down.
     """
-    thresholds = Thresholds()
+    thresholds = Thresholds(span_growth=span_growth)
     n_t, n_g = len(TECHNIQUES), len(GRID)
-    heldout = _Heldout.of(documents, prepared, scores)
+    heldout = _Heldout.of(documents, prepared, scores, span_growth)
     span_counts = heldout.span_counts()
     span_support = span_counts[3, :, 0, 0]
     span_fitted = span_support >= MIN_POSITIVES
@@ -379,8 +380,8 @@ def sensitive_thresholds(documents: Sequence[Document], prepared: Sequence[Prepa
     precise thresholds, since a recall measured on three examples picks a threshold at random.
     """
     sensitive = Thresholds(span=dict(precise.span), sentence=dict(precise.sentence), frame=dict(precise.frame),
-                           span_unit=dict(precise.span_unit))
-    heldout = _Heldout.of(documents, prepared, scores)
+                           span_unit=dict(precise.span_unit), span_growth=precise.span_growth)
+    heldout = _Heldout.of(documents, prepared, scores, precise.span_growth)
     span_counts = heldout.span_counts()
     span_support = span_counts[3, :, 0, 0]
     for t, name in enumerate(TECHNIQUES):
