@@ -46,19 +46,21 @@ EDGE_WORDS = frozenset((
 
 
 # Hysteresis and bridging: a word-unit span grows from a word at or above its technique's
-# threshold over the neighbours at or above 0.8 of it, and spans at most two words apart join.
-# Annotators mark the whole phrase ("radical Islamist terrorists", "lies, smears and slander"), the
-# network peaks on its core; cut at one threshold, spans came out as fragments. Over the five
-# folds' out-of-fold scores, thresholds refitted for it: span F1 0.374 -> 0.394, technique span F1
-# 0.179 -> 0.195, paragraph micro-F1 0.391 -> 0.393 (docs/model-experiments.md, section 6).
+# threshold over the neighbours at or above 0.8 of it, and spans at most two connectives or
+# punctuation marks apart join. Annotators mark the whole phrase ("radical Islamist terrorists",
+# "lies, smears and slander"), the network peaks on its core; cut at one threshold, spans came out
+# as fragments. Over the five folds' out-of-fold scores, thresholds refitted for it: span F1 0.374
+# -> 0.389, technique span F1 0.179 -> 0.192, paragraph micro-F1 0.391 -> 0.392
+# (docs/model-experiments.md, section 6).
 SPAN_GROWTH = SpanGrowth(extension=0.8, bridge=2)
 
 
 def run_bounds(probabilities: np.ndarray, threshold: float, paragraph: np.ndarray,
                edge: np.ndarray | None = None, growth: SpanGrowth = NO_GROWTH) -> tuple[np.ndarray, np.ndarray]:
     """First and last word of each span: maximal runs at or above `growth.extension` x threshold
-    that hold a word at or above threshold, joined across gaps of up to `growth.bridge` words,
-    never across a line; trimmed of `edge` words at both ends (runs of edge words only are dropped)."""
+    that hold a word at or above threshold, joined across gaps of up to `growth.bridge` `edge`
+    words (any words, without `edge`), never across a line; trimmed of `edge` words at both ends
+    (runs of edge words only are dropped)."""
     above = probabilities >= growth.extension * threshold
     same_line = paragraph[1:] == paragraph[:-1]  # word i+1 is on word i's line
     joins_previous = np.concatenate([[False], above[:-1] & same_line])
@@ -70,6 +72,9 @@ def run_bounds(probabilities: np.ndarray, threshold: float, paragraph: np.ndarra
         starts, ends = starts[keep], ends[keep]
     if growth.bridge and len(starts) > 1:
         joined = (starts[1:] - ends[:-1] - 1 <= growth.bridge) & (paragraph[starts[1:]] == paragraph[ends[:-1]])
+        if edge is not None:  # only across connectives and punctuation: "lies, smears and slander"
+            content = np.concatenate([[0], np.cumsum(~edge)])
+            joined &= content[starts[1:]] == content[ends[:-1] + 1]
         starts, ends = starts[np.concatenate([[True], ~joined])], ends[np.concatenate([~joined, [True]])]
     if edge is None or len(starts) == 0:
         return starts, ends

@@ -202,7 +202,7 @@ def test_span_growth_travels_with_the_thresholds_and_older_files_do_not_grow_spa
             Thresholds.load(path)
 
 
-def test_runs_one_word_apart_join_when_the_growth_bridges_them() -> None:
+def test_runs_a_connective_apart_join_when_the_growth_bridges_them() -> None:
     probabilities = np.array([0.9, 0.1, 0.8, 0.1, 0.1, 0.7, 0.1, 0.9])
     paragraphs = np.array([0, 0, 0, 0, 0, 0, 1, 1])
     bridged = run_bounds(probabilities, 0.5, paragraphs, growth=SpanGrowth(bridge=1))
@@ -216,6 +216,14 @@ def test_runs_one_word_apart_join_when_the_growth_bridges_them() -> None:
     bridged_spans = build_analysis(prepared, scores, Thresholds(span_growth=SpanGrowth(bridge=1)), INFO).spans
     assert [s.text for s in bridged_spans] == ["lies and smears"]
     assert [s.text for s in build_analysis(prepared, scores, Thresholds(), INFO).spans] == ["lies", "smears"]
+    # A content word between two highlights keeps them apart: they are two phrases, not one.
+    text = "The thugs beat radical zealots."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    for word in ("thugs", "radical", "zealots"):
+        scores.word_techniques[word_index(prepared, word), LOADED] = 0.9
+    spans = build_analysis(prepared, scores, Thresholds(span_growth=SpanGrowth(bridge=2)), INFO).spans
+    assert [s.text for s in spans] == ["thugs", "radical zealots"]
 
 
 def test_every_asserted_technique_is_visible_as_placed_words_or_a_marked_sentence() -> None:
