@@ -144,9 +144,8 @@ def test_a_correction_round_finds_the_corrected_words_in_heldout_sentences(sampl
     before, after = judge(base, heldout, fresh_ids), judge(new, heldout, fresh_ids)
     assert before.fresh_spans == after.fresh_spans > 0
     # The base barely trained marks words everywhere, so it "finds" corrected words too: the round must
-    # find at least as many with at most half the false marks. (Calibration's identification pass
-    # lowers span thresholds: here both models mark more words outside the corrections than without
-    # it, base 6 -> 12 and round 0 -> 5, so the F1 margin is 0.15, not 0.2.)
+    # find at least as many with at most half the false marks (words marked outside the corrections).
+    # (Calibration's identification pass lowers span thresholds, so the F1 margin is 0.15, not 0.2.)
     assert after.fresh_found >= before.fresh_found
     assert after.fresh_extra * 2 <= before.fresh_extra, comparison_lines("b1", before, "b2", after)
     assert after.fresh_f1 > before.fresh_f1 + 0.15, comparison_lines("b1", before, "b2", after)
@@ -197,3 +196,33 @@ def test_retrain_runs_a_round_on_a_registry_from_the_feedback_database(
     else:  # the gate refused: the round's figures on the common held-out articles say why
         assert code == 2 and "refusing to promote v2" in err and "rescored on" in err
         assert registry.promoted_version() == "v1"
+
+
+def test_round_figures_count_false_marks_in_words_so_a_grown_span_finds_nothing_for_free() -> None:
+    import numpy as np
+
+    from framing.model.decoding import build_analysis
+    from framing.model.schema import ModelInfo
+    from framing.model.scores import DocumentScores, PreparedText
+    from framing.model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+    from framing.model.thresholds import Thresholds
+    from framing.training.documents import Document, GoldSpan
+    from framing.training.round_report import found_spans
+
+    text = "Officials said the thugs looted the old market overnight."
+    document = Document(id="fix-1", text=text, spans=[GoldSpan("Name_Calling-Labeling", 19, 24)])
+    prepared = PreparedText.from_text(text)
+
+    def marked(words: slice) -> tuple[int, int]:
+        scores = DocumentScores(np.zeros((len(prepared.words), len(TECHNIQUES)), dtype=np.float32),
+                                np.zeros((len(prepared.sentences), len(TECHNIQUES)), dtype=np.float32),
+                                np.zeros((len(prepared.sentences), len(FRAMES)), dtype=np.float32),
+                                np.zeros(len(FRAMES), dtype=np.float32))
+        scores.word_techniques[words, TECHNIQUE_INDEX["Name_Calling-Labeling"]] = 0.9
+        analysis = build_analysis(prepared, scores, Thresholds(), ModelInfo(name="t", version="0"))
+        return found_spans([document], [analysis])
+
+    assert marked(slice(3, 4)) == (1, 0)  # "thugs" alone
+    # "Officials said the thugs looted the old market overnight": found, with 8 words marked besides it.
+    assert marked(slice(0, 9)) == (1, 8)
+
