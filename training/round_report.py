@@ -10,7 +10,6 @@ technique overlapping the corrected one).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +18,12 @@ import numpy as np
 
 from framing.model.decoding import build_analysis
 from framing.model.schema import Analysis
+from framing.model.scores import PreparedText
 from framing.training.calibrate import calibrate
 from framing.training.documents import Document
 from framing.training.evaluate import fold_assignment, scored_articles
 from framing.training.metrics import bootstrap_intervals
 from framing.training.reports import Summary, mean_report
-
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
 
 @dataclass
@@ -60,9 +58,13 @@ def found_spans(documents: Sequence[Document], analyses: Sequence[Analysis]) -> 
         predicted = [(s.label, s.start, s.end) for s in analysis.spans if s.unit == "words" and s.label in corrected]
         gold = [(s.technique, s.start, s.end) for s in document.spans]
         found += sum(any(p[0] == g[0] and p[1] < g[2] and p[2] > g[1] for p in predicted) for g in gold)
+        if not predicted:
+            continue
+        words = [(a, b) for a, b in PreparedText.from_text(document.text).words.tolist()
+                 if document.text[a].isalnum()]  # the Analysis's own words, punctuation left out
         for label, start, end in predicted:
-            for word in _WORD.finditer(document.text, start, end):
-                extra += not any(g[0] == label and word.start() < g[2] and word.end() > g[1] for g in gold)
+            extra += sum(not any(g[0] == label and a < g[2] and b > g[1] for g in gold)
+                         for a, b in words if a >= start and b <= end)
     return found, extra
 
 
