@@ -37,6 +37,7 @@ from framing.model.layout import (
     REPORT_DIR,
     REQUIRED_FILES,
     SENSITIVE_THRESHOLDS,
+    SENTENCE_FRAME_EXAMPLES,
     SENTENCE_FRAME_FILES,
     TFIDF_FILES,
     THRESHOLDS,
@@ -340,11 +341,24 @@ class ModelFolder:
         except ArticleFrameFormatError as error:
             raise ModelLoadError(str(error)) from error
 
-    def save_sentence_frames(self, model: SentenceFrameModel) -> None:
-        """Adds the sentence-frame files to a saved folder and records their hashes; the folder's
-        other files must still match their recorded hashes, so this never blesses an edited file."""
+    def sentence_frame_examples(self) -> Path | None:
+        """The file of team-written sentences the sentence-frame model was fitted with, if any."""
+        path = self.path / SENTENCE_FRAME_EXAMPLES
+        return path if path.is_file() else None
+
+    def save_sentence_frames(self, model: SentenceFrameModel, examples: list[tuple[str, str]] | None = None) -> None:
+        """Adds the sentence-frame files (and the (frame, text) examples they were fitted with) to a
+        saved folder and records their hashes; the folder's other files must still match their
+        recorded hashes, so this never blesses an edited file."""
         self.check_hashes()
         model.save(self.path)
+        path = self.path / SENTENCE_FRAME_EXAMPLES
+        if examples:
+            lines = [json.dumps({"id": f"example-{i + 1}", "frame": frame, "text": text}, ensure_ascii=False)
+                     for i, (frame, text) in enumerate(examples)]
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        else:
+            path.unlink(missing_ok=True)
         self.save_hashes()
 
     def load_network(self, trainable: bool = False) -> tuple[FramingNetwork, PreTrainedTokenizerBase, Manifest,
@@ -381,7 +395,9 @@ class ModelFolder:
              tfidf_thresholds: Thresholds | None = None, sensitive: Thresholds | None = None,
              article_frames: ArticleFrameModel | None = None) -> None:
         """Writes the network, its tokenizer, manifest and thresholds, and the TF-IDF and article-frame
-        models when given (a folder saved without the article-frame model loses any it had).
+        models when given (a folder saved without the article-frame model loses any it had). A
+        sentence-frame model already in the folder is removed: it reads the embedding table of the
+        network it was fitted on (`save_sentence_frames` adds a new one).
 
         `thresholds` is the `precise` operating point, `sensitive` the other one; a folder saved
         without `sensitive` loses any it had, so the two points always come from one calibration.
@@ -412,6 +428,8 @@ class ModelFolder:
         else:
             for name in ARTICLE_FRAME_FILES:
                 (self.path / name).unlink(missing_ok=True)
+        for name in (*SENTENCE_FRAME_FILES, SENTENCE_FRAME_EXAMPLES):  # fitted on another network's table
+            (self.path / name).unlink(missing_ok=True)
         self.save_hashes()
 
     def save_metrics(self, metrics: dict) -> None:

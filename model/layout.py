@@ -45,6 +45,9 @@ BASELINE_THRESHOLDS = "baseline_thresholds.json"
 SENTENCE_FRAME_SETTINGS = "sentence_frames.json"
 SENTENCE_FRAME_ARRAYS = "sentence_frames.safetensors"
 SENTENCE_FRAME_FILES = (SENTENCE_FRAME_SETTINGS, SENTENCE_FRAME_ARRAYS)
+# The team-written sentences the sentence-frame model was fitted with, when any: kept in the folder so
+# that a descendant (`framing retrain`, `train --init-from`) or a refit is fitted with the same ones.
+SENTENCE_FRAME_EXAMPLES = "sentence_frame_examples.jsonl"
 ARTICLE_FRAME_SETTINGS = "article_frames.json"
 ARTICLE_FRAME_ARRAYS = "article_frames.safetensors"
 ARTICLE_FRAME_FILES = (ARTICLE_FRAME_SETTINGS, ARTICLE_FRAME_ARRAYS)
@@ -61,7 +64,7 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 # but the manifest, which holds the folder's name and settings (an operator may rename a version;
 # a label order that does not fit is refused on its own).
 HASHED_FILES = (ENCODER_CONFIG, WEIGHTS, THRESHOLDS, SENSITIVE_THRESHOLDS, *TFIDF_FILES, BASELINE_THRESHOLDS,
-                *SENTENCE_FRAME_FILES, *ARTICLE_FRAME_FILES, *TOKENIZER_FILES)
+                *SENTENCE_FRAME_FILES, SENTENCE_FRAME_EXAMPLES, *ARTICLE_FRAME_FILES, *TOKENIZER_FILES)
 
 VERSIONS = "versions"
 PROMOTED = "PROMOTED"

@@ -258,7 +258,8 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
         assert main(command) == 0
     assert "cross-validated figures of" in caplog.text
     assert Manifest.load(run / "model").lexical_shares() == LexicalShares(config.lexical_weight, 0.8)
-    assert Analyzer.load(run / "model").scorer.shares == LexicalShares(config.lexical_weight, 0.8)
+    served = Analyzer.load(run / "model").scorer  # the sentence-frame model wraps the ensemble
+    assert served.base.shares == LexicalShares(config.lexical_weight, 0.8)
     assert json.loads((run / "figures" / "folds.json").read_text())["serving"]["frame_lexical_weight"] == 0.8
     # ... and with the article-frame model: the folds, trained without it, get its scores from their
     # saved fold models (none without its fold model), and the final model serves it.
@@ -275,7 +276,7 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     assert caplog.text.count("fitting the article-frame model with the fold's network") == 3
     assert all("article_frames" in load_scores(fold_dir(run, f) / SCORES) for f in range(3))
     assert Manifest.load(run / "model").article_frame_weight == 0.4
-    assert type(Analyzer.load(run / "model").scorer).__name__ == "ArticleFrameScorer"
+    assert type(Analyzer.load(run / "model").scorer.base).__name__ == "ArticleFrameScorer"
     settings.write_text(json.dumps(config.model_dump(exclude={"threads"})))
 
     assert main([*command, "--part", "fold:4"]) == 2

@@ -174,6 +174,10 @@ def test_sentence_frame_model_of_the_shipped_folder_is_small_and_loads() -> None
     assert isinstance(model, SentenceFrameModel)
     assert model.settings["folds"] == 5 and model.settings["seed"] == 13
     assert all(0 < t < 1 for t in model.thresholds)
+    # It keeps the examples it was fitted with, so `framing retrain` refits a descendant's with them.
+    stored = ModelFolder.shipped().sentence_frame_examples()
+    assert stored is not None
+    assert read_examples(stored) == read_examples(EXAMPLES) and len(read_examples(stored)) == model.settings["examples"]
 
 
 def test_pretty_lists_the_frames_of_the_sentences_that_carry_them() -> None:

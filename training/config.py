@@ -33,6 +33,9 @@ IDENTITY_SETTINGS = ("name", "version")
 # Settings that say how the trained scores are combined when served, not what is trained: a finished run
 # may be packaged again with other values (its cached figures are refitted; `crossval.Figures`).
 SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_weight")
+# Settings of what is fitted beside the network once it is trained (the sentence-frame model): they
+# change neither the network nor the figures, so a finished run may be packaged again with others.
+BESIDE_SETTINGS = ("sentence_frames", "sentence_frame_examples")
 
 
 class TrainConfig(BaseModel):
@@ -95,11 +98,18 @@ class TrainConfig(BaseModel):
                                      "served article-frame scores, blended after the TF-IDF share; 0 = not fitted")
     quantization: Literal["none", "int8"] = Field(
         SERVED_QUANTIZATION, description="arithmetic the model is served and calibrated in (model.quantization)")
+    sentence_frames: bool = Field(
+        True, description="fit the sentence-frame model (model.sentence_frames) into the written folder, on the "
+                          "training articles with frames, when there are enough of them")
+    sentence_frame_examples: str | None = Field(
+        None, description="JSONL of team-written sentences that each carry one frame ({\"id\", \"frame\", "
+                          "\"text\"}), extra supervision for the sentence-frame model; default: the ones the "
+                          "--init-from model was fitted with, if any")
 
     def training_settings(self) -> dict[str, Any]:
-        """Every setting that decides what a run trains (all but SPEED_SETTINGS, IDENTITY_SETTINGS and
-        SERVING_SETTINGS), for comparing runs."""
-        return self.model_dump(exclude={*SPEED_SETTINGS, *IDENTITY_SETTINGS, *SERVING_SETTINGS})
+        """Every setting that decides what a run trains (all but SPEED_SETTINGS, IDENTITY_SETTINGS,
+        SERVING_SETTINGS and BESIDE_SETTINGS), for comparing runs."""
+        return self.model_dump(exclude={*SPEED_SETTINGS, *IDENTITY_SETTINGS, *SERVING_SETTINGS, *BESIDE_SETTINGS})
 
     def serving_settings(self) -> dict[str, Any]:
         return self.model_dump(include=set(SERVING_SETTINGS))

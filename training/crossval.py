@@ -56,6 +56,7 @@ from framing.training.reports import (
     load_reports,
     reports_json,
 )
+from framing.training.sentence_frame_fit import fit_beside, plan_sentence_frames
 from framing.training.split import data_record
 from framing.training.train import initial_network, seed_everything
 from framing.training.trainer import Trainer, score_documents
@@ -334,6 +335,7 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     folds = list(range(k)) if use_folds is None else sorted(set(use_folds))
     if len(folds) < 2 or not all(0 <= f < k for f in folds):
         raise TrainingError(f"the folds used must be at least two of 1 to {k}")
+    sentence_frames = plan_sentence_frames(config)  # a bad examples file stops the run before it starts
     plan = _start(documents, run_dir, config, k, gate_fraction, gate_ids)
     rest, gate = plan.rest(documents), plan.gate(documents)
     log.info("%d-fold cross-validation over %d articles, %d in the gate set", k, len(rest), len(gate))
@@ -349,8 +351,10 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     if gate:
         served_network = quantize(network.eval(), config.quantization)
         gate_summaries = _gate_figures(served_network, tokenizer, baseline, article_model, result, gate, config)
-    return package(network, tokenizer, encoder, final_config, plan, result, documents, run_dir / MODEL, history,
-                   baseline, gate_summaries, sources, article_model)
+    metrics = package(network, tokenizer, encoder, final_config, plan, result, documents, run_dir / MODEL, history,
+                      baseline, gate_summaries, sources, article_model)
+    fit_beside(run_dir / MODEL, documents, config, sentence_frames)
+    return metrics
 
 
 def package(network: Any, tokenizer: Any, encoder: str, config: TrainConfig, plan: FoldPlan, result: Figures,

@@ -58,7 +58,8 @@ def sentence_frames_section(record: dict) -> str:
                else "; the TF-IDF model is not blended in (measured: its sentence frame scores follow the "
                     "article's topic, and adding them lowered the probe's top-1 accuracy)")
     examples = (f" {record['examples']} team-written sentences, each plainly carrying one frame, add direct "
-                "sentence supervision." if record.get("examples") else "")
+                "sentence supervision; the folder keeps them (`sentence_frame_examples.jsonl`), so a refit or a "
+                "retrained descendant is fitted with the same ones." if record.get("examples") else "")
     return f"""## Sentence frames
 A sentence's frames (`sentences[*].frames`) come from a light model that sees only the sentence's
 own words: the mean and the SIF-weighted mean (weight a / (a + p), a = 0.001, p the word piece's
@@ -86,7 +87,8 @@ is the one it passes by the widest margin. Out of fold, the median article has
 | --- | ---: | ---: | ---: |
 {rows}
 
-Refit with `framing fit-sentence-frames MODEL --data CORPUS [--examples FILE]`.
+Refit with `framing fit-sentence-frames MODEL --data CORPUS [--examples FILE | --no-examples]`; every
+command that writes a trained folder (`framing train`, `crossval`, `retrain`, ...) fits it too.
 """
 
 

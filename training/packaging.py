@@ -33,6 +33,7 @@ from framing.training.errors import TrainingError
 from framing.training.evaluate import cross_fitted, protocol, write_report
 from framing.training.model_card import write_model_card
 from framing.training.reports import Split, SystemReport, TrainingMetrics
+from framing.training.sentence_frame_fit import SentenceFramePlan, fit_beside, plan_sentence_frames
 from framing.training.split import data_record, split_documents
 from framing.training.trainer import score_documents
 
@@ -89,8 +90,10 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
                   documents: Sequence[Document], train_docs: Sequence[Document],
                   heldout_docs: Sequence[Document], output: Path,
                   history: list[dict[str, Any]], sources: Sequence[dict] = (),
-                  final_entry: dict[str, Any] | None = None) -> TrainingMetrics:
-    """Calibrate on the held-out articles, measure every system there, and write the model folder.
+                  final_entry: dict[str, Any] | None = None,
+                  sentence_frames: SentenceFramePlan | None = None) -> TrainingMetrics:
+    """Calibrate on the held-out articles, measure every system there, and write the model folder,
+    with a sentence-frame model fitted as `sentence_frames` says (default: `config`'s examples).
 
     The network is judged in the arithmetic it will be served in (`config.quantization`).
     """
@@ -131,6 +134,7 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
     data = data_record(documents, sources, heldout_docs)
     folder.save_data_record(data)
     write_model_card(output, metrics, config, data)
+    fit_beside(output, documents, config, sentence_frames or plan_sentence_frames(config))
     return metrics
 
 
@@ -149,6 +153,7 @@ def recalibrate(model: Path, documents: Sequence[Document], output: Path, source
         raise TrainingError(f"{model} was trained on all its articles, with thresholds from cross-validation: "
                             "run `framing crossval` again to refit them")
     config = TrainConfig(**{**manifest.extra["config"], "quantization": quantization or manifest.quantization})
+    sentence_frames = plan_sentence_frames(config, model)  # before `output` (maybe `model`) is rewritten
     folder = ModelFolder(model)
     recorded = folder.heldout_ids()
     lineage = (folder.data_record() or {}).get("lineage")
@@ -169,7 +174,8 @@ def recalibrate(model: Path, documents: Sequence[Document], output: Path, source
                                 "on the data it was trained with")
     metrics = package_model(network, tokenizer, config, manifest.encoder, documents, train_docs, heldout_docs,
                             output, list(manifest.extra.get("history", [])), sources,
-                            final_entry={"recalibrated": datetime.now(UTC).date().isoformat(), **(note or {})})
+                            final_entry={"recalibrated": datetime.now(UTC).date().isoformat(), **(note or {})},
+                            sentence_frames=sentence_frames)
     if lineage is not None:  # keep the lineage, so descendants stay judged on articles none of them saw
         from framing.training.lineage import Lineage, record_lineage
 

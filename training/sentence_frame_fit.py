@@ -1,4 +1,6 @@
-"""(Re)fits the sentence-frame model of a model folder: `framing fit-sentence-frames MODEL --data CORPUS`.
+"""(Re)fits the sentence-frame model of a model folder: `framing fit-sentence-frames MODEL --data CORPUS`,
+and at the end of every command that writes a trained folder (`framing train`, `crossval`, `retrain`,
+`calibrate`, `average`), so no folder serves sentence frames from a network it was not fitted on.
 
 It reads the folder's own tokenizer, the static embedding table of its network and (when asked)
 its TF-IDF model, so the fitted files serve with exactly the folder they are written into. The
@@ -8,9 +10,11 @@ every article figure stay what they were.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ from framing.model.inputs import read_json_lines
 from framing.model.layout import WEIGHTS
 from framing.model.sentence_frames import SentenceFrameModel, lexical_features
 from framing.model.taxonomy import FRAME_INDEX, FRAMES
+from framing.training.config import TrainConfig
 from framing.training.documents import AnnotationError, Document
 from framing.training.errors import TrainingError
 from framing.training.model_card import update_sentence_frames_section
@@ -36,6 +41,11 @@ from framing.training.sentence_frames import (
 )
 
 EMBEDDING_KEY = "encoder.embeddings.word_embeddings.weight"
+# Passes over the articles when nothing says otherwise (`framing fit-sentence-frames --epochs`, a trained
+# folder whose parent has no sentence-frame model): what the shipped model was fitted with.
+EPOCHS = 10
+
+log = logging.getLogger("framing.train")
 
 
 def embedding_table(folder: ModelFolder) -> np.ndarray:
@@ -110,7 +120,7 @@ def fit_sentence_frames(model: str | os.PathLike[str], documents: Sequence[Docum
     fitted.thresholds = np.array([c.threshold for c in calibration])
     fitted.settings = fit_record(settings, folds, seed, bags.targets, scores, calibration, len(examples))
     fitted.settings["heldout_excluded"] = excluded
-    folder.save_sentence_frames(fitted)
+    folder.save_sentence_frames(fitted, list(examples))
     update_sentence_frames_section(folder.path, fitted.settings)
     return fitted
 
@@ -128,3 +138,52 @@ def fit_record(settings: FitSettings, folds: int, seed: int, targets: np.ndarray
                           "median_share": round(c.median_share, 4), "positives": c.positives}
                    for name, c in zip(FRAMES, calibration, strict=True)},
     }
+
+
+@dataclass
+class SentenceFramePlan:
+    """How a folder about to be written gets its sentence-frame model: with these examples and settings."""
+
+    examples: list[tuple[str, str]]
+    settings: FitSettings
+
+
+def plan_sentence_frames(config: TrainConfig, parent: Path | None = None) -> SentenceFramePlan:
+    """The examples and fit settings for a folder trained with `config`, from `parent` (the folder it
+    starts from or is rewritten from) where it has them: the config's examples file, else the
+    examples the parent's model was fitted with; the parent's fit settings, else the defaults.
+    Called before training, so a bad examples file stops a run before its hours of training, and
+    before a folder is rewritten in place, whose stored examples would be gone after."""
+    examples: list[tuple[str, str]] = []
+    settings = FitSettings(epochs=EPOCHS, seed=config.seed)
+    if config.sentence_frame_examples:
+        examples = read_examples(config.sentence_frame_examples)
+    folder = ModelFolder(parent) if parent is not None else None
+    if folder is not None and folder.has_sentence_frames():
+        stored = folder.sentence_frame_examples()
+        if not config.sentence_frame_examples and stored is not None:
+            examples = read_examples(stored)
+        model = folder.sentence_frames()
+        recorded = (model.settings or {}).get("settings") if model is not None else None
+        if isinstance(recorded, dict):
+            known = {field.name for field in dataclasses.fields(FitSettings)}
+            settings = FitSettings(**{key: value for key, value in recorded.items() if key in known})
+    return SentenceFramePlan(examples, settings)
+
+
+def fit_beside(output: Path, documents: Sequence[Document], config: TrainConfig,
+               plan: SentenceFramePlan) -> SentenceFrameModel | None:
+    """Fit the sentence-frame model into a freshly written folder (`config.sentence_frames`); skipped,
+    with a warning, when fewer training articles carry frames than the fit has folds."""
+    if not config.sentence_frames:
+        return None
+    heldout = ModelFolder(output).heldout_ids() or set()
+    framed = sum(1 for d in documents if d.frames is not None and d.id not in heldout)
+    if framed < FOLDS:
+        log.warning("%d training article(s) with frames, fewer than the %d the sentence-frame model needs: %s is "
+                    "written without it (sentence frames come from the network's frame head)", framed, FOLDS, output)
+        return None
+    log.info("fitting the sentence-frame model on %d articles with frames and %d examples", framed,
+             len(plan.examples))
+    return fit_sentence_frames(output, documents, plan.examples, plan.settings, folds=FOLDS,
+                               seed=plan.settings.seed)

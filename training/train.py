@@ -28,6 +28,7 @@ from framing.training.errors import TrainingError
 from framing.training.lineage import fresh_documents, lineage_split, read_lineage, record_lineage
 from framing.training.packaging import package_model
 from framing.training.reports import TrainingMetrics
+from framing.training.sentence_frame_fit import plan_sentence_frames
 from framing.training.split import split_documents
 from framing.training.trainer import Trainer
 
@@ -73,6 +74,7 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     work_dir = work_dir or output.with_name(output.name + ".work")
     work_dir.mkdir(parents=True, exist_ok=True)
     lineage = read_lineage(init_from) if init_from else None
+    sentence_frames = plan_sentence_frames(config, init_from)
     if lineage is None:
         train_docs, heldout_docs = split_documents(documents, config.heldout_fraction, config.seed,
                                                    config.train_only_formats)
@@ -89,7 +91,7 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
                                     fresh_ids=fresh_ids)
     history = trainer.fit()
     metrics = package_model(network, tokenizer, config, encoder_name, documents, train_docs, heldout_docs, output,
-                            history, sources)
+                            history, sources, sentence_frames=sentence_frames)
     if lineage is not None:
         metrics = record_lineage(output, metrics, config, lineage, train_docs, heldout_docs)
     return metrics

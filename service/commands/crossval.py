@@ -43,6 +43,13 @@ def add_parser(subparsers) -> None:
                              "the same command without --part fits the thresholds and writes the model")
     parser.add_argument("--no-baseline", action="store_true", help="skip the TF-IDF baseline")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record")
+    parser.add_argument("--sentence-examples", metavar="FILE",
+                        help='team-written sentences that each carry one frame, one JSON object a line ({"id", '
+                             '"frame", "text"}), for the sentence-frame model fitted into the written folder '
+                             "(default: the config's sentence_frame_examples, else none)")
+    parser.add_argument("--no-sentence-frames", action="store_true",
+                        help="write the folder without a sentence-frame model (sentence frames then come from "
+                             "the network's frame head)")
     parser.add_argument("--use-folds", metavar="N,N,...",
                         help="train and use only these folds (at least two, from 1): their out-of-fold scores give "
                              "the thresholds and figures, and the model card says so; for a run whose other fold "
@@ -66,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
         raise FramingError("no usable annotated documents")
     config = TrainConfig.from_file(args.config, epochs=args.epochs, max_steps=args.max_steps, seed=args.seed,
                                    version=args.version, threads=args.threads, device=args.device,
-                                   baseline=False if args.no_baseline else None)
+                                   baseline=False if args.no_baseline else None,
+                                   sentence_frame_examples=args.sentence_examples,
+                                   sentence_frames=False if args.no_sentence_frames else None)
     gate_ids = None
     if args.gate_from:
         gate_ids = ModelFolder.resolve(args.gate_from, check=False).heldout_ids()

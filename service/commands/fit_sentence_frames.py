@@ -16,9 +16,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument("model", type=Path, help="a trained model folder (written in place)")
     parser.add_argument("--data", action="append", required=True, type=Path, metavar="PATH",
                         help="annotations with article frames; repeat as in `framing train`")
-    parser.add_argument("--examples", type=Path, metavar="FILE",
-                        help='team-written sentences, one JSON object a line: {"id", "frame", "text"}, '
-                             "used as extra sentence-level supervision")
+    examples = parser.add_mutually_exclusive_group()
+    examples.add_argument("--examples", type=Path, metavar="FILE",
+                          help='team-written sentences, one JSON object a line: {"id", "frame", "text"}, used as '
+                               "extra sentence-level supervision (default: the ones the folder's sentence-frame "
+                               "model was fitted with, if any)")
+    examples.add_argument("--no-examples", action="store_true", help="fit from the article labels alone")
     parser.add_argument("--folds", type=int, default=5, help="folds of the cross-validation (default 5)")
     parser.add_argument("--seed", type=int, default=13, help="seed of the folds and the training (default 13)")
     parser.add_argument("--epochs", type=int, default=10, help="passes over the articles (default 10)")
@@ -29,6 +32,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from framing.model.folder import ModelFolder
     from framing.training.data_sources import load_training_data
     from framing.training.errors import TrainingError
     from framing.training.sentence_frame_fit import fit_sentence_frames, read_examples
@@ -37,12 +41,15 @@ def run(args: argparse.Namespace) -> int:
     if args.folds < 2 or args.epochs < 1 or not 0 < args.max_share <= 1:
         raise TrainingError("--folds must be at least 2, --epochs at least 1 and --max-share in (0, 1]")
     data = load_training_data(args.data)
-    examples = read_examples(args.examples) if args.examples else []
+    stored = ModelFolder.resolve(args.model, check=False).sentence_frame_examples()
+    source = None if args.no_examples else args.examples or stored
+    examples = read_examples(source) if source else []
     settings = FitSettings(epochs=args.epochs, seed=args.seed, max_share=args.max_share)
     model = fit_sentence_frames(args.model, data.documents, examples, settings, folds=args.folds, seed=args.seed)
     record = model.settings
     print(f"{args.model}: sentence frames fitted on {record['articles']} articles ({record['sentences']} sentences, "
-          f"{record['examples']} examples), {record['folds']}-fold thresholds (seed {record['seed']})")
+          f"{record['examples']} examples{' kept from the folder' if source and source == stored else ''}), "
+          f"{record['folds']}-fold thresholds (seed {record['seed']})")
     beta = record["settings"]["beta"]
     print(f"| frame | threshold | article F{beta:g} (out of fold) | median share of sentences passing |")
     print("| --- | ---: | ---: | ---: |")

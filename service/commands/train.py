@@ -68,6 +68,13 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the TF-IDF baseline (and so the served ensemble: the network alone is served)")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record (default: skip it)")
+    parser.add_argument("--sentence-examples", metavar="FILE",
+                        help='team-written sentences that each carry one frame, one JSON object a line ({"id", '
+                             '"frame", "text"}), for the sentence-frame model fitted into the written folder '
+                             "(default: the config's sentence_frame_examples, else the --init-from model's)")
+    parser.add_argument("--no-sentence-frames", action="store_true",
+                        help="write the folder without a sentence-frame model (sentence frames then come from "
+                             "the network's frame head)")
     parser.set_defaults(run=run)
 
 
@@ -75,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
     if args.print_config:
         config = TrainConfig.from_file(args.config, epochs=args.epochs, max_steps=args.max_steps, seed=args.seed,
                                        version=args.version, threads=args.threads,
-                                       baseline=False if args.no_baseline else None)
+                                       baseline=False if args.no_baseline else None,
+                                   sentence_frame_examples=args.sentence_examples,
+                                   sentence_frames=False if args.no_sentence_frames else None)
         print(json.dumps(config.model_dump(), indent=2))
         return 0
     if not args.data:
@@ -103,7 +112,9 @@ def run(args: argparse.Namespace) -> int:
     # Bad settings, --init-from or teacher_path raise FramingErrors, reported by the CLI's handler.
     config = TrainConfig.from_file(args.config, epochs=args.epochs, max_steps=args.max_steps, seed=args.seed,
                                    version=version, threads=args.threads,
-                                   baseline=False if args.no_baseline else None)
+                                   baseline=False if args.no_baseline else None,
+                                   sentence_frame_examples=args.sentence_examples,
+                                   sentence_frames=False if args.no_sentence_frames else None)
     metrics = train(data.documents, output, config, init_from=args.init_from, work_dir=work_dir,
                     sources=data.sources)
     if registry:
