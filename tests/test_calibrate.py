@@ -202,6 +202,30 @@ def test_calibrate_systems_serves_the_ensemble_only_with_a_lexical_share(scored_
     assert no_share.served == "network" and list(no_share.reports) == ["model", "baseline"]
 
 
+def test_the_span_growth_a_config_chooses_is_fitted_into_every_system_and_both_points(scored_sample) -> None:
+    from framing.model.ensemble import LexicalShares
+    from framing.training.config import TrainConfig
+    from framing.training.errors import TrainingError
+    from framing.training.packaging import calibrate_systems
+
+    assert TrainConfig().span_growth() == SPAN_GROWTH  # a model trained by default grows as the shipped one
+    documents, prepared, scores = scored_sample
+    other = BaselineScorer().fit(documents[3:]).score(prepared)
+    info, baseline_info = ModelInfo(name="net", version="t"), ModelInfo(name="tfidf", version="t")
+    none = TrainConfig(span_extension=1.0, span_bridge=0).span_growth()
+    result = calibrate_systems(documents, prepared, scores, info, (other, baseline_info), LexicalShares(0.5, 0.5),
+                               seed=3, assignments=1, growth=none)
+    assert result.thresholds.span_growth == none and result.baseline_thresholds is not None
+    assert result.baseline_thresholds.span_growth == none
+    assert result.sensitive is not None and result.sensitive.span_growth == none
+    report, thresholds = cross_fitted(documents, prepared, other, baseline_info, seed=3, growth=none)
+    assert result.reports["baseline"] == report and result.baseline_thresholds == thresholds
+    grown = cross_fitted(documents, prepared, other, baseline_info, seed=3, growth=SpanGrowth(0.5, 3))[1]
+    assert grown.span_growth == SpanGrowth(0.5, 3)
+    with pytest.raises(TrainingError, match="span_extension"):
+        TrainConfig.from_file(None, span_extension=0.0)
+
+
 def test_the_ensemble_mixes_techniques_and_frames_at_their_own_shares(scored_sample) -> None:
     from framing.model.ensemble import LexicalShares, combine
 

@@ -17,6 +17,7 @@ from framing.model.manifest import Manifest
 from framing.model.schema import ModelInfo
 from framing.model.scores import PreparedText
 from framing.model.tfidf import BaselineScorer
+from framing.model.thresholds import SpanGrowth
 from framing.service.cli import main
 from framing.training import fold_figures
 from framing.training.config import TrainConfig
@@ -64,9 +65,9 @@ def test_no_fold_is_measured_with_thresholds_fitted_on_it(sample_corpus: Path,
     measured: list[tuple[str, set[str]]] = []
     real_calibrate, real_build = fold_figures.calibrate, fold_figures.build_analysis
 
-    def spy_calibrate(docs, *args):
+    def spy_calibrate(docs, *args, **kwargs):
         fitted_on.append({d.id for d in docs})
-        return real_calibrate(docs, *args)
+        return real_calibrate(docs, *args, **kwargs)
 
     def spy_build(prepared_text, score, thresholds, info, document_id):
         measured.append((document_id, fitted_on[-1]))
@@ -277,6 +278,17 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     assert all("article_frames" in load_scores(fold_dir(run, f) / SCORES) for f in range(3))
     assert Manifest.load(run / "model").article_frame_weight == 0.4
     assert type(Analyzer.load(run / "model").scorer.base).__name__ == "ArticleFrameScorer"
+    # ... and with spans that do not grow: thresholds refitted for it, stored with it, nothing trained.
+    settings.write_text(json.dumps(config.model_dump(exclude={"threads"})
+                                   | {"version": "parts.1", "span_extension": 1.0, "span_bridge": 0}))
+    shutil.rmtree(run / "model")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="framing"):
+        assert main(command) == 0
+    assert "cross-validated figures of" in caplog.text
+    assert json.loads((run / "model" / "thresholds.json").read_text())["span_growth"] == {"extension": 1.0,
+                                                                                          "bridge": 0}
+    assert Analyzer.load(run / "model").thresholds.span_growth == SpanGrowth(1.0, 0)
     settings.write_text(json.dumps(config.model_dump(exclude={"threads"})))
 
     assert main([*command, "--part", "fold:4"]) == 2

@@ -19,6 +19,7 @@ from framing.training.errors import TrainingError
 if TYPE_CHECKING:
     from framing.model.ensemble import LexicalShares
     from framing.model.manifest import Manifest
+    from framing.model.thresholds import SpanGrowth
 
 # What a freshly trained model serves, as the shipped model does (README: "New models serve in int8";
 # the TF-IDF half of the ensemble at weight 0.5).
@@ -32,7 +33,7 @@ SPEED_SETTINGS = ("threads", "device")
 IDENTITY_SETTINGS = ("name", "version")
 # Settings that say how the trained scores are combined when served, not what is trained: a finished run
 # may be packaged again with other values (its cached figures are refitted; `crossval.Figures`).
-SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_weight")
+SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_weight", "span_extension", "span_bridge")
 # Settings of what is fitted beside the network once it is trained (the sentence-frame model): they
 # change neither the network nor the figures, so a finished run may be packaged again with others.
 BESIDE_SETTINGS = ("sentence_frames", "sentence_frame_examples")
@@ -98,6 +99,12 @@ class TrainConfig(BaseModel):
                                      "served article-frame scores, blended after the TF-IDF share; 0 = not fitted")
     quantization: Literal["none", "int8"] = Field(
         SERVED_QUANTIZATION, description="arithmetic the model is served and calibrated in (model.quantization)")
+    span_extension: float = Field(
+        0.8, gt=0, le=1, description="a word-unit span grows over neighbours scoring at least this share of its "
+                                     "threshold (1 = no growth); fitted into the thresholds (model.decoding)")
+    span_bridge: int = Field(
+        2, ge=0, le=10, description="spans at most this many connectives or punctuation marks apart on one line "
+                                    "join into one (0 = none)")
     sentence_frames: bool = Field(
         True, description="fit the sentence-frame model (model.sentence_frames) into the written folder, on the "
                           "training articles with frames, when there are enough of them")
@@ -113,6 +120,11 @@ class TrainConfig(BaseModel):
 
     def serving_settings(self) -> dict[str, Any]:
         return self.model_dump(include=set(SERVING_SETTINGS))
+
+    def span_growth(self) -> SpanGrowth:
+        from framing.model.thresholds import SpanGrowth
+
+        return SpanGrowth(extension=self.span_extension, bridge=self.span_bridge)
 
     def fits_tfidf(self) -> bool:
         """Whether a run fits the TF-IDF model: as the baseline beside the network, or for its share."""

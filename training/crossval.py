@@ -105,7 +105,7 @@ def run_fold(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: 
     served, served_scores = serve(config, network_scores, systems.get("baseline"), own)
     # Loadable for a look, with thresholds fitted on its own out-of-fold articles: no figure uses them.
     folder = ModelFolder(directory / MODEL)
-    own_thresholds = calibrate(heldout, prepared, served_scores)
+    own_thresholds = calibrate(heldout, prepared, served_scores, span_growth=config.span_growth())
     manifest = config.manifest(encoder, served, history, article_frames=article_model is not None)
     folder.save(network, tokenizer, manifest, own_thresholds, tfidf=baseline if served == "ensemble" else None,
                 article_frames=article_model)
@@ -241,7 +241,8 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
     for system in [served, *(s for s in scores if s != served)]:
         log.info("cross-validated figures of %s (%d threshold fits)", system, plan.k + 1)
         info = ModelInfo(name=BaselineScorer.name if system == "baseline" else config.name, version=config.version)
-        report, fold_figures, fitted = cross_validated(rest, prepared, scores[system], fold_of, info)
+        report, fold_figures, fitted = cross_validated(rest, prepared, scores[system], fold_of, info,
+                                                       config.span_growth())
         name = "model" if system == served else system
         reports[name], systems[name], thresholds[system] = report, fold_figures, fitted
     # The sensitive point, fitted on all out-of-fold scores of the served system like the precise one.

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from framing.model.decoding import build_analysis
+from framing.model.decoding import SPAN_GROWTH, build_analysis
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
-from framing.model.thresholds import Thresholds
+from framing.model.thresholds import SpanGrowth, Thresholds
 from framing.training.calibrate import calibrate
 from framing.training.documents import Document
 from framing.training.metrics import (
@@ -87,7 +87,8 @@ def fold_assignment(n_documents: int, folds: int, seed: int) -> np.ndarray:
 
 def cross_fitted(documents: Sequence[Document], prepared: Sequence[PreparedText],
                  scores: Sequence[DocumentScores], info: ModelInfo, folds: int = 2,
-                 seed: int = 0, assignments: int = 1) -> tuple[SystemReport, Thresholds]:
+                 seed: int = 0, assignments: int = 1,
+                 growth: SpanGrowth = SPAN_GROWTH) -> tuple[SystemReport, Thresholds]:
     """Metrics where no article is judged with thresholds fitted on it, plus thresholds fitted on all.
 
     Articles are dealt into folds; each fold is decoded with thresholds calibrated on the others.
@@ -104,7 +105,7 @@ def cross_fitted(documents: Sequence[Document], prepared: Sequence[PreparedText]
         for fold in range(folds):
             fit = [i for i in range(len(documents)) if fold_of[i] != fold]
             thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit],
-                                   [scores[i] for i in fit])
+                                   [scores[i] for i in fit], span_growth=growth)
             for i in np.flatnonzero(fold_of == fold).tolist():
                 analyses[i] = build_analysis(prepared[i], scores[i], thresholds, info, documents[i].id)
         report, article_counts = scored_articles(documents, [a for a in analyses if a is not None])
@@ -113,7 +114,7 @@ def cross_fitted(documents: Sequence[Document], prepared: Sequence[PreparedText]
     report = mean_report(reports)
     report.intervals = bootstrap_intervals(np.stack(counts)) if len(documents) else None
     report.fold_assignments = assignments
-    return report, calibrate(documents, prepared, scores)
+    return report, calibrate(documents, prepared, scores, span_growth=growth)
 
 
 def _row(name: str, report: SystemReport) -> str:

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from framing.model.decoding import build_analysis
+from framing.model.decoding import SPAN_GROWTH, build_analysis
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
-from framing.model.thresholds import Thresholds
+from framing.model.thresholds import SpanGrowth, Thresholds
 from framing.training.calibrate import calibrate
 from framing.training.documents import Document
 from framing.training.evaluate import scored_articles
@@ -39,10 +39,10 @@ def _spread(summaries: Sequence[Summary]) -> Summary:
 
 
 def cross_validated(documents: Sequence[Document], prepared: Sequence[PreparedText],
-                    scores: Sequence[DocumentScores], fold_of: Sequence[int],
-                    info: ModelInfo) -> tuple[SystemReport, FoldFigures, Thresholds]:
+                    scores: Sequence[DocumentScores], fold_of: Sequence[int], info: ModelInfo,
+                    growth: SpanGrowth = SPAN_GROWTH) -> tuple[SystemReport, FoldFigures, Thresholds]:
     """One system's fold-mean report (with pooled intervals), its per-fold figures, and the
-    thresholds fitted on all out-of-fold scores (the ones a model serves)."""
+    thresholds fitted on all out-of-fold scores (the ones a model serves), spans grown by `growth`."""
     folds = sorted(set(fold_of))
     if len(folds) < 2:
         raise ValueError(f"cross-validation needs at least 2 folds, got {len(folds)}")
@@ -50,7 +50,8 @@ def cross_validated(documents: Sequence[Document], prepared: Sequence[PreparedTe
     for fold in folds:
         fit = [i for i, f in enumerate(fold_of) if f != fold]
         measured = [i for i, f in enumerate(fold_of) if f == fold]
-        thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit])
+        thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit],
+                               span_growth=growth)
         analyses = [build_analysis(prepared[i], scores[i], thresholds, info, documents[i].id) for i in measured]
         report, article_counts = scored_articles([documents[i] for i in measured], analyses)
         reports.append(report)
@@ -59,7 +60,7 @@ def cross_validated(documents: Sequence[Document], prepared: Sequence[PreparedTe
     mean.intervals = bootstrap_intervals(np.concatenate(counts))
     summaries = [r.summary() for r in reports]
     figures = FoldFigures(folds=summaries, mean=mean.summary(), spread=_spread(summaries))
-    return mean, figures, calibrate(documents, prepared, scores)
+    return mean, figures, calibrate(documents, prepared, scores, span_growth=growth)
 
 
 def protocol_text(k: int, seed: int, n_articles: int, gate: int, used: Sequence[int] | None = None,

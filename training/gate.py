@@ -63,7 +63,8 @@ def rescored_summary(model: Path, documents: Sequence[Document], seed: int = 13)
 
     analyzer = Analyzer.load(model)
     prepared, scores = analyzer.score([d.text for d in documents])
-    report, _ = cross_fitted(documents, prepared, scores, analyzer.info, seed=seed, assignments=5)
+    report, _ = cross_fitted(documents, prepared, scores, analyzer.info, seed=seed, assignments=5,
+                             growth=analyzer.thresholds.span_growth)  # decoded as the model decodes
     return report.summary().model_dump()
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from framing.model.article_frames import blend_article_frames, embedding_table
+from framing.model.decoding import SPAN_GROWTH
 from framing.model.ensemble import LexicalShares, combine
 from framing.model.folder import ModelFolder
 from framing.model.network import FramingNetwork
@@ -24,7 +25,7 @@ from framing.model.quantization import quantize
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.tfidf import BaselineScorer
-from framing.model.thresholds import Thresholds
+from framing.model.thresholds import SpanGrowth, Thresholds
 from framing.training.article_frames import fit_article_frames
 from framing.training.calibrate import sensitive_thresholds
 from framing.training.config import TrainConfig
@@ -57,11 +58,12 @@ def calibrate_systems(documents: Sequence[Document], prepared: Sequence[Prepared
                       network_scores: Sequence[DocumentScores], info: ModelInfo,
                       baseline: tuple[Sequence[DocumentScores], ModelInfo] | None, shares: LexicalShares,
                       seed: int, assignments: int,
-                      article_frames: tuple[Sequence[np.ndarray], float] | None = None) -> Calibration:
+                      article_frames: tuple[Sequence[np.ndarray], float] | None = None,
+                      growth: SpanGrowth = SPAN_GROWTH) -> Calibration:
     """Each system judged with cross-fitted thresholds: the network alone, the baseline (when its
     scores and identity are given) and, when the TF-IDF model has a share, their ensemble, which is then
     the one served. `article_frames` (the article-frame model's scores and share) blend into the served
-    system's article frames."""
+    system's article frames. Word-unit spans grow by `growth` in every fit."""
     def blended(scores: Sequence[DocumentScores]) -> Sequence[DocumentScores]:
         return scores if article_frames is None else blend_article_frames(list(scores), list(article_frames[0]),
                                                                           article_frames[1])
@@ -70,16 +72,16 @@ def calibrate_systems(documents: Sequence[Document], prepared: Sequence[Prepared
     ensemble = baseline is not None and shares.used
     served_scores = network_scores if ensemble else blended(network_scores)
     reports["network"], thresholds = cross_fitted(documents, prepared, served_scores, info, seed=seed,
-                                                  assignments=assignments)
+                                                  assignments=assignments, growth=growth)
     baseline_thresholds = None
     if baseline is not None:
         baseline_scores, baseline_info = baseline
         reports["baseline"], baseline_thresholds = cross_fitted(documents, prepared, baseline_scores, baseline_info,
-                                                                seed=seed, assignments=assignments)
+                                                                seed=seed, assignments=assignments, growth=growth)
         if ensemble:
             served_scores = blended(combine(list(network_scores), list(baseline_scores), shares))
             reports["ensemble"], thresholds = cross_fitted(documents, prepared, served_scores, info, seed=seed,
-                                                           assignments=assignments)
+                                                           assignments=assignments, growth=growth)
     served = "ensemble" if "ensemble" in reports else "network"
     ordered = {"model": reports[served], **{k: v for k, v in reports.items() if k != served}}
     sensitive = sensitive_thresholds(documents, prepared, served_scores, thresholds)
@@ -114,7 +116,7 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
     calibration = calibrate_systems(
         heldout_docs, prepared, neural_scores, ModelInfo(name=config.name, version=config.version),
         (baseline.score(prepared), ModelInfo(name=baseline.name, version=config.version)) if baseline else None,
-        config.lexical_shares(), config.seed, config.fold_assignments, article_scores)
+        config.lexical_shares(), config.seed, config.fold_assignments, article_scores, config.span_growth())
     history.append({**(final_entry or {"epoch": config.epochs}),
                     **calibration.reports["model"].summary().model_dump()})
     folder = ModelFolder(output)

@@ -74,6 +74,7 @@ def judge(model: Path, documents: Sequence[Document], fresh_ids: set[str], seed:
     from framing.model.analyzer import Analyzer
 
     analyzer = Analyzer.load(model)
+    growth = analyzer.thresholds.span_growth  # judged as it decodes
     prepared, scores = analyzer.score([d.text for d in documents])
     corpus = [i for i, d in enumerate(documents) if d.id not in fresh_ids]
     fresh = [i for i, d in enumerate(documents) if d.id in fresh_ids]
@@ -83,7 +84,8 @@ def judge(model: Path, documents: Sequence[Document], fresh_ids: set[str], seed:
         slots: list[Analysis | None] = [None] * len(documents)
         for fold in range(2):
             fit = [i for i in range(len(documents)) if fold_of[i] != fold] or list(range(len(documents)))
-            thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit])
+            thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit],
+                                   span_growth=growth)
             for i in np.flatnonzero(fold_of == fold).tolist():
                 slots[i] = build_analysis(prepared[i], scores[i], thresholds, analyzer.info, documents[i].id)
         analyses = [a for a in slots if a is not None]
@@ -93,7 +95,8 @@ def judge(model: Path, documents: Sequence[Document], fresh_ids: set[str], seed:
             counts.append(article_counts)
     # Fresh sentences: thresholds from the corpus articles (all held-out articles when there are none).
     fit = corpus or list(range(len(documents)))
-    thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit])
+    thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit],
+                           span_growth=growth)
     found, extra = found_spans([documents[i] for i in fresh],
                                [build_analysis(prepared[i], scores[i], thresholds, analyzer.info, documents[i].id)
                                 for i in fresh])

@@ -293,5 +293,6 @@ class Trainer:
         """Cross-fitted held-out figures of the network as it is now (one deal: per-epoch figures)."""
         prepared, scores = score_documents(self.network, self.tokenizer, self.config, self.heldout)
         self.network.train()
-        report, _ = cross_fitted(self.heldout, prepared, scores, self.info, seed=self.config.seed)
+        report, _ = cross_fitted(self.heldout, prepared, scores, self.info, seed=self.config.seed,
+                                 growth=self.config.span_growth())
         return report
