@@ -59,13 +59,19 @@ def test_train_fits_sentence_frames_and_descendants_refit_them_with_the_same_exa
     assert type(analyzer.scorer).__name__ == "SentenceFrameScorer"
     analyzer.analyze("The ministry cut the hospital budget again.", "x")
 
-    # A descendant fine-tuned on corrections, given no examples, is fitted with its parent's.
+    # A descendant fine-tuned on corrections, given no examples, is fitted with its parent's, which the
+    # parent keeps: the file it was trained with is gone.
+    examples.unlink()
     child = tmp_path / "child"
     assert main(["train", "--data", str(sample_corpus), "--data", str(write_corrections(tmp_path / "fixes.jsonl")),
                  "--init-from", str(base), "-o", str(child), "--config", str(settings_file(tmp_path))]) == 0
     assert fit_record(child)["examples"] == 12
-    assert read_examples(child / SENTENCE_FRAME_EXAMPLES) == read_examples(examples)
+    assert read_examples(child / SENTENCE_FRAME_EXAMPLES) == read_examples(base / SENTENCE_FRAME_EXAMPLES)
     capsys.readouterr()
+
+    # Recalibrating the base (whose recorded config names the deleted file) uses the examples it keeps.
+    assert main(["calibrate", str(base), "--data", str(sample_corpus), "-o", str(tmp_path / "base-again")]) == 0
+    assert fit_record(tmp_path / "base-again")["examples"] == 12
 
     # Recalibrating in place rewrites the folder and refits the model with the examples it held.
     assert main(["calibrate", str(child), "--data", str(sample_corpus), "--data", str(tmp_path / "fixes.jsonl")]) == 0

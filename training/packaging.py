@@ -155,7 +155,9 @@ def recalibrate(model: Path, documents: Sequence[Document], output: Path, source
         raise TrainingError(f"{model} was trained on all its articles, with thresholds from cross-validation: "
                             "run `framing crossval` again to refit them")
     config = TrainConfig(**{**manifest.extra["config"], "quantization": quantization or manifest.quantization})
-    sentence_frames = plan_sentence_frames(config, model)  # before `output` (maybe `model`) is rewritten
+    # The examples the folder keeps, not the path it was trained with (which may not exist here); read
+    # before `output` (maybe `model` itself) is rewritten.
+    sentence_frames = plan_sentence_frames(config.model_copy(update={"sentence_frame_examples": None}), model)
     folder = ModelFolder(model)
     recorded = folder.heldout_ids()
     lineage = (folder.data_record() or {}).get("lineage")

@@ -71,9 +71,11 @@ def corpus_sources(base: Path, given: Sequence[str]) -> list[str]:
 
 
 def round_config(base: Path, version: str, settings: Path | None, threads: int | None) -> TrainConfig:
-    """The base version's own settings, with the round's defaults, then a --config file on top."""
+    """The base version's own settings, with the round's defaults, then a --config file on top. The
+    base's sentence-frame examples come from its folder, not from the path it was trained with (which
+    may not exist where the round runs)."""
     manifest = ModelFolder(base).manifest()
-    raw = {**manifest.extra.get("config", {}), **ROUND_SETTINGS, "max_steps": None}
+    raw = {**manifest.extra.get("config", {}), **ROUND_SETTINGS, "max_steps": None, "sentence_frame_examples": None}
     if settings:
         raw.update(TrainConfig.from_file(settings).model_dump(exclude_unset=True))
     raw["version"] = version
