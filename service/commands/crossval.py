@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from framing.model.errors import FramingError
+from framing.service.commands.fit_sentence_frames import add_sentence_frame_arguments
 from framing.training.config import TrainConfig
 
 
@@ -43,13 +44,7 @@ def add_parser(subparsers) -> None:
                              "the same command without --part fits the thresholds and writes the model")
     parser.add_argument("--no-baseline", action="store_true", help="skip the TF-IDF baseline")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record")
-    parser.add_argument("--sentence-examples", metavar="FILE",
-                        help='team-written sentences that each carry one frame, one JSON object a line ({"id", '
-                             '"frame", "text"}), for the sentence-frame model fitted into the written folder '
-                             "(default: the config's sentence_frame_examples, else none)")
-    parser.add_argument("--no-sentence-frames", action="store_true",
-                        help="write the folder without a sentence-frame model (sentence frames then come from "
-                             "the network's frame head)")
+    add_sentence_frame_arguments(parser, fallback="none")
     parser.add_argument("--use-folds", metavar="N,N,...",
                         help="train and use only these folds (at least two, from 1): their out-of-fold scores give "
                              "the thresholds and figures, and the model card says so; for a run whose other fold "

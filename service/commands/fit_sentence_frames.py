@@ -31,6 +31,17 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+def add_sentence_frame_arguments(parser: argparse.ArgumentParser, fallback: str) -> None:
+    """The options of a command that writes a trained folder (and so fits its sentence-frame model)."""
+    parser.add_argument("--sentence-examples", metavar="FILE",
+                        help='team-written sentences that each carry one frame, one JSON object a line ({"id", '
+                             '"frame", "text"}), for the sentence-frame model fitted into the written folder '
+                             f"(default: the config's sentence_frame_examples, else {fallback})")
+    parser.add_argument("--no-sentence-frames", action="store_true",
+                        help="write the folder without a sentence-frame model (sentence frames then come from "
+                             "the network's frame head)")
+
+
 def run(args: argparse.Namespace) -> int:
     from framing.model.folder import ModelFolder
     from framing.training.data_sources import load_training_data

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from framing.model.errors import FramingError
+from framing.service.commands.fit_sentence_frames import add_sentence_frame_arguments
 from framing.training.config import TrainConfig
 
 if TYPE_CHECKING:
@@ -68,13 +69,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the TF-IDF baseline (and so the served ensemble: the network alone is served)")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record (default: skip it)")
-    parser.add_argument("--sentence-examples", metavar="FILE",
-                        help='team-written sentences that each carry one frame, one JSON object a line ({"id", '
-                             '"frame", "text"}), for the sentence-frame model fitted into the written folder '
-                             "(default: the config's sentence_frame_examples, else the --init-from model's)")
-    parser.add_argument("--no-sentence-frames", action="store_true",
-                        help="write the folder without a sentence-frame model (sentence frames then come from "
-                             "the network's frame head)")
+    add_sentence_frame_arguments(parser, fallback="the --init-from model's")
     parser.set_defaults(run=run)
 
 
