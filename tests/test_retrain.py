@@ -220,7 +220,7 @@ def test_round_figures_count_false_marks_in_words_so_a_grown_span_finds_nothing_
                                 np.zeros(len(FRAMES), dtype=np.float32))
         scores.word_techniques[words, TECHNIQUE_INDEX["Name_Calling-Labeling"]] = 0.9
         analysis = build_analysis(prepared, scores, Thresholds(), ModelInfo(name="t", version="0"))
-        return found_spans([document], [analysis])
+        return found_spans([document], [prepared], [analysis])
 
     assert marked(slice(3, 4)) == (1, 0)  # "thugs" alone
     # "Officials said the thugs looted the old market overnight": found, with 8 words marked besides it.

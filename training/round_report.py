@@ -46,7 +46,8 @@ class RoundFigures:
         return 2 * self.fresh_found / denominator if denominator else 0.0
 
 
-def found_spans(documents: Sequence[Document], analyses: Sequence[Analysis]) -> tuple[int, int]:
+def found_spans(documents: Sequence[Document], prepared: Sequence[PreparedText],
+                analyses: Sequence[Analysis]) -> tuple[int, int]:
     """Gold spans that a predicted span (placed words) of the same technique overlaps, and the words
     of predicted spans of a corrected technique that lie outside every gold span of it.
 
@@ -54,13 +55,13 @@ def found_spans(documents: Sequence[Document], analyses: Sequence[Analysis]) -> 
     "find" the corrected word in it at the cost of one mark at most (or none)."""
     found = extra = 0
     corrected = {s.technique for d in documents for s in d.spans}
-    for document, analysis in zip(documents, analyses, strict=True):
+    for document, text, analysis in zip(documents, prepared, analyses, strict=True):
         predicted = [(s.label, s.start, s.end) for s in analysis.spans if s.unit == "words" and s.label in corrected]
         gold = [(s.technique, s.start, s.end) for s in document.spans]
         found += sum(any(p[0] == g[0] and p[1] < g[2] and p[2] > g[1] for p in predicted) for g in gold)
         if not predicted:
             continue
-        words = [(a, b) for a, b in PreparedText.from_text(document.text).words.tolist()
+        words = [(a, b) for a, b in text.words.tolist()
                  if document.text[a].isalnum()]  # the Analysis's own words, punctuation left out
         for label, start, end in predicted:
             extra += sum(not any(g[0] == label and a < g[2] and b > g[1] for g in gold)
@@ -97,7 +98,7 @@ def judge(model: Path, documents: Sequence[Document], fresh_ids: set[str], seed:
     fit = corpus or list(range(len(documents)))
     thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit],
                            span_growth=growth)
-    found, extra = found_spans([documents[i] for i in fresh],
+    found, extra = found_spans([documents[i] for i in fresh], [prepared[i] for i in fresh],
                                [build_analysis(prepared[i], scores[i], thresholds, analyzer.info, documents[i].id)
                                 for i in fresh])
     summary = mean_report(reports).summary() if reports else None

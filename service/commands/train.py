@@ -73,14 +73,18 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+def settings(args: argparse.Namespace, version: str | None) -> TrainConfig:
+    """The --config file's settings with the flags on top (what --print-config shows and train uses)."""
+    return TrainConfig.from_file(args.config, epochs=args.epochs, max_steps=args.max_steps, seed=args.seed,
+                                 version=version, threads=args.threads,
+                                 baseline=False if args.no_baseline else None,
+                                 sentence_frame_examples=args.sentence_examples,
+                                 sentence_frames=False if args.no_sentence_frames else None)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.print_config:
-        config = TrainConfig.from_file(args.config, epochs=args.epochs, max_steps=args.max_steps, seed=args.seed,
-                                       version=args.version, threads=args.threads,
-                                       baseline=False if args.no_baseline else None,
-                                   sentence_frame_examples=args.sentence_examples,
-                                   sentence_frames=False if args.no_sentence_frames else None)
-        print(json.dumps(config.model_dump(), indent=2))
+        print(json.dumps(settings(args, args.version).model_dump(), indent=2))
         return 0
     if not args.data:
         raise FramingError("give --data PATH (the annotations to train on)")
@@ -105,11 +109,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         output, work_dir = args.output, None
     # Bad settings, --init-from or teacher_path raise FramingErrors, reported by the CLI's handler.
-    config = TrainConfig.from_file(args.config, epochs=args.epochs, max_steps=args.max_steps, seed=args.seed,
-                                   version=version, threads=args.threads,
-                                   baseline=False if args.no_baseline else None,
-                                   sentence_frame_examples=args.sentence_examples,
-                                   sentence_frames=False if args.no_sentence_frames else None)
+    config = settings(args, version)
     metrics = train(data.documents, output, config, init_from=args.init_from, work_dir=work_dir,
                     sources=data.sources)
     if registry:
