@@ -55,6 +55,9 @@ _BOUNDARY = re.compile(r"""[.!?…]+['"’”»)\]]*(?=\s+)""")
 # that every script counts) or a digit, maybe after an opening quote/bracket; group 1 is the word.
 _NEXT_START = re.compile(r"""\s+['"“‘«(\[]*([^\W_]\w*)""", re.UNICODE)
 _WORD_BEFORE = re.compile(r"([\w.]+)$", re.UNICODE)
+# How far back from a full stop the word before it is looked for at first: searching from the start of
+# the text made each full stop cost the length of the text (11 ms of a 1,000-word article's 13 ms).
+_WORD_REACH = 64
 
 
 def split_paragraphs(text: str) -> list[Paragraph]:
@@ -75,7 +78,10 @@ def split_paragraphs(text: str) -> list[Paragraph]:
 
 def _is_abbreviation(text: str, dot_position: int, next_word: str) -> bool:
     """Whether the full stop at `dot_position` belongs to an abbreviation inside the sentence."""
-    match = _WORD_BEFORE.search(text, 0, dot_position)
+    reach = max(0, dot_position - _WORD_REACH)
+    match = _WORD_BEFORE.search(text, reach, dot_position)
+    if match and match.start() == reach and reach > 0:  # the word may begin further back: look there
+        match = _WORD_BEFORE.search(text, 0, dot_position)
     if not match:
         return False
     word = match.group(1).lower().rstrip(".")

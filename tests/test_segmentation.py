@@ -165,3 +165,19 @@ def test_sample_corpus_round_trips(sample_corpus) -> None:
         check_invariants(document.text)
         for span in document.spans:
             assert "\n" not in document.text[span.start : span.end]
+
+
+
+@pytest.mark.parametrize("word", ["Corp", "U.S", "J", "x" * 70 + ".U.S", "a." * 40 + "b", "No", "e" * 63 + ".g"])
+@pytest.mark.parametrize("before", ["", "Intro text ", "y" * 200 + " "])
+def test_the_word_before_a_full_stop_is_read_whole_however_long_it_is(word: str, before: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The word before a full stop is first looked for close to it (a search from the start of the text
+    made long articles quadratic); the decisions are those of a search from the start."""
+    from framing.model import segmentation
+
+    texts = [(f"{before}{word}. {following} went on.", len(before) + len(word), following)
+             for following in ("The", "Smith", "10")]
+    near = [segmentation._is_abbreviation(*case) for case in texts]
+    monkeypatch.setattr(segmentation, "_WORD_REACH", 10**9)  # every search from the start of the text
+    assert near == [segmentation._is_abbreviation(*case) for case in texts]
