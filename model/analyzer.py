@@ -50,7 +50,8 @@ class Analyzer:
         warm_up()  # the language detector loads while the network does
         folder = ModelFolder.resolve(directory)
         network, tokenizer, manifest, thresholds = folder.load_network()
-        scorer: Scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride)
+        memory = folder.span_memory(network.hidden_size)
+        scorer: Scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride, memory=memory)
         shares = manifest.lexical_shares()
         lexical = folder.tfidf() if shares.used else None
         if lexical is not None:

@@ -39,6 +39,7 @@ from framing.model.layout import (
     SENSITIVE_THRESHOLDS,
     SENTENCE_FRAME_EXAMPLES,
     SENTENCE_FRAME_FILES,
+    SPAN_MEMORY_FILES,
     TFIDF_FILES,
     THRESHOLDS,
     VERSIONS,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from framing.model.article_frames import ArticleFrameModel
     from framing.model.network import FramingNetwork
     from framing.model.sentence_frames import SentenceFrameModel
+    from framing.model.span_memory import SpanMemory
     from framing.model.tfidf import BaselineScorer
 
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "shipped"
@@ -341,6 +343,24 @@ class ModelFolder:
         except ArticleFrameFormatError as error:
             raise ModelLoadError(str(error)) from error
 
+    def span_memory(self, state_size: int | None = None) -> SpanMemory | None:
+        """The memory of annotated loaded words (None in folders without one: word scores are the
+        network's alone), checked against the network's hidden size when it is given."""
+        from framing.model.span_memory import SpanMemory, SpanMemoryFormatError
+
+        present = [name for name in SPAN_MEMORY_FILES if (self.path / name).is_file()]
+        if not present:
+            return None
+        if len(present) < len(SPAN_MEMORY_FILES):
+            missing = sorted(set(SPAN_MEMORY_FILES) - set(present))
+            raise ModelLoadError(f"{self.path}: {', '.join(missing)} is missing beside {', '.join(present)}")
+        try:
+            memory = SpanMemory.load(self.path)
+            memory.check_shapes(str(self.path), state_size)
+            return memory
+        except SpanMemoryFormatError as error:
+            raise ModelLoadError(str(error)) from error
+
     def sentence_frame_examples(self) -> Path | None:
         """The file of team-written sentences the sentence-frame model was fitted with, if any."""
         path = self.path / SENTENCE_FRAME_EXAMPLES
@@ -393,9 +413,9 @@ class ModelFolder:
     def save(self, network: FramingNetwork, tokenizer: PreTrainedTokenizerBase, manifest: Manifest,
              thresholds: Thresholds, tfidf: BaselineScorer | None = None,
              tfidf_thresholds: Thresholds | None = None, sensitive: Thresholds | None = None,
-             article_frames: ArticleFrameModel | None = None) -> None:
-        """Writes the network, its tokenizer, manifest and thresholds, and the TF-IDF and article-frame
-        models when given (a folder saved without the article-frame model loses any it had). A
+             article_frames: ArticleFrameModel | None = None, span_memory: SpanMemory | None = None) -> None:
+        """Writes the network, its tokenizer, manifest and thresholds, and the TF-IDF, article-frame and
+        span-memory models when given (a folder saved without one of the last two loses any it had). A
         sentence-frame model already in the folder is removed: it reads the embedding table of the
         network it was fitted on (`save_sentence_frames` adds a new one).
 
@@ -427,6 +447,11 @@ class ModelFolder:
             article_frames.save(self.path)
         else:
             for name in ARTICLE_FRAME_FILES:
+                (self.path / name).unlink(missing_ok=True)
+        if span_memory is not None:
+            span_memory.save(self.path)
+        else:
+            for name in SPAN_MEMORY_FILES:
                 (self.path / name).unlink(missing_ok=True)
         for name in (*SENTENCE_FRAME_FILES, SENTENCE_FRAME_EXAMPLES):  # fitted on another network's table
             (self.path / name).unlink(missing_ok=True)

@@ -18,6 +18,8 @@ A model folder:
     sentence_frames.safetensors  its arrays (optional)
     article_frames.json       article-frame embedding model: settings (optional, model.article_frames)
     article_frames.safetensors   its arrays (optional)
+    span_memory.json          nearest-neighbour memory of annotated loaded words: settings (optional, model.span_memory)
+    span_memory.safetensors   its arrays (optional)
     metrics.json              held-out metrics measured when the folder was written
     data.json                 what the run trained on, with hashes and the held-out split
     hashes.json               sha256 of the files serving reads (not the manifest), checked on load
@@ -51,6 +53,9 @@ SENTENCE_FRAME_EXAMPLES = "sentence_frame_examples.jsonl"
 ARTICLE_FRAME_SETTINGS = "article_frames.json"
 ARTICLE_FRAME_ARRAYS = "article_frames.safetensors"
 ARTICLE_FRAME_FILES = (ARTICLE_FRAME_SETTINGS, ARTICLE_FRAME_ARRAYS)
+SPAN_MEMORY_SETTINGS = "span_memory.json"
+SPAN_MEMORY_ARRAYS = "span_memory.safetensors"
+SPAN_MEMORY_FILES = (SPAN_MEMORY_SETTINGS, SPAN_MEMORY_ARRAYS)
 METRICS = "metrics.json"
 DATA_RECORD = "data.json"
 MODEL_CARD = "MODEL_CARD.md"
@@ -64,7 +69,8 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 # but the manifest, which holds the folder's name and settings (an operator may rename a version;
 # a label order that does not fit is refused on its own).
 HASHED_FILES = (ENCODER_CONFIG, WEIGHTS, THRESHOLDS, SENSITIVE_THRESHOLDS, *TFIDF_FILES, BASELINE_THRESHOLDS,
-                *SENTENCE_FRAME_FILES, SENTENCE_FRAME_EXAMPLES, *ARTICLE_FRAME_FILES, *TOKENIZER_FILES)
+                *SENTENCE_FRAME_FILES, SENTENCE_FRAME_EXAMPLES, *ARTICLE_FRAME_FILES, *SPAN_MEMORY_FILES,
+                *TOKENIZER_FILES)
 
 VERSIONS = "versions"
 PROMOTED = "PROMOTED"

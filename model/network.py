@@ -33,6 +33,7 @@ class NetworkOutput:
     sentence_frame_logits: list[torch.Tensor]  # per document [n_sentences, n_frames]
     article_frame_logits: torch.Tensor  # [n_documents, n_frames]
     window_document: list[int]  # document index of each window row
+    token_states: torch.Tensor | None = None  # [n_windows, width, hidden]: what the token head reads
 
 
 def pool_frames(sentence_frame_logits: torch.Tensor, sharpness: float) -> torch.Tensor:
@@ -138,4 +139,4 @@ class FramingNetwork(nn.Module):
             article_logits.append(pool_frames(sentence_frames, self.frame_sharpness))
             row += len(item.windows)
         return NetworkOutput(token_logits, sentence_logits, frame_logits, torch.stack(article_logits),
-                             window_document)
+                             window_document, hidden)

@@ -13,6 +13,7 @@ import torch
 
 from framing.model.analyzer import Analyzer
 from framing.model.ensemble import LexicalShares
+from framing.model.folder import ModelFolder
 from framing.model.manifest import Manifest
 from framing.model.schema import ModelInfo
 from framing.model.scores import PreparedText
@@ -269,7 +270,7 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     shutil.rmtree(run / "model")
     (fold_dir(run, 0) / "model").rename(run / "fold-1-model")
     assert main(command) == 2
-    assert "fold 1 cannot be given article-frame scores" in capsys.readouterr().err
+    assert "fold 1 cannot be given article-frame model scores" in capsys.readouterr().err
     (run / "fold-1-model").rename(fold_dir(run, 0) / "model")
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="framing"):
@@ -289,6 +290,19 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     assert json.loads((run / "model" / "thresholds.json").read_text())["span_growth"] == {"extension": 1.0,
                                                                                           "bridge": 0}
     assert Analyzer.load(run / "model").thresholds.span_growth == SpanGrowth(1.0, 0)
+    # ... and with the span memory: the folds, trained without it, get its raw scores from their saved
+    # fold models; the figures blend them in, and the final model serves a memory of its own.
+    settings.write_text(json.dumps(config.model_dump(exclude={"threads"})
+                                   | {"version": "parts.1", "span_memory_share": 0.5}))
+    shutil.rmtree(run / "model")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="framing"):
+        assert main(command) == 0
+    assert caplog.text.count("fitting the span memory with the fold's network") == 3
+    assert all("span_memory" in load_scores(fold_dir(run, f) / SCORES) for f in range(3))
+    memory = ModelFolder(run / "model").span_memory()
+    assert memory is not None and memory.share == 0.5
+    assert json.loads((run / "figures" / "folds.json").read_text())["serving"]["span_memory_share"] == 0.5
     settings.write_text(json.dumps(config.model_dump(exclude={"threads"})))
 
     assert main([*command, "--part", "fold:4"]) == 2
@@ -319,3 +333,33 @@ def test_a_run_that_lost_fold_models_is_finished_from_the_folds_it_kept(
     metrics = TrainingMetrics.load(run / "model" / "metrics.json")
     assert metrics.cross_validation is not None and metrics.cross_validation.folds_used is None
     assert all(len(figures.folds) == 3 for figures in metrics.cross_validation.systems.values())
+
+
+def test_a_run_with_the_span_memory_fits_each_fold_s_memory_on_its_training_documents(
+        sample_corpus: Path, tmp_path: Path, tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from framing.training import span_memory_fit
+
+    documents = read_semeval_folder(sample_corpus)
+    config = TrainConfig(**TINY, encoder_path=str(tiny_encoder), span_memory_share=0.5, span_memory_floor=0.0)
+    remembered: list[set[str]] = []
+    real_fit = span_memory_fit.fit_span_memory
+
+    def spy_fit(scorer, docs, *args, **kwargs):
+        remembered.append({d.id for d in docs})
+        return real_fit(scorer, docs, *args, **kwargs)
+
+    monkeypatch.setattr(span_memory_fit, "fit_span_memory", spy_fit)
+    run = tmp_path / "run"
+    crossval(documents, run, config, 3, gate_fraction=0.12)
+    plan = FoldPlan.make(documents, 3, config.seed, 0.12)
+    assert len(remembered) == 4, "one memory a fold, one for the final model"
+    for fold in range(3):
+        train_docs, heldout = plan.split(documents, fold)
+        assert remembered[fold] == {d.id for d in train_docs}
+        saved = load_scores(fold_dir(run, fold) / SCORES)
+        assert set(saved["span_memory"]) == {d.id for d in heldout}
+        assert ModelFolder(fold_dir(run, fold) / "model").span_memory() is not None
+    assert remembered[3] == {d.id for d in plan.training(documents)}, "the gate set is never remembered"
+    memory = ModelFolder(run / "model").span_memory()
+    assert memory is not None and memory.settings["documents"] == len(plan.training(documents))
+    Analyzer.load(run / "model").analyze("Thugs and hired goons beat the protesters.", "x")

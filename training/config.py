@@ -33,7 +33,8 @@ SPEED_SETTINGS = ("threads", "device")
 IDENTITY_SETTINGS = ("name", "version")
 # Settings that say how the trained scores are combined when served, not what is trained: a finished run
 # may be packaged again with other values (its cached figures are refitted; `crossval.Figures`).
-SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_weight", "span_extension", "span_bridge")
+SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_weight", "span_extension", "span_bridge",
+                    "span_memory_share", "span_memory_floor")
 # Settings of what is fitted beside the network once it is trained (the sentence-frame model): they
 # change neither the network nor the figures, so a finished run may be packaged again with others.
 BESIDE_SETTINGS = ("sentence_frames", "sentence_frame_examples")
@@ -105,6 +106,13 @@ class TrainConfig(BaseModel):
     span_bridge: int = Field(
         2, ge=0, le=10, description="spans at most this many connectives or punctuation marks apart on one line "
                                     "join into one (0 = none)")
+    span_memory_share: float = Field(
+        0.0, ge=0, le=1, description="share of the nearest-neighbour memory of annotated loaded words "
+                                     "(model.span_memory) in the served Loaded_Language and Name_Calling word "
+                                     "scores; 0 = no memory is fitted")
+    span_memory_floor: float = Field(
+        0.05, ge=0, le=1, description="network word score (Loaded_Language or Name_Calling) from which the memory "
+                                      "is asked about a word; below it the memory scores 0")
     sentence_frames: bool = Field(
         True, description="fit the sentence-frame model (model.sentence_frames) into the written folder, on the "
                           "training articles with frames, when there are enough of them")

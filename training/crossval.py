@@ -21,7 +21,7 @@ import logging
 import math
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from framing.model.layout import SENSITIVE_THRESHOLDS
 from framing.model.quantization import quantize
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
+from framing.model.span_memory import SpanMemory
 from framing.model.tfidf import BaselineScorer
 from framing.model.thresholds import Thresholds
 from framing.training.article_frames import fit_article_frames
@@ -57,6 +58,7 @@ from framing.training.reports import (
     reports_json,
 )
 from framing.training.sentence_frame_fit import fit_beside, plan_sentence_frames
+from framing.training.span_memory_fit import memory_for, recorded_memory_scores, with_recorded_memory
 from framing.training.split import data_record
 from framing.training.train import initial_network, seed_everything
 from framing.training.trainer import Trainer, score_documents
@@ -67,6 +69,8 @@ FINAL_WORK = "final.work"
 MODEL = "model"
 # A fold's scores with the network's article frames replaced by the article-frame model's (model.article_frames).
 ARTICLE_FRAMES = "article_frames"
+# A fold's raw span-memory scores of its out-of-fold articles (model.span_memory; `with_recorded_memory`).
+SPAN_MEMORY = "span_memory"
 
 
 def fold_dir(run_dir: Path, fold: int) -> Path:
@@ -91,9 +95,13 @@ def run_fold(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: 
     work = directory / "work"
     history = Trainer.for_documents(network, tokenizer, config, train_docs, heldout, work).fit()
     started = time.time()
-    prepared, network_scores = score_documents(quantize(network.eval(), config.quantization), tokenizer, config,
-                                               heldout)
+    served_network = quantize(network.eval(), config.quantization)
+    prepared, network_scores = score_documents(served_network, tokenizer, config, heldout)
     systems = {"network": network_scores}
+    memory = None
+    recorded = recorded_memory_scores(served_network, tokenizer, config, train_docs, heldout)
+    if recorded is not None:
+        memory, systems[SPAN_MEMORY] = recorded
     baseline = BaselineScorer().fit(train_docs) if config.fits_tfidf() else None
     if baseline is not None:
         systems["baseline"] = baseline.score(prepared)
@@ -102,13 +110,14 @@ def run_fold(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: 
         article_model, systems[ARTICLE_FRAMES] = _article_frame_scores(network, tokenizer, train_docs, prepared,
                                                                        network_scores)
     own = [s.article_frames for s in systems[ARTICLE_FRAMES]] if ARTICLE_FRAMES in systems else None
-    served, served_scores = serve(config, network_scores, systems.get("baseline"), own)
+    served, served_scores = serve(config, prepared, network_scores, systems.get("baseline"), own,
+                                  systems.get(SPAN_MEMORY))
     # Loadable for a look, with thresholds fitted on its own out-of-fold articles: no figure uses them.
     folder = ModelFolder(directory / MODEL)
     own_thresholds = calibrate(heldout, prepared, served_scores, span_growth=config.span_growth())
     manifest = config.manifest(encoder, served, history, article_frames=article_model is not None)
     folder.save(network, tokenizer, manifest, own_thresholds, tfidf=baseline if served == "ensemble" else None,
-                article_frames=article_model)
+                article_frames=article_model, span_memory=memory)
     folder.save_data_record(data_record(train_docs + heldout, [], heldout))
     save_scores(directory / SCORES, [d.id for d in heldout], systems)  # marks the fold finished
     shutil.rmtree(work, ignore_errors=True)  # the checkpoint (optimizer state) is no longer needed
@@ -116,11 +125,15 @@ def run_fold(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: 
              fold + 1, plan.k, time.time() - started)
 
 
-def serve(config: TrainConfig, network: Sequence[DocumentScores], baseline: Sequence[DocumentScores] | None,
-          article_frames: Sequence[np.ndarray] | None) -> tuple[str, list[DocumentScores]]:
+def serve(config: TrainConfig, prepared: Sequence[PreparedText], network: Sequence[DocumentScores],
+          baseline: Sequence[DocumentScores] | None, article_frames: Sequence[np.ndarray] | None,
+          memory: Sequence[DocumentScores] | None = None) -> tuple[str, list[DocumentScores]]:
     """What the folder serves ("ensemble" or "network") and its scores, from its parts' scores: the
-    network's, the TF-IDF model's and the article-frame model's frame scores, when there."""
+    network's, the TF-IDF model's, the article-frame model's frame scores and the span memory's raw
+    scores, when there."""
     scores = list(network)
+    if memory is not None and config.span_memory_share > 0:
+        scores = with_recorded_memory(prepared, scores, memory, config.span_memory_share, config.span_memory_floor)
     served = "network"
     if baseline is not None and config.lexical_shares().used:
         served, scores = "ensemble", combine(scores, list(baseline), config.lexical_shares())
@@ -142,24 +155,45 @@ def _article_frame_scores(network: Any, tokenizer: Any, train_docs: Sequence[Doc
     return model, blend_article_frames(list(network_scores), model.score(list(prepared), tokenizer, table), 1.0)
 
 
-def _backfill_article_frames(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: Path) -> None:
-    """Adds the `ARTICLE_FRAMES` system to a fold finished without it, from its saved fold model, so a
-    run trained before the article-frame model (or without a share for it) can be packaged with one."""
+def _backfill(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: Path, system: str,
+              what: str, compute: Callable[..., list[DocumentScores]]) -> None:
+    """Adds `system` to a fold finished without it, computed by `compute(network, tokenizer, train_docs,
+    heldout, prepared, systems)` from its saved fold model, so a run trained before that part existed (or
+    without a share for it) can be packaged with one."""
     path = fold_dir(run_dir, fold) / SCORES
     saved = load_scores(path)
-    if ARTICLE_FRAMES in saved:
+    if system in saved:
         return
     folder = ModelFolder(fold_dir(run_dir, fold) / MODEL)
     if not folder.path.is_dir():
-        raise TrainingError(f"{folder.path} is missing: fold {fold + 1} cannot be given article-frame scores; "
+        raise TrainingError(f"{folder.path} is missing: fold {fold + 1} cannot be given {what} scores; "
                             "remove its scores to train it again")
-    log.info("fold %d: fitting the article-frame model with the fold's network", fold + 1)
+    log.info("fold %d: fitting the %s with the fold's network", fold + 1, what)
     network, tokenizer, _, _ = folder.load_network()
     train_docs, heldout = plan.split(documents, fold)
     prepared = [PreparedText.from_text(d.text) for d in heldout]
     systems = {name: [by_id[d.id] for d in heldout] for name, by_id in saved.items()}
-    _, systems[ARTICLE_FRAMES] = _article_frame_scores(network, tokenizer, train_docs, prepared, systems["network"])
+    systems[system] = compute(network, tokenizer, train_docs, heldout, prepared, systems)
     save_scores(path, [d.id for d in heldout], systems)
+
+
+def _backfill_parts(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: Path,
+                    config: TrainConfig) -> None:
+    """The article-frame and span-memory scores of a fold, where its config gives them a share."""
+    if config.article_frame_weight > 0:
+        def article_frames(network, tokenizer, train_docs, heldout, prepared, systems) -> list[DocumentScores]:
+            return _article_frame_scores(network, tokenizer, train_docs, prepared, systems["network"])[1]
+
+        _backfill(plan, fold, documents, run_dir, ARTICLE_FRAMES, "article-frame model", article_frames)
+    if config.span_memory_share > 0:
+        def span_memory(network, tokenizer, train_docs, heldout, prepared, systems) -> list[DocumentScores]:
+            recorded = recorded_memory_scores(network, tokenizer, config, train_docs, heldout)
+            if recorded is None:
+                raise TrainingError(f"fold {fold + 1}: its training documents hold no Loaded_Language or "
+                                    "Name_Calling span to remember; set \"span_memory_share\": 0")
+            return recorded[1]
+
+        _backfill(plan, fold, documents, run_dir, SPAN_MEMORY, "span memory", span_memory)
 
 
 @dataclass
@@ -212,9 +246,8 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
     finished run under a new version, or with other TF-IDF shares, fits its thresholds anew (with the
     calibration of the code at hand)."""
     folds = list(range(plan.k)) if folds is None else sorted(folds)
-    if config.article_frame_weight > 0:
-        for fold in folds:
-            _backfill_article_frames(plan, fold, documents, run_dir)
+    for fold in folds:
+        _backfill_parts(plan, fold, documents, run_dir, config)
     cached = Figures.load(run_dir / FIGURES)
     if (cached is not None and (cached.folds or list(range(plan.k))) == folds and cached.version == config.version
             and cached.serving == config.serving_settings()):
@@ -226,6 +259,10 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
             by_system.setdefault(system, {}).update(scores)
     scores = {system: [by_system[system][d.id] for d in rest] for system in ("network", "baseline")
               if system in by_system}
+    prepared = [PreparedText.from_text(d.text) for d in rest]
+    if config.span_memory_share > 0:  # the network's word scores as its memory blends them when served
+        scores["network"] = with_recorded_memory(prepared, scores["network"], [by_system[SPAN_MEMORY][d.id]
+                                                 for d in rest], config.span_memory_share, config.span_memory_floor)
     if config.lexical_shares().used:
         if "baseline" not in scores:
             raise TrainingError(f"{run_dir}: the folds hold no TF-IDF scores (trained with \"baseline\": false and "
@@ -235,7 +272,6 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
     if config.article_frame_weight > 0:  # the served system's article frames blend in the article-frame model's
         scores[served] = blend_article_frames(scores[served], [by_system[ARTICLE_FRAMES][d.id].article_frames
                                                                for d in rest], config.article_frame_weight)
-    prepared = [PreparedText.from_text(d.text) for d in rest]
     fold_of = plan.fold_of(rest)
     reports, systems, thresholds = {}, {}, {}
     for system in [served, *(s for s in scores if s != served)]:
@@ -255,16 +291,16 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
 
 def _gate_figures(network: Any, tokenizer: Any, baseline: BaselineScorer | None,
                   article_model: ArticleFrameModel | None, result: Figures, gate: Sequence[Document],
-                  config: TrainConfig) -> dict[str, Summary]:
+                  config: TrainConfig, memory: SpanMemory | None = None) -> dict[str, Summary]:
     """The final model (and the baseline beside it) on the gate set, with the thresholds it serves."""
     from framing.model.decoding import build_analysis
 
-    prepared, network_scores = score_documents(network, tokenizer, config, gate)
+    prepared, network_scores = score_documents(network, tokenizer, config, gate, memory)
     systems: dict[str, tuple[Sequence[DocumentScores], Thresholds, str]] = {}
     lexical = baseline.score(list(prepared)) if baseline is not None else None
     own = (article_model.score(list(prepared), tokenizer, embedding_table(network)) if article_model is not None
            else None)
-    _, served_scores = serve(config, network_scores, lexical, own)
+    _, served_scores = serve(config, prepared, network_scores, lexical, own)
     systems["model"] = (served_scores, result.thresholds, config.name)
     if lexical is not None and result.baseline_thresholds is not None:
         systems["baseline"] = (lexical, result.baseline_thresholds, BaselineScorer.name)
@@ -348,12 +384,14 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     baseline = BaselineScorer().fit(training) if config.fits_tfidf() else None
     article_model = (fit_article_frames(training, tokenizer, embedding_table(network))
                      if config.article_frame_weight > 0 else None)
+    served_network = quantize(network.eval(), config.quantization)
+    memory = memory_for(served_network, tokenizer, config, training)
     gate_summaries = None
     if gate:
-        served_network = quantize(network.eval(), config.quantization)
-        gate_summaries = _gate_figures(served_network, tokenizer, baseline, article_model, result, gate, config)
+        gate_summaries = _gate_figures(served_network, tokenizer, baseline, article_model, result, gate, config,
+                                       memory)
     metrics = package(network, tokenizer, encoder, final_config, plan, result, documents, run_dir / MODEL, history,
-                      baseline, gate_summaries, sources, article_model)
+                      baseline, gate_summaries, sources, article_model, memory)
     fit_beside(run_dir / MODEL, documents, config, sentence_frames)
     return metrics
 
@@ -361,7 +399,8 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
 def package(network: Any, tokenizer: Any, encoder: str, config: TrainConfig, plan: FoldPlan, result: Figures,
             documents: Sequence[Document], output: Path, history: list[dict[str, Any]],
             baseline: BaselineScorer | None, gate: dict[str, Summary] | None,
-            sources: Sequence[dict], article_model: ArticleFrameModel | None = None) -> TrainingMetrics:
+            sources: Sequence[dict], article_model: ArticleFrameModel | None = None,
+            memory: SpanMemory | None = None) -> TrainingMetrics:
     """Write the model folder with the cross-validated thresholds, metrics, report and data record."""
     rest, gate_docs = plan.rest(documents), plan.gate(documents)
     manifest = config.manifest(encoder, result.served, history, article_frames=article_model is not None)
@@ -370,7 +409,7 @@ def package(network: Any, tokenizer: Any, encoder: str, config: TrainConfig, pla
     keep_baseline = baseline is not None and result.baseline_thresholds is not None
     folder.save(network, tokenizer, manifest, result.thresholds, tfidf=baseline if keep_baseline else None,
                 tfidf_thresholds=result.baseline_thresholds if keep_baseline else None, sensitive=result.sensitive,
-                article_frames=article_model)
+                article_frames=article_model, span_memory=memory)
     used = None if result.folds is None or len(result.folds) == plan.k else [f + 1 for f in result.folds]
     scored = sum(1 for d in rest if result.folds is None or plan.folds[d.id] in result.folds)
     protocol = protocol_text(plan.k, plan.seed, len(rest), len(gate_docs), used, scored)

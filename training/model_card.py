@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from framing.model.layout import ARTICLE_FRAME_ARRAYS, MODEL_CARD, SENTENCE_FRAME_SETTINGS, THRESHOLDS
+from framing.model.layout import (
+    ARTICLE_FRAME_ARRAYS,
+    MODEL_CARD,
+    SENTENCE_FRAME_SETTINGS,
+    SPAN_MEMORY_ARRAYS,
+    THRESHOLDS,
+)
 from framing.training.config import TrainConfig
 from framing.training.fold_figures import spread_table
 from framing.training.metrics import BOOTSTRAP_SAMPLES, HEADLINE
@@ -127,7 +133,7 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
     ensemble = (
         f"The served scores average the network with a TF-IDF + logistic-regression model (its share "
         f"{shares.techniques} of sentence technique scores, {shares.frames} of frame scores); word-level span "
-        "scores come from the network alone. "
+        "scores come from the network. "
         "In the table, `model` is what this folder serves, `network` the fine-tuned network alone and "
         "`baseline` the TF-IDF model alone, all measured the same way."
         if metrics.served == "ensemble" else "In the table, `model` is what this folder serves."
@@ -136,6 +142,11 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
         ensemble += (f" Article frames blend in, at share {config.article_frame_weight}, a logistic regression per "
                      "frame over the mean and SIF-weighted mean of the static word-piece embeddings of the whole "
                      "article (model.article_frames).")
+    if (directory / SPAN_MEMORY_ARRAYS).is_file():
+        ensemble += (" The Loaded_Language and Name_Calling word scores blend in, at share "
+                     f"{config.span_memory_share}, a nearest-neighbour memory of the network's states of "
+                     "training words annotators marked with them (model.span_memory), asked about words the "
+                     f"network scores at {config.span_memory_floor} or more.")
     units = {}
     if (directory / THRESHOLDS).is_file():
         units = json.loads((directory / THRESHOLDS).read_text(encoding="utf-8")).get("span_unit", {})

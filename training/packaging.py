@@ -35,6 +35,7 @@ from framing.training.evaluate import cross_fitted, protocol, write_report
 from framing.training.model_card import write_model_card
 from framing.training.reports import Split, SystemReport, TrainingMetrics
 from framing.training.sentence_frame_fit import SentenceFramePlan, fit_beside, plan_sentence_frames
+from framing.training.span_memory_fit import memory_for
 from framing.training.split import data_record, split_documents
 from framing.training.trainer import score_documents
 
@@ -100,7 +101,8 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
     The network is judged in the arithmetic it will be served in (`config.quantization`).
     """
     served_network = quantize(network.eval(), config.quantization)
-    prepared, neural_scores = score_documents(served_network, tokenizer, config, heldout_docs)
+    memory = memory_for(served_network, tokenizer, config, train_docs)
+    prepared, neural_scores = score_documents(served_network, tokenizer, config, heldout_docs, memory)
     baseline = None
     if config.fits_tfidf():
         baseline = BaselineScorer().fit(train_docs)
@@ -125,7 +127,7 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
                                                     article_frames=article_model is not None),
                 calibration.thresholds, tfidf=baseline if keep_baseline else None,
                 tfidf_thresholds=calibration.baseline_thresholds if keep_baseline else None,
-                sensitive=calibration.sensitive, article_frames=article_model)
+                sensitive=calibration.sensitive, article_frames=article_model, span_memory=memory)
     split = Split(training_articles=len(train_docs), heldout_articles=len(heldout_docs),
                   heldout_ids=[d.id for d in heldout_docs], seed=config.seed,
                   protocol=protocol(config.fold_assignments))

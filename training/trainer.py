@@ -30,6 +30,7 @@ from framing.model.network import FramingNetwork
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
+from framing.model.span_memory import SpanMemory
 from framing.model.taxonomy import FRAMES, TECHNIQUES
 from framing.training.config import TrainConfig
 from framing.training.dataset import Example, build_example, positive_weights
@@ -127,11 +128,13 @@ def _schedule(optimizer: torch.optim.Optimizer, total: int,
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: _warmup_then_linear(warmup, total, step))
 
 
-def score_documents(network: FramingNetwork, tokenizer: Any, config: TrainConfig,
-                    documents: Sequence[Document]) -> tuple[list[PreparedText], list[DocumentScores]]:
-    """The network's scores on `documents` (switches the network to eval mode)."""
+def score_documents(network: FramingNetwork, tokenizer: Any, config: TrainConfig, documents: Sequence[Document],
+                    memory: SpanMemory | None = None) -> tuple[list[PreparedText], list[DocumentScores]]:
+    """The network's scores on `documents`, its loaded-word scores blended with `memory`'s when given
+    (switches the network to eval mode)."""
     prepared = [PreparedText.from_text(d.text) for d in documents]
-    return prepared, NeuralScorer(network, tokenizer, config.window_length, config.stride).score(prepared)
+    scorer = NeuralScorer(network, tokenizer, config.window_length, config.stride, memory=memory)
+    return prepared, scorer.score(prepared)
 
 
 def weighted_articles(train_docs: Sequence[Document], fresh_ids: set[str],
