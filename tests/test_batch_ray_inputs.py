@@ -162,3 +162,27 @@ def test_a_part_left_half_written_by_a_killed_run_is_removed_not_counted(tmp_pat
     assert not stale.exists()
     assert sink.done_shards == set() and sink.done == set()
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_second_job_cannot_write_a_parquet_folder_a_job_is_writing(tmp_path: Path) -> None:
+    """It would take the first job's part in progress for a killed run's leftover and delete it."""
+    pytest.importorskip("pyarrow")
+    from framing.service.batch.options import BatchError
+    from framing.service.batch.parquet_io import PART_PREFIX
+    from framing.service.batch.sharded_output import ParquetSink
+
+    out = tmp_path / "scored"
+    first = ParquetSink(str(out), shard_rows=None, sensitivity="precise", input_location="in")
+    in_progress = out / f".{PART_PREFIX}news.parquet-00000.parquet.5cd5031e.tmp"
+    in_progress.write_bytes(b"a part being written")
+    with pytest.raises(BatchError, match="being written by another framing batch job"):
+        ParquetSink(str(out), shard_rows=None, sensitivity="precise", input_location="in")
+    assert in_progress.exists(), "the second job touched nothing"
+    first.close()
+    second = ParquetSink(str(out), shard_rows=None, sensitivity="precise", input_location="in")
+    assert not in_progress.exists(), "once the first job is gone, its leftover is cleared as before"
+    second.close()
+    (out / "_framing_job.json").write_text('{"sensitivity": "precise"}')
+    with pytest.raises(BatchError, match="operating point"):
+        ParquetSink(str(out), shard_rows=None, sensitivity="sensitive", input_location="in")
+    ParquetSink(str(out), shard_rows=None, sensitivity="precise", input_location="in").close()  # lock released

@@ -7,12 +7,15 @@ Parquet (`-o FOLDER`): one part per input shard, `part-<shard>.parquet`, written
 with a part are not read again, and the ids in the parts are skipped elsewhere. Failed records of a
 shard are written to `_errors/<shard>.jsonl` before its part, so a part that exists has its errors
 recorded. `_framing_job.json` holds what must not change between runs (shard size, operating point).
+On a local disk `_framing_job.lock` keeps a second job out of a folder a job is writing (it would
+delete the first one's part in progress as a killed run's leftover); object stores offer no lock.
 Readers of Parquet folders (pyarrow, DuckDB globs on `*.parquet`) skip the `_` and `.` names.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 MANIFEST = "_framing_job.json"
+LOCK = "_framing_job.lock"
 ERRORS_FOLDER = "_errors"
 
 
@@ -66,13 +70,23 @@ class ParquetSink:
     parquet = True
 
     def __init__(self, output: str, shard_rows: int | None, sensitivity: str, input_location: str) -> None:
-        import pyarrow.fs as pafs
-
-        from framing.service.batch.parquet_io import PART_PREFIX, filesystem, part_ids
+        from framing.service.batch.parquet_io import filesystem
 
         self.fs, self.folder = filesystem(output)
         self.errors_location = f"{output.rstrip('/')}/{ERRORS_FOLDER}/"
         self.fs.create_dir(f"{self.folder}/{ERRORS_FOLDER}", recursive=True)
+        self._lock_fd = _lock_local_folder(self.fs, self.folder, output)
+        try:
+            self._open(output, shard_rows, sensitivity, input_location)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, output: str, shard_rows: int | None, sensitivity: str, input_location: str) -> None:
+        import pyarrow.fs as pafs
+
+        from framing.service.batch.parquet_io import PART_PREFIX, part_ids
+
         manifest = self._read(MANIFEST)
         settings = json.loads(manifest) if manifest else {}
         if settings.get("sensitivity", sensitivity) != sensitivity:
@@ -139,7 +153,29 @@ class ParquetSink:
         write_part(self.fs, self.folder, f"{PART_PREFIX}{shard}.parquet", part)
 
     def close(self) -> None:
-        pass
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock
+            self._lock_fd = None
+
+
+def _lock_local_folder(fs: object, folder: str, output: str) -> int | None:
+    """An exclusive lock on the folder's lock file (held until `close`), or None where there is none
+    to take: another file system, or no POSIX locks."""
+    import pyarrow.fs as pafs
+
+    if not isinstance(fs, pafs.LocalFileSystem):
+        return None
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, the rest still works
+        return None
+    fd = os.open(os.path.join(folder, LOCK), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as error:
+        os.close(fd)
+        raise BatchError(f"{output} is being written by another framing batch job") from error
+    return fd
 
 
 def open_sink(output: str, errors_path: Path, sensitivity: str, shard_rows: int | None,
