@@ -156,6 +156,8 @@ def plan_sentence_frames(config: TrainConfig, parent: Path | None = None) -> Sen
     before a folder is rewritten in place, whose stored examples would be gone after."""
     examples: list[tuple[str, str]] = []
     settings = FitSettings(epochs=EPOCHS, seed=config.seed)
+    if not config.sentence_frames:  # nothing will be fitted: an examples file named beside it is not read
+        return SentenceFramePlan(examples, settings)
     if config.sentence_frame_examples:
         examples = read_examples(config.sentence_frame_examples)
     folder = ModelFolder(parent) if parent is not None else None
