@@ -242,22 +242,21 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     name = next(n for n in weights if n.endswith("token_head.weight"))
     assert torch.allclose(weights[name].float(), trained[name], atol=1e-3)
 
+    def repackage(**overrides) -> None:
+        """The finished run packaged again with other settings (its model folder written anew)."""
+        settings.write_text(json.dumps(config.model_dump(exclude={"threads"}) | overrides))
+        shutil.rmtree(run / "model")
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="framing"):
+            assert main(command) == 0
+
     # The finished run packaged again under a new version: thresholds fitted anew, nothing trained.
-    settings.write_text(json.dumps(config.model_dump(exclude={"threads"}) | {"version": "parts.1"}))
-    shutil.rmtree(run / "model")
-    caplog.clear()
-    with caplog.at_level(logging.INFO, logger="framing"):
-        assert main(command) == 0
+    repackage(version="parts.1")
     assert "cross-validated figures of" in caplog.text
     assert Analyzer.load(run / "model").info.version == "parts.1"
     # ... and with another TF-IDF share for frames: it changes only how scores combine, so the run
     # takes it, refits its figures and serves it.
-    settings.write_text(json.dumps(config.model_dump(exclude={"threads"})
-                                   | {"version": "parts.1", "frame_lexical_weight": 0.8}))
-    shutil.rmtree(run / "model")
-    caplog.clear()
-    with caplog.at_level(logging.INFO, logger="framing"):
-        assert main(command) == 0
+    repackage(version="parts.1", frame_lexical_weight=0.8)
     assert "cross-validated figures of" in caplog.text
     assert Manifest.load(run / "model").lexical_shares() == LexicalShares(config.lexical_weight, 0.8)
     served = Analyzer.load(run / "model").scorer  # the sentence-frame model wraps the ensemble
@@ -280,24 +279,14 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     assert Manifest.load(run / "model").article_frame_weight == 0.4
     assert type(Analyzer.load(run / "model").scorer.base).__name__ == "ArticleFrameScorer"
     # ... and with spans that do not grow: thresholds refitted for it, stored with it, nothing trained.
-    settings.write_text(json.dumps(config.model_dump(exclude={"threads"})
-                                   | {"version": "parts.1", "span_extension": 1.0, "span_bridge": 0}))
-    shutil.rmtree(run / "model")
-    caplog.clear()
-    with caplog.at_level(logging.INFO, logger="framing"):
-        assert main(command) == 0
+    repackage(version="parts.1", span_extension=1.0, span_bridge=0)
     assert "cross-validated figures of" in caplog.text
     assert json.loads((run / "model" / "thresholds.json").read_text())["span_growth"] == {"extension": 1.0,
                                                                                           "bridge": 0}
     assert Analyzer.load(run / "model").thresholds.span_growth == SpanGrowth(1.0, 0)
     # ... and with the span memory: the folds, trained without it, get its raw scores from their saved
     # fold models; the figures blend them in, and the final model serves a memory of its own.
-    settings.write_text(json.dumps(config.model_dump(exclude={"threads"})
-                                   | {"version": "parts.1", "span_memory_share": 0.5}))
-    shutil.rmtree(run / "model")
-    caplog.clear()
-    with caplog.at_level(logging.INFO, logger="framing"):
-        assert main(command) == 0
+    repackage(version="parts.1", span_memory_share=0.5)
     assert caplog.text.count("fitting the span memory with the fold's network") == 3
     assert all("span_memory" in load_scores(fold_dir(run, f) / SCORES) for f in range(3))
     memory = ModelFolder(run / "model").span_memory()
