@@ -355,9 +355,7 @@ class ModelFolder:
             missing = sorted(set(SPAN_MEMORY_FILES) - set(present))
             raise ModelLoadError(f"{self.path}: {', '.join(missing)} is missing beside {', '.join(present)}")
         try:
-            memory = SpanMemory.load(self.path)
-            memory.check_shapes(str(self.path), state_size)
-            return memory
+            return SpanMemory.load(self.path, state_size)
         except SpanMemoryFormatError as error:
             raise ModelLoadError(str(error)) from error
 

@@ -142,7 +142,9 @@ class SpanMemory:
         save_file(arrays, str(directory / SPAN_MEMORY_ARRAYS))
 
     @classmethod
-    def load(cls, directory: Path) -> SpanMemory:
+    def load(cls, directory: Path, state_size: int | None = None) -> SpanMemory:
+        """The saved memory, refused when its files do not fit together (or, when given, the network's
+        hidden size)."""
         try:
             settings = json.loads((directory / SPAN_MEMORY_SETTINGS).read_text(encoding="utf-8"))
             arrays = dict(load_file(str(directory / SPAN_MEMORY_ARRAYS)))
@@ -163,7 +165,7 @@ class SpanMemory:
                          settings=dict(settings.get("fit") or {}))
         except (KeyError, TypeError, ValueError) as problem:
             raise SpanMemoryFormatError(f"{directory / SPAN_MEMORY_SETTINGS}: bad settings ({problem})") from problem
-        memory.check_shapes(str(directory))
+        memory.check_shapes(str(directory), state_size)
         return memory
 
     def check_shapes(self, where: str, state_size: int | None = None) -> None:

@@ -27,6 +27,19 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+def lock_for_job(fd: int, output: str) -> None:
+    """An exclusive lock on `fd` for this job's lifetime, or `BatchError` when another job holds it (no
+    lock where the platform has no POSIX locks: the rest still works)."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as error:
+        raise BatchError(f"{output} is being written by another framing batch job") from error
+
+
 class OutputFile:
     """The JSONL results file: locked against a second job, recovered on open, appended line by line."""
 
@@ -48,14 +61,7 @@ class OutputFile:
             raise
 
     def _lock(self) -> None:
-        try:
-            import fcntl
-        except ImportError:  # not POSIX: no lock, the rest still works
-            return
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            raise BatchError(f"{self.path} is being written by another framing batch job") from error
+        lock_for_job(self.fd, str(self.path))
 
     def _scan(self) -> tuple[int, list[tuple[int, int]]]:
         """Collect complete ids; return where the complete lines end and the spans of unreadable lines."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from framing.service.batch.options import BatchError
-from framing.service.batch.output import ErrorLog, OutputFile
+from framing.service.batch.output import ErrorLog, OutputFile, lock_for_job
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -159,22 +159,17 @@ class ParquetSink:
 
 
 def _lock_local_folder(fs: object, folder: str, output: str) -> int | None:
-    """An exclusive lock on the folder's lock file (held until `close`), or None where there is none
-    to take: another file system, or no POSIX locks."""
+    """The folder's lock file, locked for this job (held until `close`), or None on another file system."""
     import pyarrow.fs as pafs
 
     if not isinstance(fs, pafs.LocalFileSystem):
         return None
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock, the rest still works
-        return None
     fd = os.open(os.path.join(folder, LOCK), os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as error:
+        lock_for_job(fd, output)
+    except BatchError:
         os.close(fd)
-        raise BatchError(f"{output} is being written by another framing batch job") from error
+        raise
     return fd
 
 
