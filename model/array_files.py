@@ -1,13 +1,14 @@
-"""Small frame models saved as plain data: a JSON file of settings beside a safetensors file of arrays.
+"""Small label models saved as plain data: a JSON file of settings beside a safetensors file of arrays.
 
-The sentence-frame and article-frame models share this layout and its checks (format name, the
-frame order of this version), so a folder never loads arrays whose rows mean other frames.
+The sentence-frame, article-frame and sentence-technique models share this layout and its checks
+(format name, the label order of this version), so a folder never loads arrays whose rows mean
+other frames or techniques.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +20,20 @@ from framing.model.taxonomy import FRAMES
 
 
 def save_frame_arrays(directory: Path, settings_name: str, arrays_name: str, settings: dict[str, Any],
-                      arrays: dict[str, np.ndarray], names: Iterable[str]) -> None:
-    """Writes `settings` (with the frame order) and the named arrays in float32."""
+                      arrays: dict[str, np.ndarray], names: Iterable[str], label_kind: str = "frames",
+                      labels: Sequence[str] = FRAMES) -> None:
+    """Writes `settings` (with the order of the labels the rows mean) and the named arrays in float32."""
     directory.mkdir(parents=True, exist_ok=True)
-    ordered = {"format": settings.get("format"), "frames": list(FRAMES), **settings}  # format and frames first
+    ordered = {"format": settings.get("format"), label_kind: list(labels), **settings}  # format and labels first
     (directory / settings_name).write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
     save_file({name: np.ascontiguousarray(arrays[name], dtype=np.float32) for name in names},
               str(directory / arrays_name))
 
 
 def read_frame_arrays(directory: Path, settings_name: str, arrays_name: str, format_name: str, what: str,
-                      error: type[Exception]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The settings and arrays, refused with `error` when unreadable, of another format or frame order."""
+                      error: type[Exception], label_kind: str = "frames",
+                      labels: Sequence[str] = FRAMES) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The settings and arrays, refused with `error` when unreadable, of another format or label order."""
     try:
         settings = json.loads((directory / settings_name).read_text(encoding="utf-8"))
         arrays = load_file(str(directory / arrays_name))
@@ -38,6 +41,6 @@ def read_frame_arrays(directory: Path, settings_name: str, arrays_name: str, for
         raise error(f"{directory}: cannot read the {what}: {problem}") from problem
     if not isinstance(settings, dict) or settings.get("format") != format_name:
         raise error(f"{directory / settings_name}: not a {format_name} file")
-    if settings.get("frames") != list(FRAMES):
-        raise error(f"{directory / settings_name}: its frame order differs from this version's")
+    if settings.get(label_kind) != list(labels):
+        raise error(f"{directory / settings_name}: its {label_kind[:-1]} order differs from this version's")
     return settings, dict(arrays)
