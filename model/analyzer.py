@@ -19,6 +19,7 @@ from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.scores import DocumentScores, PreparedText, Scorer
 from framing.model.sentence_frames import SentenceFrameScorer
+from framing.model.sentence_techniques import SentenceTechniqueScorer
 from framing.model.thresholds import PRECISE, OperatingPoints, Thresholds
 
 log = logging.getLogger(__name__)
@@ -57,12 +58,16 @@ class Analyzer:
         if lexical is not None:
             scorer = EnsembleScorer(scorer, lexical, shares)
         sentence_frames = folder.sentence_frames()
-        # Both frame models read the network's static embeddings; a folder with neither needs no copy.
-        needs_table = manifest.article_frame_weight > 0 or sentence_frames is not None
+        # The embedding models read the network's static embeddings; a folder with none needs no copy.
+        needs_table = (manifest.article_frame_weight > 0 or manifest.sentence_technique_weight > 0
+                       or sentence_frames is not None)
         table = embedding_table(network) if needs_table else None
         if manifest.article_frame_weight > 0 and table is not None:
             scorer = ArticleFrameScorer(scorer, folder.article_frames(table.shape), tokenizer, table,
                                         manifest.article_frame_weight)
+        if manifest.sentence_technique_weight > 0 and table is not None:
+            scorer = SentenceTechniqueScorer(scorer, folder.sentence_techniques(table.shape), tokenizer, table,
+                                             manifest.sentence_technique_weight)
         if sentence_frames is not None and table is not None:
             if sentence_frames.lexical and lexical is None:
                 lexical = folder.tfidf()

@@ -39,6 +39,7 @@ from framing.model.layout import (
     SENSITIVE_THRESHOLDS,
     SENTENCE_FRAME_EXAMPLES,
     SENTENCE_FRAME_FILES,
+    SENTENCE_TECHNIQUE_FILES,
     SPAN_MEMORY_FILES,
     TFIDF_FILES,
     THRESHOLDS,
@@ -53,8 +54,10 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
     from framing.model.article_frames import ArticleFrameModel
+    from framing.model.embedding_regression import EmbeddingRegression
     from framing.model.network import FramingNetwork
     from framing.model.sentence_frames import SentenceFrameModel
+    from framing.model.sentence_techniques import SentenceTechniqueModel
     from framing.model.span_memory import SpanMemory
     from framing.model.tfidf import BaselineScorer
 
@@ -329,18 +332,29 @@ class ModelFolder:
     def article_frames(self, table_shape: tuple[int, ...] | None = None) -> ArticleFrameModel:
         """The article-frame embedding model the manifest gives a share (`Manifest.article_frame_weight`),
         checked against the network's embedding table when its shape is given."""
-        from framing.model.article_frames import ArticleFrameFormatError, ArticleFrameModel
+        from framing.model.article_frames import ArticleFrameModel
 
-        missing = [name for name in ARTICLE_FRAME_FILES if not (self.path / name).is_file()]
+        return self._embedding_regression(ArticleFrameModel, ARTICLE_FRAME_FILES, table_shape)
+
+    def sentence_techniques(self, table_shape: tuple[int, ...] | None = None) -> SentenceTechniqueModel:
+        """The sentence-technique embedding model the manifest gives a share
+        (`Manifest.sentence_technique_weight`), checked against the network's embedding table."""
+        from framing.model.sentence_techniques import SentenceTechniqueModel
+
+        return self._embedding_regression(SentenceTechniqueModel, SENTENCE_TECHNIQUE_FILES, table_shape)
+
+    def _embedding_regression(self, kind: type[EmbeddingRegression], files: tuple[str, ...],
+                              table_shape: tuple[int, ...] | None) -> Any:
+        missing = [name for name in files if not (self.path / name).is_file()]
         if missing:
-            raise ModelLoadError(f"{self.path}: the manifest gives the article-frame model a share, but "
+            raise ModelLoadError(f"{self.path}: the manifest gives the {kind.WHAT} a share, but "
                                  f"{', '.join(missing)} is missing")
         try:
-            model = ArticleFrameModel.load(self.path)
+            model = kind.load(self.path)
             if table_shape is not None:
                 model.check_shapes(str(self.path), vocabulary=table_shape[0], dim=table_shape[1])
             return model
-        except ArticleFrameFormatError as error:
+        except kind.ERROR as error:
             raise ModelLoadError(str(error)) from error
 
     def span_memory(self, state_size: int | None = None) -> SpanMemory | None:
@@ -411,9 +425,11 @@ class ModelFolder:
     def save(self, network: FramingNetwork, tokenizer: PreTrainedTokenizerBase, manifest: Manifest,
              thresholds: Thresholds, tfidf: BaselineScorer | None = None,
              tfidf_thresholds: Thresholds | None = None, sensitive: Thresholds | None = None,
-             article_frames: ArticleFrameModel | None = None, span_memory: SpanMemory | None = None) -> None:
-        """Writes the network, its tokenizer, manifest and thresholds, and the TF-IDF, article-frame and
-        span-memory models when given (a folder saved without one of the last two loses any it had). A
+             article_frames: ArticleFrameModel | None = None, span_memory: SpanMemory | None = None,
+             sentence_techniques: SentenceTechniqueModel | None = None) -> None:
+        """Writes the network, its tokenizer, manifest and thresholds, and the TF-IDF, article-frame,
+        sentence-technique and span-memory models when given (a folder saved without one of the last
+        three loses any it had). A
         sentence-frame model already in the folder is removed: it reads the embedding table of the
         network it was fitted on (`save_sentence_frames` adds a new one).
 
@@ -441,16 +457,13 @@ class ModelFolder:
             tfidf.save(self.path)
         if tfidf_thresholds is not None:
             tfidf_thresholds.save(self.path / BASELINE_THRESHOLDS)
-        if article_frames is not None:
-            article_frames.save(self.path)
-        else:
-            for name in ARTICLE_FRAME_FILES:
-                (self.path / name).unlink(missing_ok=True)
-        if span_memory is not None:
-            span_memory.save(self.path)
-        else:
-            for name in SPAN_MEMORY_FILES:
-                (self.path / name).unlink(missing_ok=True)
+        for part, files in ((article_frames, ARTICLE_FRAME_FILES), (sentence_techniques, SENTENCE_TECHNIQUE_FILES),
+                            (span_memory, SPAN_MEMORY_FILES)):
+            if part is not None:
+                part.save(self.path)
+            else:
+                for name in files:
+                    (self.path / name).unlink(missing_ok=True)
         for name in (*SENTENCE_FRAME_FILES, SENTENCE_FRAME_EXAMPLES):  # fitted on another network's table
             (self.path / name).unlink(missing_ok=True)
         self.save_hashes()

@@ -18,6 +18,8 @@ A model folder:
     sentence_frames.safetensors  its arrays (optional)
     article_frames.json       article-frame embedding model: settings (optional, model.article_frames)
     article_frames.safetensors   its arrays (optional)
+    sentence_techniques.json  sentence-technique embedding model: settings (optional, model.sentence_techniques)
+    sentence_techniques.safetensors  its arrays (optional)
     span_memory.json          nearest-neighbour memory of annotated loaded words: settings (optional, model.span_memory)
     span_memory.safetensors   its arrays (optional)
     metrics.json              held-out metrics measured when the folder was written
@@ -53,6 +55,9 @@ SENTENCE_FRAME_EXAMPLES = "sentence_frame_examples.jsonl"
 ARTICLE_FRAME_SETTINGS = "article_frames.json"
 ARTICLE_FRAME_ARRAYS = "article_frames.safetensors"
 ARTICLE_FRAME_FILES = (ARTICLE_FRAME_SETTINGS, ARTICLE_FRAME_ARRAYS)
+SENTENCE_TECHNIQUE_SETTINGS = "sentence_techniques.json"
+SENTENCE_TECHNIQUE_ARRAYS = "sentence_techniques.safetensors"
+SENTENCE_TECHNIQUE_FILES = (SENTENCE_TECHNIQUE_SETTINGS, SENTENCE_TECHNIQUE_ARRAYS)
 SPAN_MEMORY_SETTINGS = "span_memory.json"
 SPAN_MEMORY_ARRAYS = "span_memory.safetensors"
 SPAN_MEMORY_FILES = (SPAN_MEMORY_SETTINGS, SPAN_MEMORY_ARRAYS)
@@ -69,7 +74,8 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 # but the manifest, which holds the folder's name and settings (an operator may rename a version;
 # a label order that does not fit is refused on its own).
 HASHED_FILES = (ENCODER_CONFIG, WEIGHTS, THRESHOLDS, SENSITIVE_THRESHOLDS, *TFIDF_FILES, BASELINE_THRESHOLDS,
-                *SENTENCE_FRAME_FILES, SENTENCE_FRAME_EXAMPLES, *ARTICLE_FRAME_FILES, *SPAN_MEMORY_FILES,
+                *SENTENCE_FRAME_FILES, SENTENCE_FRAME_EXAMPLES, *ARTICLE_FRAME_FILES, *SENTENCE_TECHNIQUE_FILES,
+                *SPAN_MEMORY_FILES,
                 *TOKENIZER_FILES)
 
 VERSIONS = "versions"

@@ -26,6 +26,9 @@ class Manifest:
     frame_lexical_weight: float | None = None
     # Share of the article-frame embedding model (article_frames.*) in the article-frame scores; 0 = none.
     article_frame_weight: float = 0.0
+    # Share of the sentence-technique embedding model (sentence_techniques.*) in the sentence-technique
+    # scores, after the TF-IDF share; 0 = none.
+    sentence_technique_weight: float = 0.0
     # Arithmetic the network is served in (see model.quantization); the thresholds were fitted to it.
     quantization: str = "none"
     encoder: str = "sentence-transformers/all-MiniLM-L6-v2"

@@ -292,6 +292,15 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     memory = ModelFolder(run / "model").span_memory()
     assert memory is not None and memory.share == 0.5
     assert json.loads((run / "figures" / "folds.json").read_text())["serving"]["span_memory_share"] == 0.5
+    # ... and with the sentence-technique model: each fold's is fitted with its saved fold network, the
+    # figures blend its scores in, and the final model serves one of its own.
+    repackage(version="parts.1", sentence_technique_weight=0.3)
+    assert caplog.text.count("fitting the sentence-technique model with the fold's network") == 3
+    assert all("sentence_techniques" in load_scores(fold_dir(run, f) / SCORES) for f in range(3))
+    assert Manifest.load(run / "model").sentence_technique_weight == 0.3
+    assert ModelFolder(run / "model").sentence_techniques().settings["documents"] > 0
+    assert json.loads((run / "figures" / "folds.json").read_text())["serving"]["sentence_technique_weight"] == 0.3
+    assert type(Analyzer.load(run / "model").scorer.base).__name__ == "SentenceTechniqueScorer"
     settings.write_text(json.dumps(config.model_dump(exclude={"threads"})))
 
     assert main([*command, "--part", "fold:4"]) == 2

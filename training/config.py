@@ -33,7 +33,8 @@ SPEED_SETTINGS = ("threads", "device")
 IDENTITY_SETTINGS = ("name", "version")
 # Settings that say how the trained scores are combined when served, not what is trained: a finished run
 # may be packaged again with other values (its cached figures are refitted; `crossval.Figures`).
-SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_weight", "span_extension", "span_bridge",
+SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_weight", "sentence_technique_weight",
+                    "span_extension", "span_bridge",
                     "span_memory_share", "span_memory_floor")
 # Settings of what is fitted beside the network once it is trained (the sentence-frame model): they
 # change neither the network nor the figures, so a finished run may be packaged again with others.
@@ -98,6 +99,10 @@ class TrainConfig(BaseModel):
     article_frame_weight: float = Field(
         0.0, ge=0, le=1, description="share of the article-frame embedding model (model.article_frames) in the "
                                      "served article-frame scores, blended after the TF-IDF share; 0 = not fitted")
+    sentence_technique_weight: float = Field(
+        0.0, ge=0, le=1, description="share of the sentence-technique embedding model (model.sentence_techniques) "
+                                     "in the served sentence-technique scores, blended after the TF-IDF share; "
+                                     "0 = not fitted")
     quantization: Literal["none", "int8"] = Field(
         SERVED_QUANTIZATION, description="arithmetic the model is served and calibrated in (model.quantization)")
     span_extension: float = Field(
@@ -158,10 +163,11 @@ class TrainConfig(BaseModel):
             raise TrainingError(f"{path or 'training settings'}: {error}") from error
 
     def manifest(self, encoder: str, served: str, history: list[dict[str, Any]],
-                 article_frames: bool = False) -> Manifest:
+                 article_frames: bool = False, sentence_techniques: bool = False) -> Manifest:
         """The manifest of a model trained with these settings, every field set from them (none left
         to `Manifest`'s defaults, which describe old manifests). The TF-IDF shares are recorded only
-        when the folder serves the ensemble, the article-frame share only when it holds that model."""
+        when the folder serves the ensemble, the article-frame and sentence-technique shares only when it
+        holds those models."""
         from framing.model.manifest import Manifest  # lazily: building the CLI parser must not load torch
 
         return Manifest(name=self.name, version=self.version, window_length=self.window_length,
@@ -170,5 +176,6 @@ class TrainConfig(BaseModel):
                         lexical_weight=self.lexical_weight if served == "ensemble" else 0.0,
                         frame_lexical_weight=self.frame_lexical_weight if served == "ensemble" else None,
                         article_frame_weight=self.article_frame_weight if article_frames else 0.0,
+                        sentence_technique_weight=self.sentence_technique_weight if sentence_techniques else 0.0,
                         quantization=self.quantization, encoder=encoder,
                         extra={"config": self.model_dump(), "history": history, "served": served})

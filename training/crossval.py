@@ -36,6 +36,7 @@ from framing.model.layout import SENSITIVE_THRESHOLDS
 from framing.model.quantization import quantize
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
+from framing.model.sentence_techniques import SentenceTechniqueModel, blend_sentence_techniques
 from framing.model.span_memory import SpanMemory
 from framing.model.tfidf import BaselineScorer
 from framing.model.thresholds import Thresholds
@@ -58,6 +59,7 @@ from framing.training.reports import (
     reports_json,
 )
 from framing.training.sentence_frame_fit import fit_beside, plan_sentence_frames
+from framing.training.sentence_techniques import fit_sentence_techniques
 from framing.training.span_memory_fit import memory_for, recorded_memory_scores, with_recorded_memory
 from framing.training.split import data_record
 from framing.training.train import initial_network, seed_everything
@@ -69,6 +71,9 @@ FINAL_WORK = "final.work"
 MODEL = "model"
 # A fold's scores with the network's article frames replaced by the article-frame model's (model.article_frames).
 ARTICLE_FRAMES = "article_frames"
+# A fold's scores with the network's sentence techniques replaced by the sentence-technique model's
+# (model.sentence_techniques).
+SENTENCE_TECHNIQUES = "sentence_techniques"
 # A fold's raw span-memory scores of its out-of-fold articles (model.span_memory; `with_recorded_memory`).
 SPAN_MEMORY = "span_memory"
 
@@ -109,15 +114,22 @@ def run_fold(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: 
     if config.article_frame_weight > 0:
         article_model, systems[ARTICLE_FRAMES] = _article_frame_scores(network, tokenizer, train_docs, prepared,
                                                                        network_scores)
+    sentence_model = None
+    if config.sentence_technique_weight > 0:
+        sentence_model, systems[SENTENCE_TECHNIQUES] = _sentence_technique_scores(network, tokenizer, train_docs,
+                                                                                  prepared, network_scores)
     own = [s.article_frames for s in systems[ARTICLE_FRAMES]] if ARTICLE_FRAMES in systems else None
+    own_sentences = ([s.sentence_techniques for s in systems[SENTENCE_TECHNIQUES]]
+                     if SENTENCE_TECHNIQUES in systems else None)
     served, served_scores = serve(config, prepared, network_scores, systems.get("baseline"), own,
-                                  systems.get(SPAN_MEMORY))
+                                  systems.get(SPAN_MEMORY), own_sentences)
     # Loadable for a look, with thresholds fitted on its own out-of-fold articles: no figure uses them.
     folder = ModelFolder(directory / MODEL)
     own_thresholds = calibrate(heldout, prepared, served_scores, span_growth=config.span_growth())
-    manifest = config.manifest(encoder, served, history, article_frames=article_model is not None)
+    manifest = config.manifest(encoder, served, history, article_frames=article_model is not None,
+                               sentence_techniques=sentence_model is not None)
     folder.save(network, tokenizer, manifest, own_thresholds, tfidf=baseline if served == "ensemble" else None,
-                article_frames=article_model, span_memory=memory)
+                article_frames=article_model, span_memory=memory, sentence_techniques=sentence_model)
     folder.save_data_record(data_record(train_docs + heldout, [], heldout))
     save_scores(directory / SCORES, [d.id for d in heldout], systems)  # marks the fold finished
     shutil.rmtree(work, ignore_errors=True)  # the checkpoint (optimizer state) is no longer needed
@@ -127,10 +139,11 @@ def run_fold(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: 
 
 def serve(config: TrainConfig, prepared: Sequence[PreparedText], network: Sequence[DocumentScores],
           baseline: Sequence[DocumentScores] | None, article_frames: Sequence[np.ndarray] | None,
-          memory: Sequence[DocumentScores] | None = None) -> tuple[str, list[DocumentScores]]:
+          memory: Sequence[DocumentScores] | None = None,
+          sentence_techniques: Sequence[np.ndarray] | None = None) -> tuple[str, list[DocumentScores]]:
     """What the folder serves ("ensemble" or "network") and its scores, from its parts' scores: the
-    network's, the TF-IDF model's, the article-frame model's frame scores and the span memory's raw
-    scores, when there."""
+    network's, the TF-IDF model's, the article-frame model's frame scores, the span memory's raw
+    scores and the sentence-technique model's sentence scores, when there."""
     scores = list(network)
     if memory is not None and config.span_memory_share > 0:
         scores = with_recorded_memory(prepared, scores, memory, config.span_memory_share, config.span_memory_floor)
@@ -139,6 +152,8 @@ def serve(config: TrainConfig, prepared: Sequence[PreparedText], network: Sequen
         served, scores = "ensemble", combine(scores, list(baseline), config.lexical_shares())
     if article_frames is not None and config.article_frame_weight > 0:
         scores = blend_article_frames(scores, list(article_frames), config.article_frame_weight)
+    if sentence_techniques is not None and config.sentence_technique_weight > 0:
+        scores = blend_sentence_techniques(scores, list(sentence_techniques), config.sentence_technique_weight)
     return served, scores
 
 
@@ -153,6 +168,20 @@ def _article_frame_scores(network: Any, tokenizer: Any, train_docs: Sequence[Doc
         raise TrainingError("the article-frame model needs articles with frame labels; set "
                             "\"article_frame_weight\": 0 for data without frames")
     return model, blend_article_frames(list(network_scores), model.score(list(prepared), tokenizer, table), 1.0)
+
+
+def _sentence_technique_scores(network: Any, tokenizer: Any, train_docs: Sequence[Document],
+                               prepared: Sequence[PreparedText], network_scores: Sequence[DocumentScores]
+                               ) -> tuple[SentenceTechniqueModel, list[DocumentScores]]:
+    """The sentence-technique model fitted on a fold's training documents with its network's embeddings,
+    and the `SENTENCE_TECHNIQUES` system of its out-of-fold articles."""
+    table = embedding_table(network)
+    model = fit_sentence_techniques(train_docs, tokenizer, table)
+    if model is None:
+        raise TrainingError("the sentence-technique model needs training sentences; set "
+                            "\"sentence_technique_weight\": 0")
+    own = model.score(list(prepared), tokenizer, table)
+    return model, blend_sentence_techniques(list(network_scores), own, 1.0)
 
 
 def _backfill(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: Path, system: str,
@@ -179,12 +208,19 @@ def _backfill(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir:
 
 def _backfill_parts(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: Path,
                     config: TrainConfig) -> None:
-    """The article-frame and span-memory scores of a fold, where its config gives them a share."""
+    """The article-frame, sentence-technique and span-memory scores of a fold, where its config gives
+    them a share."""
     if config.article_frame_weight > 0:
         def article_frames(network, tokenizer, train_docs, heldout, prepared, systems) -> list[DocumentScores]:
             return _article_frame_scores(network, tokenizer, train_docs, prepared, systems["network"])[1]
 
         _backfill(plan, fold, documents, run_dir, ARTICLE_FRAMES, "article-frame model", article_frames)
+    if config.sentence_technique_weight > 0:
+        def sentence_techniques(network, tokenizer, train_docs, heldout, prepared, systems) -> list[DocumentScores]:
+            return _sentence_technique_scores(network, tokenizer, train_docs, prepared, systems["network"])[1]
+
+        _backfill(plan, fold, documents, run_dir, SENTENCE_TECHNIQUES, "sentence-technique model",
+                  sentence_techniques)
     if config.span_memory_share > 0:
         def span_memory(network, tokenizer, train_docs, heldout, prepared, systems) -> list[DocumentScores]:
             recorded = recorded_memory_scores(network, tokenizer, config, train_docs, heldout)
@@ -272,6 +308,10 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
     if config.article_frame_weight > 0:  # the served system's article frames blend in the article-frame model's
         scores[served] = blend_article_frames(scores[served], [by_system[ARTICLE_FRAMES][d.id].article_frames
                                                                for d in rest], config.article_frame_weight)
+    if config.sentence_technique_weight > 0:  # and its sentence techniques the sentence-technique model's
+        scores[served] = blend_sentence_techniques(
+            scores[served], [by_system[SENTENCE_TECHNIQUES][d.id].sentence_techniques for d in rest],
+            config.sentence_technique_weight)
     fold_of = plan.fold_of(rest)
     reports, systems, thresholds = {}, {}, {}
     for system in [served, *(s for s in scores if s != served)]:
@@ -291,16 +331,18 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
 
 def _gate_figures(network: Any, tokenizer: Any, baseline: BaselineScorer | None,
                   article_model: ArticleFrameModel | None, result: Figures, gate: Sequence[Document],
-                  config: TrainConfig, memory: SpanMemory | None = None) -> dict[str, Summary]:
+                  config: TrainConfig, memory: SpanMemory | None = None,
+                  sentence_model: SentenceTechniqueModel | None = None) -> dict[str, Summary]:
     """The final model (and the baseline beside it) on the gate set, with the thresholds it serves."""
     from framing.model.decoding import build_analysis
 
     prepared, network_scores = score_documents(network, tokenizer, config, gate, memory)
     systems: dict[str, tuple[Sequence[DocumentScores], Thresholds, str]] = {}
     lexical = baseline.score(list(prepared)) if baseline is not None else None
-    own = (article_model.score(list(prepared), tokenizer, embedding_table(network)) if article_model is not None
-           else None)
-    _, served_scores = serve(config, prepared, network_scores, lexical, own)
+    table = embedding_table(network)
+    own = article_model.score(list(prepared), tokenizer, table) if article_model is not None else None
+    own_sentences = sentence_model.score(list(prepared), tokenizer, table) if sentence_model is not None else None
+    _, served_scores = serve(config, prepared, network_scores, lexical, own, None, own_sentences)
     systems["model"] = (served_scores, result.thresholds, config.name)
     if lexical is not None and result.baseline_thresholds is not None:
         systems["baseline"] = (lexical, result.baseline_thresholds, BaselineScorer.name)
@@ -384,14 +426,16 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     baseline = BaselineScorer().fit(training) if config.fits_tfidf() else None
     article_model = (fit_article_frames(training, tokenizer, embedding_table(network))
                      if config.article_frame_weight > 0 else None)
+    sentence_model = (fit_sentence_techniques(training, tokenizer, embedding_table(network))
+                      if config.sentence_technique_weight > 0 else None)
     served_network = quantize(network.eval(), config.quantization)
     memory = memory_for(served_network, tokenizer, config, training)
     gate_summaries = None
     if gate:
         gate_summaries = _gate_figures(served_network, tokenizer, baseline, article_model, result, gate, config,
-                                       memory)
+                                       memory, sentence_model)
     metrics = package(network, tokenizer, encoder, final_config, plan, result, documents, run_dir / MODEL, history,
-                      baseline, gate_summaries, sources, article_model, memory)
+                      baseline, gate_summaries, sources, article_model, memory, sentence_model)
     fit_beside(run_dir / MODEL, documents, config, sentence_frames)
     return metrics
 
@@ -400,16 +444,17 @@ def package(network: Any, tokenizer: Any, encoder: str, config: TrainConfig, pla
             documents: Sequence[Document], output: Path, history: list[dict[str, Any]],
             baseline: BaselineScorer | None, gate: dict[str, Summary] | None,
             sources: Sequence[dict], article_model: ArticleFrameModel | None = None,
-            memory: SpanMemory | None = None) -> TrainingMetrics:
+            memory: SpanMemory | None = None, sentence_model: SentenceTechniqueModel | None = None) -> TrainingMetrics:
     """Write the model folder with the cross-validated thresholds, metrics, report and data record."""
     rest, gate_docs = plan.rest(documents), plan.gate(documents)
-    manifest = config.manifest(encoder, result.served, history, article_frames=article_model is not None)
+    manifest = config.manifest(encoder, result.served, history, article_frames=article_model is not None,
+                               sentence_techniques=sentence_model is not None)
     manifest.extra["cross_validation"] = {"k": plan.k, "seed": plan.seed, "gate_articles": len(gate_docs)}
     folder = ModelFolder(output)
     keep_baseline = baseline is not None and result.baseline_thresholds is not None
     folder.save(network, tokenizer, manifest, result.thresholds, tfidf=baseline if keep_baseline else None,
                 tfidf_thresholds=result.baseline_thresholds if keep_baseline else None, sensitive=result.sensitive,
-                article_frames=article_model, span_memory=memory)
+                article_frames=article_model, span_memory=memory, sentence_techniques=sentence_model)
     used = None if result.folds is None or len(result.folds) == plan.k else [f + 1 for f in result.folds]
     scored = sum(1 for d in rest if result.folds is None or plan.folds[d.id] in result.folds)
     protocol = protocol_text(plan.k, plan.seed, len(rest), len(gate_docs), used, scored)

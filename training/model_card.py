@@ -9,6 +9,7 @@ from framing.model.layout import (
     ARTICLE_FRAME_ARRAYS,
     MODEL_CARD,
     SENTENCE_FRAME_SETTINGS,
+    SENTENCE_TECHNIQUE_ARRAYS,
     SPAN_MEMORY_ARRAYS,
     THRESHOLDS,
 )
@@ -142,6 +143,10 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
         ensemble += (f" Article frames blend in, at share {config.article_frame_weight}, a logistic regression per "
                      "frame over the mean and SIF-weighted mean of the static word-piece embeddings of the whole "
                      "article (model.article_frames).")
+    if (directory / SENTENCE_TECHNIQUE_ARRAYS).is_file():
+        ensemble += (f" Sentence technique scores blend in, at share {config.sentence_technique_weight}, a logistic "
+                     "regression per technique over the same embedding features of the sentence "
+                     "(model.sentence_techniques).")
     if (directory / SPAN_MEMORY_ARRAYS).is_file():
         ensemble += (" The Loaded_Language and Name_Calling word scores blend in, at share "
                      f"{config.span_memory_share}, a nearest-neighbour memory of the network's states of "

@@ -24,6 +24,7 @@ from framing.model.network import FramingNetwork
 from framing.model.quantization import quantize
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
+from framing.model.sentence_techniques import blend_sentence_techniques
 from framing.model.tfidf import BaselineScorer
 from framing.model.thresholds import SpanGrowth, Thresholds
 from framing.training.article_frames import fit_article_frames
@@ -35,6 +36,7 @@ from framing.training.evaluate import cross_fitted, protocol, write_report
 from framing.training.model_card import write_model_card
 from framing.training.reports import Split, SystemReport, TrainingMetrics
 from framing.training.sentence_frame_fit import SentenceFramePlan, fit_beside, plan_sentence_frames
+from framing.training.sentence_techniques import fit_sentence_techniques
 from framing.training.span_memory_fit import memory_for
 from framing.training.split import data_record, split_documents
 from framing.training.trainer import score_documents
@@ -60,14 +62,19 @@ def calibrate_systems(documents: Sequence[Document], prepared: Sequence[Prepared
                       baseline: tuple[Sequence[DocumentScores], ModelInfo] | None, shares: LexicalShares,
                       seed: int, assignments: int,
                       article_frames: tuple[Sequence[np.ndarray], float] | None = None,
-                      growth: SpanGrowth = SPAN_GROWTH) -> Calibration:
+                      growth: SpanGrowth = SPAN_GROWTH,
+                      sentence_techniques: tuple[Sequence[np.ndarray], float] | None = None) -> Calibration:
     """Each system judged with cross-fitted thresholds: the network alone, the baseline (when its
     scores and identity are given) and, when the TF-IDF model has a share, their ensemble, which is then
     the one served. `article_frames` (the article-frame model's scores and share) blend into the served
-    system's article frames. Word-unit spans grow by `growth` in every fit."""
+    system's article frames, `sentence_techniques` (the sentence-technique model's) into its sentence
+    techniques. Word-unit spans grow by `growth` in every fit."""
     def blended(scores: Sequence[DocumentScores]) -> Sequence[DocumentScores]:
-        return scores if article_frames is None else blend_article_frames(list(scores), list(article_frames[0]),
-                                                                          article_frames[1])
+        if article_frames is not None:
+            scores = blend_article_frames(list(scores), list(article_frames[0]), article_frames[1])
+        if sentence_techniques is not None:
+            scores = blend_sentence_techniques(list(scores), list(sentence_techniques[0]), sentence_techniques[1])
+        return scores
 
     reports: dict[str, SystemReport] = {}
     ensemble = baseline is not None and shares.used
@@ -106,28 +113,37 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
     baseline = None
     if config.fits_tfidf():
         baseline = BaselineScorer().fit(train_docs)
+    table = embedding_table(network)
     article_model, article_scores = None, None
     if config.article_frame_weight > 0:
-        table = embedding_table(network)
         article_model = fit_article_frames(train_docs, tokenizer, table)
         if article_model is not None:
             article_scores = (article_model.score(list(prepared), tokenizer, table), config.article_frame_weight)
         else:
             log.warning("no training article has frame labels: the model is written without the article-frame "
                         "model (article_frame_weight 0)")
+    sentence_model, sentence_scores = None, None
+    if config.sentence_technique_weight > 0:
+        sentence_model = fit_sentence_techniques(train_docs, tokenizer, table)
+        if sentence_model is not None:
+            sentence_scores = (sentence_model.score(list(prepared), tokenizer, table),
+                               config.sentence_technique_weight)
     calibration = calibrate_systems(
         heldout_docs, prepared, neural_scores, ModelInfo(name=config.name, version=config.version),
         (baseline.score(prepared), ModelInfo(name=baseline.name, version=config.version)) if baseline else None,
-        config.lexical_shares(), config.seed, config.fold_assignments, article_scores, config.span_growth())
+        config.lexical_shares(), config.seed, config.fold_assignments, article_scores, config.span_growth(),
+        sentence_scores)
     history.append({**(final_entry or {"epoch": config.epochs}),
                     **calibration.reports["model"].summary().model_dump()})
     folder = ModelFolder(output)
     keep_baseline = baseline is not None and calibration.baseline_thresholds is not None
     folder.save(network, tokenizer, config.manifest(encoder, calibration.served, history,
-                                                    article_frames=article_model is not None),
+                                                    article_frames=article_model is not None,
+                                                    sentence_techniques=sentence_model is not None),
                 calibration.thresholds, tfidf=baseline if keep_baseline else None,
                 tfidf_thresholds=calibration.baseline_thresholds if keep_baseline else None,
-                sensitive=calibration.sensitive, article_frames=article_model, span_memory=memory)
+                sensitive=calibration.sensitive, article_frames=article_model, span_memory=memory,
+                sentence_techniques=sentence_model)
     split = Split(training_articles=len(train_docs), heldout_articles=len(heldout_docs),
                   heldout_ids=[d.id for d in heldout_docs], seed=config.seed,
                   protocol=protocol(config.fold_assignments))
