@@ -25,7 +25,7 @@ from framing.model.embedding_regression import BlendingScorer, EmbeddingRegressi
 from framing.model.errors import FramingError
 from framing.model.layout import ARTICLE_FRAME_ARRAYS, ARTICLE_FRAME_SETTINGS
 from framing.model.scores import DocumentScores, PreparedText
-from framing.model.sentence_frames import plain_encoding
+from framing.model.sentence_frames import text_encoding
 from framing.model.taxonomy import FRAMES
 
 
@@ -36,7 +36,7 @@ class ArticleFrameFormatError(FramingError, ValueError):
 def article_token_ids(prepared: PreparedText, tokenizer) -> np.ndarray:
     """The article's word pieces, all of them, without special tokens (one encode of the text, no
     thread pool: see `model.sentence_frames.sentence_token_ids`)."""
-    return np.asarray(plain_encoding(tokenizer, prepared.text).ids, dtype=np.int64)
+    return np.asarray(text_encoding(prepared, tokenizer).ids, dtype=np.int64)
 
 
 def embedding_table(network) -> np.ndarray:

@@ -7,7 +7,7 @@ calibrated thresholds, one output shape, one evaluation) serves both.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -28,6 +28,10 @@ class PreparedText:
     sentences: list[Sentence]
     words: np.ndarray  # [n_words, 2] start, end
     word_sentence: np.ndarray  # [n_words] sentence index of each word
+    # The tokenizer's encoding of `text` per tokenizer, kept so that the models reading the whole text's
+    # word pieces (article frames, sentence frames, sentence techniques) encode it once between them
+    # (`model.sentence_frames.text_encoding`).
+    encodings: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_text(cls, text: str) -> PreparedText:

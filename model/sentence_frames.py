@@ -151,6 +151,15 @@ def plain_encoding(tokenizer, text: str):
     return backend.encode(text, add_special_tokens=False)
 
 
+def text_encoding(prepared: PreparedText, tokenizer):
+    """`plain_encoding` of the prepared text, computed once per tokenizer and kept with the text: three
+    models of a served folder read it, and an encode of a 1,000-word article takes about 2 ms."""
+    encoding = prepared.encodings.get(tokenizer)
+    if encoding is None:
+        encoding = prepared.encodings[tokenizer] = plain_encoding(tokenizer, prepared.text)
+    return encoding
+
+
 def sentence_token_ids(prepared: PreparedText, tokenizer) -> list[np.ndarray]:
     """The word pieces of each sentence (no special tokens): the text is tokenized once and each
     piece goes to the sentence its first character lies in.
@@ -163,7 +172,7 @@ def sentence_token_ids(prepared: PreparedText, tokenizer) -> list[np.ndarray]:
     """
     if not prepared.sentences:
         return []
-    encoding = plain_encoding(tokenizer, prepared.text)
+    encoding = text_encoding(prepared, tokenizer)
     ids = np.asarray(encoding.ids, dtype=np.int64)
     starts = np.asarray([start for start, _ in encoding.offsets], dtype=np.int64)
     bounds = np.asarray([s.start for s in prepared.sentences], dtype=np.int64)

@@ -171,3 +171,27 @@ def test_framing_train_fits_it_when_the_config_gives_it_a_share(sample_corpus: P
     assert type(analyzer.scorer.base).__name__ == "SentenceTechniqueScorer"
     assert analyzer.analyze("Troops crossed the border at dawn.").sentences
 
+
+def test_the_text_is_encoded_once_for_every_model_reading_its_word_pieces(tokenizer, monkeypatch) -> None:
+    """Article frames, sentence frames and sentence techniques each read the text's word pieces: one
+    encode between them per tokenizer, the same pieces as encoding afresh."""
+    from framing.model import sentence_frames
+    from framing.model.article_frames import article_token_ids
+    from framing.model.sentence_frames import plain_encoding, sentence_token_ids
+
+    calls: list[object] = []
+
+    def counting(tok, text):
+        calls.append(tok)
+        return plain_encoding(tok, text)
+
+    monkeypatch.setattr(sentence_frames, "plain_encoding", counting)
+    prepared = PreparedText.from_text("The thugs came at night. Nobody spoke to the court.")
+    pieces = sentence_token_ids(prepared, tokenizer)
+    whole = article_token_ids(prepared, tokenizer)
+    assert sentence_token_ids(prepared, tokenizer)[1].tolist() == pieces[1].tolist()
+    assert len(calls) == 1
+    assert np.concatenate(pieces).tolist() == whole.tolist() == plain_encoding(tokenizer, prepared.text).ids
+    other = type(tokenizer).from_pretrained(tokenizer.name_or_path)
+    sentence_token_ids(prepared, other)
+    assert len(calls) == 2, "another tokenizer is not served the first one's pieces"
