@@ -9,8 +9,9 @@ from pathlib import Path
 
 import torch
 
-from framing.model.article_frames import ArticleFrameScorer, embedding_table
+from framing.model.article_frames import ArticleFrameScorer
 from framing.model.decoding import build_analysis
+from framing.model.embedding_regression import embedding_table
 from framing.model.ensemble import EnsembleScorer
 from framing.model.errors import FramingError
 from framing.model.folder import ModelFolder

@@ -39,13 +39,6 @@ def article_token_ids(prepared: PreparedText, tokenizer) -> np.ndarray:
     return np.asarray(text_encoding(prepared, tokenizer).ids, dtype=np.int64)
 
 
-def embedding_table(network) -> np.ndarray:
-    """The static input embeddings of the network, rounded to fp16 as its model folder stores them, so
-    a model fitted on a network in memory reads what the served one will."""
-    weight = network.encoder.embeddings.word_embeddings.weight.detach()
-    return weight.half().float().numpy()
-
-
 class ArticleFrameModel(EmbeddingRegression):
     """Features of one article to one probability per frame."""
 

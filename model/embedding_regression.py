@@ -31,6 +31,13 @@ ARRAY_NAMES = ("token_weight", "feature_mean", "feature_scale", "weight", "bias"
 NO_COMMON_COMPONENT = np.zeros(0, dtype=np.float32)
 
 
+def embedding_table(network) -> np.ndarray:
+    """The static input embeddings of the network, rounded to fp16 as its model folder stores them, so
+    a model fitted on a network in memory reads what the served one will."""
+    weight = network.encoder.embeddings.word_embeddings.weight.detach()
+    return weight.half().float().numpy()
+
+
 @dataclass
 class EmbeddingRegression:
     """Features of a text to one probability per label. Subclasses name their labels and files."""

@@ -110,7 +110,7 @@ def test_a_served_folder_blends_its_article_frames(tokenizer, tmp_path: Path, sa
     cover its files; a missing file is a load error, not a silent fallback."""
     from transformers import AutoTokenizer
 
-    from framing.model.article_frames import embedding_table
+    from framing.model.embedding_regression import embedding_table
     from framing.model.manifest import Manifest
     from framing.model.network import FramingNetwork
     from framing.model.thresholds import Thresholds

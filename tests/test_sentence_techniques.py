@@ -110,7 +110,7 @@ def test_a_served_folder_blends_its_sentence_techniques(tmp_path: Path, sample_c
     load error, not a silent fallback."""
     from transformers import AutoTokenizer
 
-    from framing.model.article_frames import embedding_table
+    from framing.model.embedding_regression import embedding_table
     from framing.model.manifest import Manifest
     from framing.model.network import FramingNetwork
     from framing.model.thresholds import Thresholds

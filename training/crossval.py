@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from framing.model.article_frames import ArticleFrameModel, blend_article_frames, embedding_table
+from framing.model.article_frames import ArticleFrameModel, blend_article_frames
+from framing.model.embedding_regression import embedding_table
 from framing.model.ensemble import combine
 from framing.model.folder import ModelFolder
 from framing.model.layout import SENSITIVE_THRESHOLDS

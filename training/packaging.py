@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from framing.model.article_frames import blend_article_frames, embedding_table
+from framing.model.article_frames import blend_article_frames
 from framing.model.decoding import SPAN_GROWTH
+from framing.model.embedding_regression import embedding_table
 from framing.model.ensemble import LexicalShares, combine
 from framing.model.folder import ModelFolder
 from framing.model.network import FramingNetwork

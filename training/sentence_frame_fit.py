@@ -48,7 +48,7 @@ EPOCHS = 10
 log = logging.getLogger("framing.train")
 
 
-def embedding_table(folder: ModelFolder) -> np.ndarray:
+def saved_embedding_table(folder: ModelFolder) -> np.ndarray:
     """The network's static input embeddings, read from its weights without building the network."""
     from safetensors import safe_open
 
@@ -99,7 +99,7 @@ def fit_sentence_frames(model: str | os.PathLike[str], documents: Sequence[Docum
         raise TrainingError(f"{len(framed)} article(s) with frames annotated; the sentence-frame model needs at "
                             f"least {folds} (one per fold)")
     tokenizer = AutoTokenizer.from_pretrained(str(folder.path))
-    table = embedding_table(folder)
+    table = saved_embedding_table(folder)
     lexical = folder.tfidf() if settings.lexical else None
     bags = bags_of(framed, tokenizer, lexical)
     supervised = None
