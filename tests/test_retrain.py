@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from framing.model.folder import ModelFolder, RegistryError
+from framing.model.manifest import Manifest
 from framing.training.config import TrainConfig
 from framing.training.data_sources import load_training_data
 from framing.training.readers import read_semeval_folder
@@ -164,8 +165,9 @@ def test_retrain_runs_a_round_on_a_registry_from_the_feedback_database(
     from framing.training.feedback_store import FeedbackStore
 
     registry = Registry(tmp_path / "registry")
+    # v1 serves a sentence-technique model: its descendants inherit the share and fit their own.
     train(read_semeval_folder(sample_corpus), registry.version_dir("v1"),
-          TrainConfig(**TINY, baseline=False, version="v1"))
+          TrainConfig(**TINY, baseline=False, version="v1", sentence_technique_weight=0.2))
     args = ["retrain", "--registry", str(registry.root), "--corpus", str(sample_corpus)]
     assert main([*args, "--data", str(tmp_path / "none.jsonl")]) == 2
     assert "no promoted version" in capsys.readouterr().err
@@ -190,6 +192,8 @@ def test_retrain_runs_a_round_on_a_registry_from_the_feedback_database(
     _, heldout = split_of(registry.version_dir("v2"))
     assert heldout and not heldout & base_train
     assert (registry.version_dir("v2") / "report" / "round.json").is_file()
+    assert Manifest.load(registry.version_dir("v2")).sentence_technique_weight == 0.2
+    assert ModelFolder(registry.version_dir("v2")).sentence_techniques().settings["documents"] > 0
     assert not registry.work_dir("v2").exists()
     if code == 0:
         assert registry.promoted_version() == "v2" and "promoted v2" in out
