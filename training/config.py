@@ -143,6 +143,11 @@ class TrainConfig(BaseModel):
         """Whether a run fits the TF-IDF model: as the baseline beside the network, or for its share."""
         return self.baseline or self.lexical_shares().used
 
+    def fits_embedding_models(self) -> bool:
+        """Whether a run fits a model over the network's static embeddings (article frames, sentence
+        techniques), and so needs a copy of its table."""
+        return self.article_frame_weight > 0 or self.sentence_technique_weight > 0
+
     def lexical_shares(self) -> LexicalShares:
         from framing.model.ensemble import LexicalShares  # lazily, as in `manifest`
 

@@ -111,13 +111,14 @@ def run_fold(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: 
     baseline = BaselineScorer().fit(train_docs) if config.fits_tfidf() else None
     if baseline is not None:
         systems["baseline"] = baseline.score(prepared)
+    table = embedding_table(network) if config.fits_embedding_models() else None
     article_model = None
-    if config.article_frame_weight > 0:
-        article_model, systems[ARTICLE_FRAMES] = _article_frame_scores(network, tokenizer, train_docs, prepared,
+    if config.article_frame_weight > 0 and table is not None:
+        article_model, systems[ARTICLE_FRAMES] = _article_frame_scores(table, tokenizer, train_docs, prepared,
                                                                        network_scores)
     sentence_model = None
-    if config.sentence_technique_weight > 0:
-        sentence_model, systems[SENTENCE_TECHNIQUES] = _sentence_technique_scores(network, tokenizer, train_docs,
+    if config.sentence_technique_weight > 0 and table is not None:
+        sentence_model, systems[SENTENCE_TECHNIQUES] = _sentence_technique_scores(table, tokenizer, train_docs,
                                                                                   prepared, network_scores)
     own = [s.article_frames for s in systems[ARTICLE_FRAMES]] if ARTICLE_FRAMES in systems else None
     own_sentences = ([s.sentence_techniques for s in systems[SENTENCE_TECHNIQUES]]
@@ -158,12 +159,11 @@ def serve(config: TrainConfig, prepared: Sequence[PreparedText], network: Sequen
     return served, scores
 
 
-def _article_frame_scores(network: Any, tokenizer: Any, train_docs: Sequence[Document],
+def _article_frame_scores(table: np.ndarray, tokenizer: Any, train_docs: Sequence[Document],
                           prepared: Sequence[PreparedText], network_scores: Sequence[DocumentScores]
                           ) -> tuple[ArticleFrameModel, list[DocumentScores]]:
-    """The article-frame model fitted on a fold's training articles with its network's embeddings, and
-    the `ARTICLE_FRAMES` system of its out-of-fold articles."""
-    table = embedding_table(network)
+    """The article-frame model fitted on a fold's training articles with its network's embeddings
+    (`table`), and the `ARTICLE_FRAMES` system of its out-of-fold articles."""
     model = fit_article_frames(train_docs, tokenizer, table)
     if model is None:
         raise TrainingError("the article-frame model needs articles with frame labels; set "
@@ -171,12 +171,11 @@ def _article_frame_scores(network: Any, tokenizer: Any, train_docs: Sequence[Doc
     return model, blend_article_frames(list(network_scores), model.score(list(prepared), tokenizer, table), 1.0)
 
 
-def _sentence_technique_scores(network: Any, tokenizer: Any, train_docs: Sequence[Document],
+def _sentence_technique_scores(table: np.ndarray, tokenizer: Any, train_docs: Sequence[Document],
                                prepared: Sequence[PreparedText], network_scores: Sequence[DocumentScores]
                                ) -> tuple[SentenceTechniqueModel, list[DocumentScores]]:
-    """The sentence-technique model fitted on a fold's training documents with its network's embeddings,
-    and the `SENTENCE_TECHNIQUES` system of its out-of-fold articles."""
-    table = embedding_table(network)
+    """The sentence-technique model fitted on a fold's training documents with its network's embeddings
+    (`table`), and the `SENTENCE_TECHNIQUES` system of its out-of-fold articles."""
     model = fit_sentence_techniques(train_docs, tokenizer, table)
     if model is None:
         raise TrainingError("the sentence-technique model needs training sentences; set "
@@ -213,12 +212,14 @@ def _backfill_parts(plan: FoldPlan, fold: int, documents: Sequence[Document], ru
     them a share."""
     if config.article_frame_weight > 0:
         def article_frames(network, tokenizer, train_docs, heldout, prepared, systems) -> list[DocumentScores]:
-            return _article_frame_scores(network, tokenizer, train_docs, prepared, systems["network"])[1]
+            return _article_frame_scores(embedding_table(network), tokenizer, train_docs, prepared,
+                                         systems["network"])[1]
 
         _backfill(plan, fold, documents, run_dir, ARTICLE_FRAMES, "article-frame model", article_frames)
     if config.sentence_technique_weight > 0:
         def sentence_techniques(network, tokenizer, train_docs, heldout, prepared, systems) -> list[DocumentScores]:
-            return _sentence_technique_scores(network, tokenizer, train_docs, prepared, systems["network"])[1]
+            return _sentence_technique_scores(embedding_table(network), tokenizer, train_docs, prepared,
+                                              systems["network"])[1]
 
         _backfill(plan, fold, documents, run_dir, SENTENCE_TECHNIQUES, "sentence-technique model",
                   sentence_techniques)
@@ -333,14 +334,15 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
 def _gate_figures(network: Any, tokenizer: Any, baseline: BaselineScorer | None,
                   article_model: ArticleFrameModel | None, result: Figures, gate: Sequence[Document],
                   config: TrainConfig, memory: SpanMemory | None = None,
-                  sentence_model: SentenceTechniqueModel | None = None) -> dict[str, Summary]:
-    """The final model (and the baseline beside it) on the gate set, with the thresholds it serves."""
+                  sentence_model: SentenceTechniqueModel | None = None,
+                  table: np.ndarray | None = None) -> dict[str, Summary]:
+    """The final model (and the baseline beside it) on the gate set, with the thresholds it serves;
+    `table` is the network's embedding table, which the embedding models read."""
     from framing.model.decoding import build_analysis
 
     prepared, network_scores = score_documents(network, tokenizer, config, gate, memory)
     systems: dict[str, tuple[Sequence[DocumentScores], Thresholds, str]] = {}
     lexical = baseline.score(list(prepared)) if baseline is not None else None
-    table = embedding_table(network)
     own = article_model.score(list(prepared), tokenizer, table) if article_model is not None else None
     own_sentences = sentence_model.score(list(prepared), tokenizer, table) if sentence_model is not None else None
     _, served_scores = serve(config, prepared, network_scores, lexical, own, None, own_sentences)
@@ -425,16 +427,16 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     network, tokenizer, encoder, final_config, history = train_final(plan, documents, run_dir, config)
     training = plan.training(documents)
     baseline = BaselineScorer().fit(training) if config.fits_tfidf() else None
-    article_model = (fit_article_frames(training, tokenizer, embedding_table(network))
-                     if config.article_frame_weight > 0 else None)
-    sentence_model = (fit_sentence_techniques(training, tokenizer, embedding_table(network))
+    table = embedding_table(network) if config.fits_embedding_models() else None
+    article_model = fit_article_frames(training, tokenizer, table) if config.article_frame_weight > 0 else None
+    sentence_model = (fit_sentence_techniques(training, tokenizer, table)
                       if config.sentence_technique_weight > 0 else None)
     served_network = quantize(network.eval(), config.quantization)
     memory = memory_for(served_network, tokenizer, config, training)
     gate_summaries = None
     if gate:
         gate_summaries = _gate_figures(served_network, tokenizer, baseline, article_model, result, gate, config,
-                                       memory, sentence_model)
+                                       memory, sentence_model, table)
     metrics = package(network, tokenizer, encoder, final_config, plan, result, documents, run_dir / MODEL, history,
                       baseline, gate_summaries, sources, article_model, memory, sentence_model)
     fit_beside(run_dir / MODEL, documents, config, sentence_frames)

@@ -114,7 +114,7 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
     baseline = None
     if config.fits_tfidf():
         baseline = BaselineScorer().fit(train_docs)
-    table = embedding_table(network)
+    table = embedding_table(network) if config.fits_embedding_models() else None
     article_model, article_scores = None, None
     if config.article_frame_weight > 0:
         article_model = fit_article_frames(train_docs, tokenizer, table)
