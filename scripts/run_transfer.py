@@ -1,12 +1,15 @@
 """Move a `framing crossval` run trained elsewhere (a GPU machine) back to finish it here.
 
 `pack RUN OUT` writes what the thresholds and the packaging need into OUT as a tar split into parts
-of at most 15 MiB (the GPU tool returns at most 8 files of 16 MiB): the plan, each fold's network
-out-of-fold scores and the final network, all in fp16 (the model folder stores the network in fp16
-anyway; probabilities lose nothing the threshold grid can see), plus the logs. The TF-IDF baseline's
-out-of-fold scores are not sent: `unpack PARTS RUN --data ... --config ...` refits each fold's
-baseline here (deterministic, seconds) and writes complete fold score files, so that a plain
-`framing crossval` on RUN skips every part and only fits thresholds and writes the model.
+of at most 15 MiB (the GPU tool returns at most 8 files of 16 MiB): the plan, each fold's out-of-fold
+scores of every system fitted with its fold network (the network's own, and the article-frame,
+sentence-technique and span-memory models' where the recipe gives them a share) and the final
+network, all in fp16 (the model folder stores the network in fp16 anyway; probabilities lose nothing
+the threshold grid can see), plus the logs. The fold networks themselves stay behind (60 MB each),
+so every system that needs one must come back as scores. The TF-IDF baseline's out-of-fold scores are
+not sent: `unpack PARTS RUN --data ... --config ...` refits each fold's baseline here
+(deterministic, seconds) and writes complete fold score files, so that a plain `framing crossval` on
+RUN skips every part and only fits thresholds and writes the model.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from pathlib import Path
 import numpy as np
 
 PART_BYTES = 15 * 1024 * 1024
-NETWORK = "network."
+FOLD_SCORES = "systems.npz"
+# Refitted on arrival rather than sent: deterministic, and the only system that needs no fold network.
+REFITTED = "baseline"
 
 
 def pack(run: Path, out: Path, logs: Path | None) -> None:
@@ -38,10 +43,10 @@ def pack(run: Path, out: Path, logs: Path | None) -> None:
                 continue
             with np.load(scores, allow_pickle=False) as data:
                 arrays = {key: (data[key].astype(np.float16) if data[key].dtype.kind == "f" else data[key])
-                          for key in data.files if key == "ids" or key.startswith(NETWORK)}
+                          for key in data.files if key.split(".")[0] != REFITTED}
             packed = io.BytesIO()
             np.savez_compressed(packed, **arrays)
-            _add(tar, f"{fold_dir.name}/network.npz", packed.getvalue())
+            _add(tar, f"{fold_dir.name}/{FOLD_SCORES}", packed.getvalue())
         final = run / "final.work"
         if (final / "finished.json").is_file():
             state = load_file(final / "finished.safetensors")
@@ -91,7 +96,7 @@ def unpack(parts: Path, run: Path, data_paths: list[Path], config_path: Path | N
                          recorded["gate_ids"] or None, config.train_only_formats)
     plan.save_or_check(run, documents, config)  # the same deal, documents and training settings
     for fold in range(plan.k):
-        packed = staging / f"fold-{fold + 1}" / "network.npz"
+        packed = staging / f"fold-{fold + 1}" / FOLD_SCORES
         if not packed.is_file() or (fold_dir(run, fold) / SCORES).is_file():
             continue
         train_docs, heldout = plan.split(documents, fold)
@@ -99,14 +104,14 @@ def unpack(parts: Path, run: Path, data_paths: list[Path], config_path: Path | N
             ids = [str(i) for i in arrays["ids"]]
             if ids != [d.id for d in heldout]:
                 raise SystemExit(f"fold {fold + 1}: its out-of-fold articles differ from this plan's")
-            network = [DocumentScores(**{f: arrays[f"{NETWORK}{j}.{f}"].astype(np.float32) for f in FIELDS})
-                       for j in range(len(ids))]
-        systems = {"network": network}
+            names = sorted({key.split(".")[0] for key in arrays.files if key != "ids"})
+            systems = {name: [DocumentScores(**{f: arrays[f"{name}.{j}.{f}"].astype(np.float32) for f in FIELDS})
+                              for j in range(len(ids))] for name in names}
         if config.fits_tfidf():
             prepared = [PreparedText.from_text(d.text) for d in heldout]
             systems["baseline"] = BaselineScorer().fit(train_docs).score(prepared)
         save_scores(fold_dir(run, fold) / SCORES, ids, systems)
-        print(f"fold {fold + 1}: {len(ids)} out-of-fold articles")
+        print(f"fold {fold + 1}: {len(ids)} out-of-fold articles, systems {', '.join(sorted(systems))}")
     if (staging / "final.work" / "finished.json").is_file():
         (run / "final.work").mkdir(exist_ok=True)
         for name in ("finished.safetensors", "finished.json"):  # the record last: it marks the network done
