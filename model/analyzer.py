@@ -117,7 +117,7 @@ class Analyzer:
                     for p, s, document_id in zip(prepared, scores, ids, strict=True)]
         # Scoring goes on whatever the language; the Analysis says when its figures mean little.
         for analysis, text in zip(analyses, texts, strict=True):
-            analysis.warnings = language_warnings(text)
+            analysis.warnings = [*language_warnings(text), *analysis.warnings]
         return analyses
 
     def decode(self, prepared: PreparedText, scores: DocumentScores, document_id: str | None = None,

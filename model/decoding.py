@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from framing.model.schema import Analysis, LabelScore, ModelInfo, SentenceAnalysis, Span
+from framing.model.language import foreign_script_sentences, foreign_script_warning
+from framing.model.schema import Analysis, AnalysisWarning, LabelScore, ModelInfo, SentenceAnalysis, Span
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.segmentation import snap_to_graphemes
 from framing.model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
@@ -217,6 +218,16 @@ def sentence_frame_decisions(sentence_scores: np.ndarray, article_frames: dict[i
     return {f: float(sentence_scores[f]) for f in article_frames if sentence_scores[f] >= frame_thresholds[f]}
 
 
+def without_sentences(prepared: PreparedText, scores: DocumentScores, unscored: np.ndarray) -> DocumentScores:
+    """`scores` with every technique and sentence-frame score of the `unscored` sentences (and their
+    words) at 0, so that nothing is asserted there."""
+    words = unscored[prepared.word_sentence] if len(prepared.words) else np.zeros(0, dtype=bool)
+    word_techniques, sentence_techniques = scores.word_techniques.copy(), scores.sentence_techniques.copy()
+    sentence_frames = scores.sentence_frames.copy()
+    word_techniques[words], sentence_techniques[unscored], sentence_frames[unscored] = 0.0, 0.0, 0.0
+    return DocumentScores(word_techniques, sentence_techniques, sentence_frames, scores.article_frames)
+
+
 def _ranked(scores: dict[int, float], names: tuple[str, ...]) -> list[LabelScore]:
     ordered = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return [LabelScore(label=names[i], score=round(min(max(s, 0.0), 1.0), 4)) for i, s in ordered]
@@ -234,9 +245,16 @@ def build_analysis(
     """Decode with `thresholds`, which are those of `operating_point` (recorded in the Analysis).
 
     `own_sentence_frames`: the sentence frame scores are the sentence-frame model's calibrated ones
-    (`model.sentence_frames`), see `sentence_frame_decisions`.
+    (`model.sentence_frames`), see `sentence_frame_decisions`. Sentences in another script than the
+    (Latin) text around them are not scored (`model.language.foreign_script_sentences`); the Analysis
+    warns of them.
     """
     text = prepared.text
+    warnings: list[AnalysisWarning] = []
+    foreign, scripts = foreign_script_sentences(text, [(s.start, s.end) for s in prepared.sentences])
+    if any(foreign):
+        scores = without_sentences(prepared, scores, np.array(foreign, dtype=bool))
+        warnings.append(foreign_script_warning(sum(foreign), scripts))
     sentence_starts = np.array([s.start for s in prepared.sentences], dtype=np.int64)
     sentence_ends = np.array([s.end for s in prepared.sentences], dtype=np.int64)
 
@@ -288,5 +306,6 @@ def build_analysis(
         techniques=_ranked(article_techniques, TECHNIQUES),
         sentences=sentences,
         spans=spans,
+        warnings=warnings,
         operating_point=operating_point,
     )

@@ -8,7 +8,11 @@ its naive Bayes model inside the package, so detection needs no download; the mo
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from framing.model.schema import AnalysisWarning
@@ -69,3 +73,48 @@ def language_warnings(text: str) -> list[AnalysisWarning]:
         message=f"The text looks like {name} (confidence {confidence:.2f}), not English. The model was "
                 f"trained on English news: its frames and techniques for this text are unreliable.",
     )]
+
+
+FOREIGN_SCRIPT = "foreign_script"
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _script(character: str) -> str:
+    """The script of a letter, as the first word of its Unicode name ("LATIN", "CYRILLIC", "CJK")."""
+    return unicodedata.name(character, "UNKNOWN").split(" ", 1)[0]
+
+
+def foreign_script_sentences(text: str, bounds: Sequence[tuple[int, int]]) -> tuple[list[bool], list[str]]:
+    """Which sentences (`bounds`: start, end) are written mostly in another script than Latin, in a text
+    written mostly in Latin, and the names of those scripts, most frequent first.
+
+    An English article pasted from a web page can carry a line of Cyrillic or Arabic boilerplate
+    ("report a spelling mistake"); the English model's scores there are noise (it marked such a
+    line as Repetition), so decoding leaves those sentences unscored and the Analysis says so. A text
+    mostly in another script is left to the `not_english` warning and scored as before.
+    """
+    if not any(c.isalpha() and not _is_latin(c) for c in _NON_ASCII.findall(text)):  # the common case, fast
+        return [False] * len(bounds), []
+    counts = [(sum(c.isalpha() for c in text[a:b]), sum(_is_latin(c) for c in text[a:b])) for a, b in bounds]
+    letters, latin = sum(n for n, _ in counts), sum(k for _, k in counts)
+    if letters == 0 or latin * 2 < letters:
+        return [False] * len(bounds), []
+    foreign = [n > 0 and k * 2 < n for n, k in counts]
+    scripts = Counter(_script(c) for (a, b), flag in zip(bounds, foreign, strict=True) if flag
+                      for c in text[a:b] if c.isalpha() and not _is_latin(c))
+    return foreign, [name.title() if name != "CJK" else name for name, _ in scripts.most_common()]
+
+
+def _is_latin(character: str) -> bool:
+    if character.isascii():
+        return character.isalpha()
+    return character.isalpha() and _script(character) == "LATIN"
+
+
+def foreign_script_warning(sentences: int, scripts: Sequence[str]) -> AnalysisWarning:
+    named = " and ".join(scripts[:2]) if scripts else "another script"
+    which = "sentence is" if sentences == 1 else "sentences are"
+    return AnalysisWarning(
+        code=FOREIGN_SCRIPT,
+        message=f"{sentences} {which} written in {named} script, not Latin; the model reads English, so "
+                f"no technique or frame was scored there.")
