@@ -4,6 +4,7 @@ fixed; detection tells the corpora apart; the data record and model card carry e
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -214,6 +215,20 @@ def test_model_card_lists_every_source_with_its_licence(tmp_path, shipped_model_
     assert f"licence: {LICENCES['semeval2021']}" in card
     assert f"licence: {LICENCES['babe']}" in card
     assert "licensed AGPL-3.0" in card
+
+
+def test_model_card_shows_sources_as_a_reader_can_follow_them(tmp_path, monkeypatch):
+    from framing.training.model_card import shown_path
+
+    repository, corpus = tmp_path / "clone", tmp_path / "shared" / "data" / "corpus"
+    repository.mkdir()
+    monkeypatch.chdir(repository)
+    # An absolute path beside the clone reads as from its root (the card is written there); the data
+    # record keeps the path as given, since retraining reads the lineage's data from it.
+    assert shown_path(str(corpus)) == os.path.join("..", "shared", "data", "corpus")
+    assert shown_path("data/training/loaded_labels.jsonl") == "data/training/loaded_labels.jsonl"
+    far = Path(tmp_path.anchor, "srv", "corpora", "x")  # above the clone's parent: as given
+    assert shown_path(str(far)) == str(far)
 
 
 def test_annotations_check_names_the_new_formats(capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from framing.model.layout import (
@@ -119,6 +120,20 @@ def update_sentence_frames_section(directory: Path, record: dict) -> None:
     path.write_text(with_sentence_frames(card, sentence_frames_section(record)), encoding="utf-8")
 
 
+def shown_path(path: str) -> str:
+    """A source's path as a reader of the card can follow it: an absolute path relative to the folder
+    the card was written from (the repository root, so the shared corpus reads `../shared/...`
+    rather than one machine's `/work/...`) unless that climbs further than its parent; else as given.
+    The data record keeps the path as given: retraining reads the lineage's data from it."""
+    if not os.path.isabs(path):
+        return path
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive
+        return path
+    return path if relative.startswith(f"..{os.sep}..") else relative
+
+
 def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainConfig, data: dict) -> Path:
     split = metrics.split
     rows = "\n".join(
@@ -126,8 +141,8 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
         f"| {s.span_f1:.3f} | {s.span_technique_f1:.3f} | {s.frame_micro_f1:.3f} | {s.frame_macro_f1:.3f} |"
         for name, s in metrics.summary.items()
     )
-    sources = "\n".join(f"- `{s['path']}` ({s['format']}, {s['documents']} documents, sha256 {s['sha256'][:16]}…); "
-                        f"licence: {s.get('licence', 'not recorded')}"
+    sources = "\n".join(f"- `{shown_path(s['path'])}` ({s['format']}, {s['documents']} documents, "
+                        f"sha256 {s['sha256'][:16]}…); licence: {s.get('licence', 'not recorded')}"
                         for s in data.get("sources", []))
     licences = _licence_sentence(data.get("sources", []))
     shares = config.lexical_shares()
