@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -451,3 +452,23 @@ def test_summary_report_is_typed_and_keeps_the_json_keys():
     assert report.model_dump() == {"done": 3, "skipped": 1, "failed": 2, "seconds": 1.5,
                                    "docs_per_second": 2.0, "workers": 2, "interrupted": True}
     assert summary.line().startswith("framing batch: 3 done, 1 skipped (already in the output), 2 failed in 1.5s")
+
+
+def test_a_sigterm_during_the_clean_up_leaves_the_output_whole_and_the_summary_says_so(tmp_path, analyzer,
+                                                                                      monkeypatch):
+    """The clean-up (closing files; in the Ray engine, shutting Ray down) runs shielded: a SIGTERM
+    arriving then is recorded, not raised half-way through it (the Ray engine exited 130, summary lost)."""
+    from framing.service.batch.scoring import InProcessScorer
+
+    close = InProcessScorer.close
+
+    def close_then_terminated(self, interrupted: bool = False) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # handled by the job's own handler, in this (main) thread
+        close(self, interrupted)
+
+    monkeypatch.setattr(InProcessScorer, "close", close_then_terminated)
+    source = write_jsonl(tmp_path / "docs.jsonl", [{"id": f"t{i}", "text": make_text(i)} for i in range(3)])
+    summary, _ = run(tmp_path, source, analyzer)
+    assert summary.interrupted_by == signal.SIGTERM
+    assert summary.done == 3
+    assert sorted(output_ids(tmp_path / "out.jsonl")) == ["t0", "t1", "t2"]

@@ -182,15 +182,18 @@ def run_batch(options: BatchOptions, log: Callable[[str], None] | None = None,
     except KeyboardInterrupt:
         summary.interrupted_by = interrupts.signal or signal.SIGINT
     finally:
-        interrupted = summary.interrupted_by is not None
-        if scorer is not None:
-            scorer.close(interrupted=interrupted)
-        if progress is not None:
-            progress.close()
-        for closable in (errors, semeval, out):
-            if closable is not None:
-                closable.close()
+        with interrupts.shielded():
+            interrupted = summary.interrupted_by is not None
+            if scorer is not None:
+                scorer.close(interrupted=interrupted)
+            if progress is not None:
+                progress.close()
+            for closable in (errors, semeval, out):
+                if closable is not None:
+                    closable.close()
         interrupts.restore()
+        if summary.interrupted_by is None and interrupts.signal is not None:  # arrived during the clean-up
+            summary.interrupted_by = interrupts.signal
         summary.seconds = time.monotonic() - started
     return summary
 

@@ -176,12 +176,15 @@ def run_ray_batch(options: BatchOptions, ray_options: RayOptions,
     except KeyboardInterrupt:
         summary.interrupted_by = interrupts.signal or signal.SIGINT
     finally:
-        if progress is not None:
-            progress.close()
-        sink.close()
-        if owned:
-            ray.shutdown()
+        with interrupts.shielded():  # a SIGTERM during Ray's shutdown must not skip the rest (it exited 130)
+            if progress is not None:
+                progress.close()
+            sink.close()
+            if owned:
+                ray.shutdown()
         interrupts.restore()
+        if summary.interrupted_by is None and interrupts.signal is not None:  # arrived during the clean-up
+            summary.interrupted_by = interrupts.signal
         summary.seconds = time.monotonic() - started
     return summary
 

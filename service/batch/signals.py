@@ -52,3 +52,15 @@ class Interrupts:
             self._critical -= 1
         if self.signal is not None and not self._critical:
             raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def shielded(self) -> Iterator[None]:
+        """A block a signal may not interrupt at all: the signal is only recorded (`self.signal`). For the
+        clean-up after a job (closing files, shutting Ray down), where an interruption would skip the
+        rest of it and a second Ctrl-C or a SIGTERM must still leave the output whole and the summary
+        printed."""
+        self._critical += 1
+        try:
+            yield
+        finally:
+            self._critical -= 1
