@@ -20,7 +20,7 @@ pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
 from framing.service.report.aggregate import aggregate  # noqa: E402
-from framing.service.report.load import load  # noqa: E402
+from framing.service.report.load import ReportError, load  # noqa: E402
 
 LL, NC, DOUBT = "Loaded_Language", "Name_Calling-Labeling", "Doubt"
 INJECTION = "<script>alert(1)</script>"
@@ -157,6 +157,16 @@ def test_jsonl_parquet_file_and_parquet_shards_give_the_same_report(tmp_path):
     pq.write_table(table.slice(0, 2), shards / "part-0.parquet")
     pq.write_table(table.slice(2), shards / "part-1.parquet")
     assert figures(shards, by="source") == jsonl
+    # A batch folder's bookkeeping (`_errors/`, the job record, a part in progress) is not output.
+    (shards / "_errors").mkdir()
+    write_jsonl(shards / "_errors" / "part-0.jsonl")
+    pq.write_table(table.slice(0, 1), shards / ".part-2.parquet")
+    assert figures(shards, by="source") == jsonl
+    errors_only = tmp_path / "errors-only"
+    (errors_only / "_errors").mkdir(parents=True)
+    write_jsonl(errors_only / "_errors" / "part-0.jsonl")
+    with pytest.raises(ReportError, match=r"no \.parquet or \.jsonl files"):
+        load(errors_only)
 
 
 def test_parquet_dates_typed_as_dates_read_as_iso(tmp_path):
