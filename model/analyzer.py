@@ -15,7 +15,7 @@ from framing.model.embedding_regression import embedding_table
 from framing.model.ensemble import EnsembleScorer
 from framing.model.errors import FramingError
 from framing.model.folder import ModelFolder
-from framing.model.language import language_warnings, warm_up
+from framing.model.language import language_warnings, scored_part, warm_up
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.scores import DocumentScores, PreparedText, Scorer
@@ -115,9 +115,11 @@ class Analyzer:
         prepared, scores = self.score(texts)
         analyses = [self.decode(p, s, document_id, sensitivity)
                     for p, s, document_id in zip(prepared, scores, ids, strict=True)]
-        # Scoring goes on whatever the language; the Analysis says when its figures mean little.
-        for analysis, text in zip(analyses, texts, strict=True):
-            analysis.warnings = [*language_warnings(text), *analysis.warnings]
+        # Scoring goes on whatever the language; the Analysis says when its figures mean little. The
+        # language is judged on what was scored: sentences in another script have a warning of their own.
+        for analysis, text in zip(analyses, prepared, strict=True):
+            scored = scored_part(text.text, [(s.start, s.end) for s in text.sentences])
+            analysis.warnings = [*language_warnings(scored), *analysis.warnings]
         return analyses
 
     def decode(self, prepared: PreparedText, scores: DocumentScores, document_id: str | None = None,

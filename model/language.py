@@ -105,6 +105,15 @@ def foreign_script_sentences(text: str, bounds: Sequence[tuple[int, int]]) -> tu
     return foreign, [name.title() if name != "CJK" else name for name, _ in scripts.most_common()]
 
 
+def scored_part(text: str, bounds: Sequence[tuple[int, int]]) -> str:
+    """The text without its sentences in another script (`foreign_script_sentences`): what the
+    `not_english` check should judge, since those sentences are already reported and not scored."""
+    foreign, _ = foreign_script_sentences(text, bounds)
+    if not any(foreign):
+        return text
+    return " ".join(text[a:b] for (a, b), flag in zip(bounds, foreign, strict=True) if not flag)
+
+
 def _is_latin(character: str) -> bool:
     if character.isascii():
         return character.isalpha()

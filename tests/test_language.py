@@ -83,7 +83,13 @@ def test_decoding_asserts_nothing_in_a_sentence_of_another_script_and_says_so() 
         np.full(len(FRAMES), 0.9)), Thresholds(), ModelInfo(name="t", version="0")).warnings == []
 
 
-def test_the_served_analysis_keeps_both_warnings(analyzer: Analyzer) -> None:
-    analysis = analyzer.analyze(f"{ENGLISH[0]}\n{CYRILLIC_LINE}")
+def test_the_served_analysis_judges_the_language_of_what_it_scored(analyzer: Analyzer) -> None:
+    # Half of this short text's letters are Cyrillic, so langid calls the whole of it Russian; the
+    # Cyrillic line is reported on its own and the English sentence that was scored is English.
+    text = f"The regime sent thugs to beat the protesters.\n{CYRILLIC_LINE}"
+    assert [w.code for w in language_warnings(text)] == [NOT_ENGLISH]
+    analysis = analyzer.analyze(text)
     assert [w.code for w in analysis.warnings] == [FOREIGN_SCRIPT]
     assert not analysis.sentences[-1].techniques and not analysis.sentences[-1].frames
+    # A text in another language altogether still says so.
+    assert [w.code for w in analyzer.analyze(f"{GERMAN} {CYRILLIC_LINE}").warnings] == [NOT_ENGLISH, FOREIGN_SCRIPT]
