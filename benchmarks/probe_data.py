@@ -16,6 +16,8 @@ from framing.model.taxonomy import FRAMES
 
 PROBES = Path(__file__).resolve().parent.parent / "data" / "probes"
 LOADED_PAIRS = PROBES / "loaded_pairs.jsonl"
+# Never tuned on (data/probes/make_loaded_pairs.py says why): `bench_probe.py --pairs` reads it.
+LOADED_PAIRS_HELDOUT = PROBES / "loaded_pairs_heldout.jsonl"
 FRAME_SENTENCES = PROBES / "frame_sentences.jsonl"
 FRAME_ARTICLES = PROBES / "frame_articles.jsonl"
 

@@ -20,6 +20,7 @@ from probe_data import (  # noqa: E402
     FRAME_ARTICLES,
     FRAME_SENTENCES,
     LOADED_PAIRS,
+    LOADED_PAIRS_HELDOUT,
     ProbeDataError,
     load_frame_articles,
     load_frame_sentences,
@@ -35,9 +36,10 @@ def _generator(name: str):
     return module
 
 
-def test_loaded_pairs_are_minimal_pairs_with_matching_offsets() -> None:
-    pairs = load_pairs()
-    assert len(pairs) >= 60
+@pytest.mark.parametrize("path, at_least", [(LOADED_PAIRS, 60), (LOADED_PAIRS_HELDOUT, 40)])
+def test_loaded_pairs_are_minimal_pairs_with_matching_offsets(path: Path, at_least: int) -> None:
+    pairs = load_pairs(path)
+    assert len(pairs) >= at_least
     assert {p.topic for p in pairs} == {"conflict", "politics", "crime", "migration"}
     assert len({p.id for p in pairs}) == len(pairs)
     assert len({p.loaded.text for p in pairs}) == len(pairs)
@@ -55,8 +57,15 @@ def test_loaded_pairs_are_minimal_pairs_with_matching_offsets() -> None:
 
 def test_probe_files_are_what_their_generators_write() -> None:
     pairs = _generator("make_loaded_pairs")
-    expected = [pairs.build(i, topic, marked) for i, (topic, marked) in enumerate(pairs.PAIRS, start=1)]
-    assert [json.loads(line) for line in LOADED_PAIRS.read_text(encoding="utf-8").splitlines()] == expected
+    for path, written in ((LOADED_PAIRS, pairs.records(pairs.PAIRS, "loaded")),
+                          (LOADED_PAIRS_HELDOUT, pairs.records(pairs.HELDOUT_PAIRS, "heldout"))):
+        assert [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] == written
+
+
+def test_the_two_loaded_probes_share_no_loaded_word() -> None:
+    first = {p.loaded.word.lower() for p in load_pairs(LOADED_PAIRS)}
+    heldout = {p.loaded.word.lower() for p in load_pairs(LOADED_PAIRS_HELDOUT)}
+    assert not first & heldout
     frames = _generator("make_frame_probe")
     records = frames.sentence_records()
     assert [json.loads(line) for line in FRAME_SENTENCES.read_text(encoding="utf-8").splitlines()] == records

@@ -78,6 +78,7 @@ def _loaded(rid: str, text: str, word: str, label: str = "Name_Calling-Labeling"
     "The regimes arrived at dawn.",        # plural of regime
     "A tin pot ruler arrived at dawn.",    # hyphen written as a space
     "The takfiris arrived at dawn.",
+    "The bloodsucker arrived at dawn.",    # a loaded word of the held-out probe
 ])
 def test_checker_refuses_probe_words_anywhere(tmp_path: Path, text: str) -> None:
     path = _write(tmp_path, [{"id": "loaded-labels-001-neutral", "text": text, "spans": []}])

@@ -1,4 +1,5 @@
-"""Writes data/probes/loaded_pairs.jsonl from the marked-up minimal pairs below; run it after editing them.
+"""Writes data/probes/loaded_pairs.jsonl and loaded_pairs_heldout.jsonl from the marked-up minimal
+pairs below; run it after editing them.
 
 Every sentence is the project's own, written for this probe (nothing is taken from the example
 articles or any corpus). Each is written once as `... [loaded|neutral] ...`: the script builds the
@@ -91,11 +92,63 @@ PAIRS: list[tuple[str, str]] = [
     ("migration", "The [invading hordes|arrivals] from the south filled the shelters this winter."),
 ]
 
+# A second probe, written later (2026-11-28) and never tuned on: no threshold, rule or training
+# sentence may be chosen by it. Its labels share no word with the training sentences or the first
+# probe (data/training/check_loaded_labels.py refuses them in training data), and its sentences are
+# in other shapes (possessives, predicates, quoted claims), so it tells whether the first probe's
+# figures carry over to words and sentences nobody has looked at while building the model. Its
+# neutral words name people plainly: not ideological labels ("socialists", "feminists"), which the
+# corpus's annotators mark as labeling in many contexts.
+HELDOUT_PAIRS: list[tuple[str, str]] = [
+
+    ("politics", "Tenants' groups said the [bloodsuckers|landlords] had raised rents twice this year."),
+    ("crime", "Police relied on [snitches|informants] inside the port to track the shipments."),
+    ("politics", "The opposition called the ministers Washington's [lapdogs|allies] during the debate."),
+    ("conflict", "The [usurpers|new rulers] dissolved parliament two days after the coup."),
+    ("conflict", "The [junta|military government] promised elections within eighteen months."),
+    ("politics", "A government of [thieves|officials] signed the contract without a tender."),
+    ("migration", "The bill targets [welfare queens|benefit claimants] who move between councils."),
+    ("migration", "Campaign leaflets blamed [job stealers|foreign workers] for the closure of the plant."),
+    ("crime", "The [hate preachers|preachers] were banned from speaking at the mosque."),
+    ("conflict", "Militia commanders vowed to drive the [crusaders|Western troops] out of the province."),
+    ("conflict", "The group's statement said the [infidels|non-believers] would not be harmed if they left."),
+    ("conflict", "The court sentenced the [apostates|converts] to three years in prison."),
+    ("politics", "The synod expelled the [heretics|dissenters] after a two-day hearing."),
+    ("politics", "The columnist blamed [feminazis|women's groups] for the collapse of the talks."),
+    ("politics", "Party officials dismissed the [wingnuts|conservatives] who walked out of the convention."),
+    ("politics", "The senator mocked the [moonbats|students] who organised the march."),
+    ("politics", "The candidate's [deplorables|supporters] filled the stadium on Saturday night."),
+    ("politics", "Pollsters found the [rednecks|rural voters] had turned against the governor."),
+    ("politics", "The university gave in to the [social justice warriors|campaigners] and cancelled the lecture."),
+    ("politics", "The [neocons|policy advisers] in the administration pushed for air strikes."),
+    ("crime", "The magistrate said the [chavs|teenagers] had damaged four cars on the estate."),
+    ("crime", "The [desperadoes|gunmen] held up the bank shortly before closing time."),
+    ("crime", "Shopkeepers complained that the [ne'er-do-wells|young men] gathered outside every evening."),
+    ("migration", "Ministers promised to stop [benefit tourists|EU migrants] claiming housing support."),
+    ("politics", "Critics say the country has become a [mafia state|one-party state] under the president."),
+    ("politics", "He accused the [deep state|civil service] of blocking the reforms."),
+    ("politics", "The minister refused to answer questions from the [presstitutes|journalists] outside."),
+    ("politics", "The union said the company's [weasels|negotiators] had walked away from the table."),
+    ("politics", "The prime minister surrounded himself with [vipers|rivals] in the cabinet."),
+    ("politics", "The broadcaster's [lemmings|viewers] repeated the claim on social media."),
+    ("politics", "The paper is the Kremlin's [mouthpiece|main newspaper], critics say."),
+    ("politics", "The regime's [apologists|supporters] in the West called the vote fair."),
+    ("politics", "The senator and his [fellow travellers|colleagues] voted against the sanctions."),
+    ("politics", "The tabloid warned that the [pinkos|opposition] would raise taxes."),
+    ("conflict", "State television said the [Nazis|soldiers] had shelled the railway station."),
+    ("conflict", "Local officials said the [orcs|invading soldiers] looted the village before retreating."),
+    ("politics", "The law requires [foreign agents|foreign-funded charities] to register with the ministry."),
+    ("conflict", "The [fundamentalists|believers] gathered outside the courthouse after the verdict."),
+    ("crime", "The [guttersnipes|street children] slept under the railway bridge."),
+    ("politics", "The [bigwigs|executives] flew in for the summit on private jets."),
+]
+
 _MARK = re.compile(r"\[([^|\]]+)\|([^\]]+)\]")
 OUTPUT = Path(__file__).resolve().parent / "loaded_pairs.jsonl"
+HELDOUT_OUTPUT = Path(__file__).resolve().parent / "loaded_pairs_heldout.jsonl"
 
 
-def build(index: int, topic: str, marked: str) -> dict:
+def build(index: int, topic: str, marked: str, id_prefix: str = "loaded") -> dict:
     matches = list(_MARK.finditer(marked))
     if len(matches) != 1:
         raise ValueError(f"pair {index}: expected one [loaded|neutral] mark in {marked!r}")
@@ -104,7 +157,7 @@ def build(index: int, topic: str, marked: str) -> dict:
     loaded, neutral = match.group(1), match.group(2)
     start = len(prefix)
     return {
-        "id": f"loaded-{index:03d}",
+        "id": f"{id_prefix}-{index:03d}",
         "topic": topic,
         "loaded": {"text": prefix + loaded + suffix, "start": start, "end": start + len(loaded), "word": loaded},
         "neutral": {"text": prefix + neutral + suffix, "start": start, "end": start + len(neutral),
@@ -112,11 +165,15 @@ def build(index: int, topic: str, marked: str) -> dict:
     }
 
 
+def records(pairs: list[tuple[str, str]], prefix: str) -> list[dict]:
+    return [build(i, topic, marked, prefix) for i, (topic, marked) in enumerate(pairs, start=1)]
+
+
 def main() -> None:
-    lines = [json.dumps(build(i, topic, marked), ensure_ascii=False)
-             for i, (topic, marked) in enumerate(PAIRS, start=1)]
-    OUTPUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {len(lines)} pairs to {OUTPUT}")
+    for pairs, prefix, output in ((PAIRS, "loaded", OUTPUT), (HELDOUT_PAIRS, "heldout", HELDOUT_OUTPUT)):
+        lines = [json.dumps(record, ensure_ascii=False) for record in records(pairs, prefix)]
+        output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"wrote {len(lines)} pairs to {output}")
 
 
 if __name__ == "__main__":

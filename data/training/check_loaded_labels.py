@@ -1,9 +1,9 @@
 """Checks data/training/loaded_labels.jsonl: offsets, ids, and that no probe word is in it.
 
-The loaded-language probe (data/probes/loaded_pairs.jsonl) measures whether the model flags
-pejoratives it was never taught; it only measures that while this training file shares none of the
-probe's words. So every word below, in any case, singular or plural, hyphenated or not, is refused
-anywhere in the file (loaded or neutral records), and so is every loaded word of the probe file.
+The loaded-language probes (data/probes/loaded_pairs.jsonl, and loaded_pairs_heldout.jsonl, never
+tuned on) measure whether the model flags pejoratives it was never taught; they only measure that
+while this training file shares none of their words. So every word below, in any case, singular or plural, hyphenated or not, is refused
+anywhere in the file (loaded or neutral records), and so is every loaded word of both probe files.
 
     python data/training/check_loaded_labels.py [FILE]    # exit status 1 on any violation
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEFAULT_FILE = HERE / "loaded_labels.jsonl"
 PROBE_FILE = HERE.parent / "probes" / "loaded_pairs.jsonl"
+HELDOUT_PROBE_FILE = HERE.parent / "probes" / "loaded_pairs_heldout.jsonl"
 
 # The probe's words (and the named terms of the example articles): never in the training file.
 FORBIDDEN = [
@@ -83,7 +84,7 @@ def check(path: Path) -> tuple[list[str], dict[str, int]]:
             problems.append(f"line {number}: not JSON ({error})")
             continue
         records.append((number, record))
-    banned = forbidden_pattern(FORBIDDEN + probe_words())
+    banned = forbidden_pattern(FORBIDDEN + probe_words() + probe_words(HELDOUT_PROBE_FILE))
     seen: set[str] = set()
     labels: set[str] = set()
     counts = {"records": 0, "loaded": 0, "neutral": 0}
