@@ -4,6 +4,10 @@ The model was trained on English news: on German or Arabic text it still returns
 techniques, and they mean little. `py3langid` (BSD-3-Clause, a maintained fork of langid.py) ships
 its naive Bayes model inside the package, so detection needs no download; the model is read once (about
 0.4 s, in the background from `Analyzer.load`) and kept.
+
+Inside an English text, sentences written in another script (a pasted line of Cyrillic or Arabic)
+are found by their letters alone (`foreign_script_sentences`: too short for langid, and no guess is
+needed): decoding leaves them unscored and warns.
 """
 
 from __future__ import annotations
