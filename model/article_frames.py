@@ -16,12 +16,11 @@ Saved as plain data (`article_frames.json`: settings; `article_frames.safetensor
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
 
-from framing.model.embedding_regression import BlendingScorer, EmbeddingRegression
+from framing.model.embedding_regression import BlendingScorer, EmbeddingRegression, blend_field
 from framing.model.errors import FramingError
 from framing.model.layout import ARTICLE_FRAME_ARRAYS, ARTICLE_FRAME_SETTINGS
 from framing.model.scores import DocumentScores, PreparedText
@@ -58,8 +57,7 @@ class ArticleFrameModel(EmbeddingRegression):
 
 def blend_article_frames(scores: list[DocumentScores], own: list[np.ndarray], share: float) -> list[DocumentScores]:
     """The served article-frame scores with the article-frame model's at `share`; nothing else changes."""
-    return [replace(s, article_frames=((1.0 - share) * s.article_frames + share * o).astype(np.float32))
-            for s, o in zip(scores, own, strict=True)]
+    return blend_field("article_frames", scores, own, share)
 
 
 class ArticleFrameScorer(BlendingScorer):

@@ -13,7 +13,7 @@ Saved as plain data (a JSON file of settings, a safetensors file of arrays), nev
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -52,6 +52,10 @@ class EmbeddingRegression:
     ARRAYS_FILE: ClassVar[str]
     WHAT: ClassVar[str]  # how error messages name the model
     ERROR: ClassVar[type[FramingError]]
+
+    def score(self, documents: list[PreparedText], tokenizer, table: np.ndarray) -> list[np.ndarray]:
+        """One array of probabilities per document, over the subclass's unit (the article, each sentence)."""
+        raise NotImplementedError
 
     def features(self, token_ids: list[np.ndarray], table: np.ndarray) -> np.ndarray:
         """[texts, 2 * dim]: mean and SIF mean of each text's word-piece embeddings."""
@@ -98,6 +102,12 @@ class EmbeddingRegression:
         for name, shape in expected.items():
             if a[name].shape != shape:
                 raise self.ERROR(f"{where}: {self.WHAT} array {name} has shape {a[name].shape}, expected {shape}")
+
+
+def blend_field(name: str, scores: list[DocumentScores], own: list[np.ndarray], share: float) -> list[DocumentScores]:
+    """`scores` with their field `name` blended with a model's own scores at `share`; nothing else changes."""
+    return [replace(s, **{name: ((1.0 - share) * getattr(s, name) + share * o).astype(np.float32)})
+            for s, o in zip(scores, own, strict=True)]
 
 
 class BlendingScorer:

@@ -13,12 +13,11 @@ Saved as plain data (`sentence_techniques.json`: settings; `sentence_techniques.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
 
-from framing.model.embedding_regression import BlendingScorer, EmbeddingRegression
+from framing.model.embedding_regression import BlendingScorer, EmbeddingRegression, blend_field
 from framing.model.errors import FramingError
 from framing.model.layout import SENTENCE_TECHNIQUE_ARRAYS, SENTENCE_TECHNIQUE_SETTINGS
 from framing.model.scores import DocumentScores, PreparedText
@@ -51,8 +50,7 @@ class SentenceTechniqueModel(EmbeddingRegression):
 def blend_sentence_techniques(scores: list[DocumentScores], own: list[np.ndarray],
                               share: float) -> list[DocumentScores]:
     """The served sentence-technique scores with the model's at `share`; nothing else changes."""
-    return [replace(s, sentence_techniques=((1.0 - share) * s.sentence_techniques + share * o).astype(np.float32))
-            for s, o in zip(scores, own, strict=True)]
+    return blend_field("sentence_techniques", scores, own, share)
 
 
 class SentenceTechniqueScorer(BlendingScorer):

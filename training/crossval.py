@@ -24,13 +24,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 from framing.model.article_frames import ArticleFrameModel, blend_article_frames
-from framing.model.embedding_regression import embedding_table
+from framing.model.embedding_regression import EmbeddingRegression, embedding_table
 from framing.model.ensemble import combine
 from framing.model.folder import ModelFolder
 from framing.model.layout import SENSITIVE_THRESHOLDS
@@ -77,6 +77,9 @@ ARTICLE_FRAMES = "article_frames"
 SENTENCE_TECHNIQUES = "sentence_techniques"
 # A fold's raw span-memory scores of its out-of-fold articles (model.span_memory; `with_recorded_memory`).
 SPAN_MEMORY = "span_memory"
+
+
+RegressionT = TypeVar("RegressionT", bound=EmbeddingRegression)
 
 
 def fold_dir(run_dir: Path, fold: int) -> Path:
@@ -159,29 +162,37 @@ def serve(config: TrainConfig, prepared: Sequence[PreparedText], network: Sequen
     return served, scores
 
 
+def _fold_regression(fit: Callable[..., RegressionT | None], blend: Callable[..., list[DocumentScores]],
+                     refusal: str, table: np.ndarray, tokenizer: Any, train_docs: Sequence[Document],
+                     prepared: Sequence[PreparedText], network_scores: Sequence[DocumentScores]
+                     ) -> tuple[RegressionT, list[DocumentScores]]:
+    """An embedding regression fitted (`fit`) on a fold's training documents with its network's
+    embeddings (`table`), and its system for the out-of-fold articles: the network's scores with the
+    model's in its field (`blend` at 1.0). `refusal` says why nothing could be fitted."""
+    model = fit(train_docs, tokenizer, table)
+    if model is None:
+        raise TrainingError(refusal)
+    return model, blend(list(network_scores), model.score(list(prepared), tokenizer, table), 1.0)
+
+
 def _article_frame_scores(table: np.ndarray, tokenizer: Any, train_docs: Sequence[Document],
                           prepared: Sequence[PreparedText], network_scores: Sequence[DocumentScores]
                           ) -> tuple[ArticleFrameModel, list[DocumentScores]]:
-    """The article-frame model fitted on a fold's training articles with its network's embeddings
-    (`table`), and the `ARTICLE_FRAMES` system of its out-of-fold articles."""
-    model = fit_article_frames(train_docs, tokenizer, table)
-    if model is None:
-        raise TrainingError("the article-frame model needs articles with frame labels; set "
-                            "\"article_frame_weight\": 0 for data without frames")
-    return model, blend_article_frames(list(network_scores), model.score(list(prepared), tokenizer, table), 1.0)
+    """The article-frame model of a fold and the `ARTICLE_FRAMES` system of its out-of-fold articles."""
+    return _fold_regression(fit_article_frames, blend_article_frames,
+                            "the article-frame model needs articles with frame labels; set "
+                            "\"article_frame_weight\": 0 for data without frames",
+                            table, tokenizer, train_docs, prepared, network_scores)
 
 
 def _sentence_technique_scores(table: np.ndarray, tokenizer: Any, train_docs: Sequence[Document],
                                prepared: Sequence[PreparedText], network_scores: Sequence[DocumentScores]
                                ) -> tuple[SentenceTechniqueModel, list[DocumentScores]]:
-    """The sentence-technique model fitted on a fold's training documents with its network's embeddings
-    (`table`), and the `SENTENCE_TECHNIQUES` system of its out-of-fold articles."""
-    model = fit_sentence_techniques(train_docs, tokenizer, table)
-    if model is None:
-        raise TrainingError("the sentence-technique model needs training sentences; set "
-                            "\"sentence_technique_weight\": 0")
-    own = model.score(list(prepared), tokenizer, table)
-    return model, blend_sentence_techniques(list(network_scores), own, 1.0)
+    """The sentence-technique model of a fold and the `SENTENCE_TECHNIQUES` system of its out-of-fold articles."""
+    return _fold_regression(fit_sentence_techniques, blend_sentence_techniques,
+                            "the sentence-technique model needs training sentences; set "
+                            "\"sentence_technique_weight\": 0",
+                            table, tokenizer, train_docs, prepared, network_scores)
 
 
 def _backfill(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: Path, system: str,
