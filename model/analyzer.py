@@ -118,8 +118,7 @@ class Analyzer:
         # Scoring goes on whatever the language; the Analysis says when its figures mean little. The
         # language is judged on what was scored: sentences in another script have a warning of their own.
         for analysis, text in zip(analyses, prepared, strict=True):
-            scored = scored_part(text.text, [(s.start, s.end) for s in text.sentences])
-            analysis.warnings = [*language_warnings(scored), *analysis.warnings]
+            analysis.warnings = [*language_warnings(scored_part(text)), *analysis.warnings]
         return analyses
 
     def decode(self, prepared: PreparedText, scores: DocumentScores, document_id: str | None = None,

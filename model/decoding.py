@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from framing.model.language import foreign_script_sentences, foreign_script_warning
+from framing.model.language import foreign_script_warning
 from framing.model.schema import Analysis, AnalysisWarning, LabelScore, ModelInfo, SentenceAnalysis, Span
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.segmentation import snap_to_graphemes
@@ -246,12 +246,12 @@ def build_analysis(
 
     `own_sentence_frames`: the sentence frame scores are the sentence-frame model's calibrated ones
     (`model.sentence_frames`), see `sentence_frame_decisions`. Sentences in another script than the
-    (Latin) text around them are not scored (`model.language.foreign_script_sentences`); the Analysis
+    (Latin) text around them are not scored (`PreparedText.foreign_script`); the Analysis
     warns of them.
     """
     text = prepared.text
     warnings: list[AnalysisWarning] = []
-    foreign, scripts = foreign_script_sentences(text, [(s.start, s.end) for s in prepared.sentences])
+    foreign, scripts = prepared.foreign_script()
     if any(foreign):
         scores = without_sentences(prepared, scores, np.array(foreign, dtype=bool))
         warnings.append(foreign_script_warning(sum(foreign), scripts))

@@ -17,9 +17,12 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from framing.model.schema import AnalysisWarning
+
+if TYPE_CHECKING:
+    from framing.model.scores import PreparedText
 
 NOT_ENGLISH = "not_english"
 # Below this many letters langid's guesses are unreliable (a name, a number, a one-word title).
@@ -109,13 +112,14 @@ def foreign_script_sentences(text: str, bounds: Sequence[tuple[int, int]]) -> tu
     return foreign, [name.title() if name != "CJK" else name for name, _ in scripts.most_common()]
 
 
-def scored_part(text: str, bounds: Sequence[tuple[int, int]]) -> str:
-    """The text without its sentences in another script (`foreign_script_sentences`): what the
+def scored_part(prepared: PreparedText) -> str:
+    """The text without its sentences in another script (`PreparedText.foreign_script`): what the
     `not_english` check should judge, since those sentences are already reported and not scored."""
-    foreign, _ = foreign_script_sentences(text, bounds)
+    foreign, _ = prepared.foreign_script()
     if not any(foreign):
-        return text
-    return " ".join(text[a:b] for (a, b), flag in zip(bounds, foreign, strict=True) if not flag)
+        return prepared.text
+    return " ".join(prepared.text[s.start:s.end] for s, flag in zip(prepared.sentences, foreign, strict=True)
+                    if not flag)
 
 
 def _is_latin(character: str) -> bool:

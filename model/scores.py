@@ -32,6 +32,7 @@ class PreparedText:
     # word pieces (article frames, sentence frames, sentence techniques) encode it once between them
     # (`model.sentence_frames.text_encoding`).
     encodings: dict = field(default_factory=dict, repr=False, compare=False)
+    _foreign_script: tuple[list[bool], list[str]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_text(cls, text: str) -> PreparedText:
@@ -40,6 +41,16 @@ class PreparedText:
         sentence_starts = np.array([s.start for s in sentences], dtype=np.int64)
         word_sentence = np.searchsorted(sentence_starts, words[:, 0], side="right") - 1
         return cls(text, split_paragraphs(text), sentences, words, np.clip(word_sentence, 0, None))
+
+    def foreign_script(self) -> tuple[list[bool], list[str]]:
+        """Which sentences are in another script than the (Latin) text around them, and which scripts
+        (`model.language.foreign_script_sentences`); worked out once, read by decoding and by the
+        language check."""
+        if self._foreign_script is None:
+            from framing.model.language import foreign_script_sentences
+
+            self._foreign_script = foreign_script_sentences(self.text, [(s.start, s.end) for s in self.sentences])
+        return self._foreign_script
 
 
 @dataclass
