@@ -192,8 +192,7 @@ def run_batch(options: BatchOptions, log: Callable[[str], None] | None = None,
                 if closable is not None:
                     closable.close()
         interrupts.restore()
-        if summary.interrupted_by is None and interrupts.signal is not None:  # arrived during the clean-up
-            summary.interrupted_by = interrupts.signal
+        summary.interrupted_by = summary.interrupted_by or interrupts.signal  # one may arrive during the clean-up
         summary.seconds = time.monotonic() - started
     return summary
 
