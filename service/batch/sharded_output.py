@@ -25,6 +25,13 @@ from framing.service.batch.output import ErrorLog, OutputFile, lock_for_job
 if TYPE_CHECKING:
     import pyarrow as pa
 
+def is_bookkeeping(parts: list[str] | tuple[str, ...]) -> bool:
+    """Whether a path (its parts below the folder) is a batch folder's bookkeeping rather than data:
+    a name starting with `_` or `.` (`_errors/`, the job record, a part in progress). Batch input and
+    `framing report` skip these, as Parquet readers do."""
+    return any(part.startswith(("_", ".")) for part in parts)
+
+
 MANIFEST = "_framing_job.json"
 LOCK = "_framing_job.lock"
 ERRORS_FOLDER = "_errors"

@@ -30,6 +30,7 @@ from framing.service.batch.inputs import (
 )
 from framing.service.batch.options import BatchError
 from framing.service.batch.parquet_io import filesystem, parquet_rows, read_parquet_range
+from framing.service.batch.sharded_output import is_bookkeeping
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 SHARD_KINDS = ("jsonl", "csv", "parquet")
@@ -84,7 +85,7 @@ def input_files(location: str, forced: str | None = None) -> list[tuple[str, str
     files = []
     for entry in fs.get_file_info(pafs.FileSelector(root, recursive=True)):
         relative = entry.path[len(root.rstrip("/")) + 1:]
-        if entry.type != pafs.FileType.File or any(part.startswith((".", "_")) for part in relative.split("/")):
+        if entry.type != pafs.FileType.File or is_bookkeeping(relative.split("/")):
             continue
         kind = _kind_of(entry.base_name, forced)
         if kind is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from framing.model.errors import FramingError
+from framing.service.batch.sharded_output import is_bookkeeping
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines", ".json")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -83,10 +84,8 @@ def find_files(path: Path) -> tuple[str, list[str]]:
     """The input's format and its files: one file, or every shard in a folder (Parquet first)."""
     if path.is_dir():
         for input_format, suffixes in (("parquet", PARQUET_SUFFIXES), ("jsonl", JSONL_SUFFIXES)):
-            # Names starting with "_" or "." are a batch folder's bookkeeping (`_errors/`, parts in progress),
-            # skipped as `framing batch` skips them in its input and Parquet readers do.
             shards = sorted(str(p) for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
-                            and not any(part.startswith(("_", ".")) for part in p.relative_to(path).parts))
+                            and not is_bookkeeping(p.relative_to(path).parts))
             if shards:
                 return input_format, shards
         raise ReportError(f"{path}: no .parquet or .jsonl files in this folder")
