@@ -271,3 +271,40 @@ def test_average_writes_the_mean_of_two_runs_and_recalibrates_it(
     assert "at least two models" in capsys.readouterr().err
     assert main(["average", str(first), str(second), "--data", str(sample_corpus), "-o", str(first)]) == 2
     assert "is one of the models" in capsys.readouterr().err
+
+
+def test_relative_paths_in_a_config_file_are_read_from_its_folder(tmp_path: Path, monkeypatch) -> None:
+    recipes = tmp_path / "project" / "recipes"
+    recipes.mkdir(parents=True)
+    (tmp_path / "project" / "examples.jsonl").write_text("", encoding="utf-8")
+    config = recipes / "recipe.json"
+    config.write_text(json.dumps({"sentence_frame_examples": "../examples.jsonl",
+                                  "teacher_path": "nowhere/model"}), encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    settings = TrainConfig.from_file(config)
+    assert Path(settings.sentence_frame_examples or "").resolve() == (tmp_path / "project" / "examples.jsonl")
+    # a path found nowhere is named where the rule looks for it, so the error points there
+    assert Path(settings.teacher_path or "").resolve() == recipes / "nowhere" / "model"
+    # the command line's paths stay relative to the working folder
+    assert TrainConfig.from_file(config, teacher_path="mine").teacher_path == "mine"
+
+
+def test_a_config_path_that_exists_only_from_the_working_folder_keeps_that_meaning(
+        tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "examples.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "recipes").mkdir()
+    config = tmp_path / "recipes" / "old.json"
+    config.write_text(json.dumps({"sentence_frame_examples": "data/examples.jsonl"}), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert TrainConfig.from_file(Path("recipes/old.json")).sentence_frame_examples == "data/examples.jsonl"
+
+
+def test_the_shipped_recipe_finds_its_examples_from_any_working_folder(tmp_path: Path, monkeypatch) -> None:
+    recipe = Path(__file__).resolve().parent.parent / "training" / "recipes" / "minilm-2.0.json"
+    monkeypatch.chdir(tmp_path)
+    examples = Path(TrainConfig.from_file(recipe).sentence_frame_examples or "")
+    assert examples.is_file() and examples.name == "examples.jsonl"

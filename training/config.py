@@ -9,6 +9,7 @@ share), and must stay so for old model folders to load as they were trained.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -39,6 +40,23 @@ SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_wei
 # Settings of what is fitted beside the network once it is trained (the sentence-frame model): they
 # change neither the network nor the figures, so a finished run may be packaged again with others.
 BESIDE_SETTINGS = ("sentence_frames", "sentence_frame_examples")
+# Settings that name a file or folder: written relative in a config file, they mean a path beside that file.
+PATH_SETTINGS = ("encoder_path", "teacher_path", "sentence_frame_examples")
+
+
+def _beside(config: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    """Relative paths of a config file, read from its own folder, so a recipe works from any working
+    folder. A path that exists only relative to the working folder keeps that meaning: configs written
+    before the rule named paths that way, and nothing else could be meant."""
+    resolved = dict(raw)
+    for key in PATH_SETTINGS:
+        value = raw.get(key)
+        if not isinstance(value, str) or not value or Path(value).is_absolute():
+            continue
+        beside = Path(os.path.normpath(config.parent / value))
+        if beside.exists() or not Path(value).exists():
+            resolved[key] = str(beside)
+    return resolved
 
 
 class TrainConfig(BaseModel):
@@ -155,12 +173,16 @@ class TrainConfig(BaseModel):
 
     @classmethod
     def from_file(cls, path: Path | None, **overrides) -> TrainConfig:
+        """Settings of a JSON file (paths in it relative to its folder: `_beside`), then the command
+        line's (paths relative to the working folder, as any command-line path)."""
         try:
             raw = json.loads(path.read_text(encoding="utf-8")) if path else {}
         except json.JSONDecodeError as error:
             raise TrainingError(f"{path}: not valid JSON ({error})") from error
         if not isinstance(raw, dict):
             raise TrainingError(f"{path}: expected a JSON object of settings")
+        if path:
+            raw = _beside(path, raw)
         raw.update({key: value for key, value in overrides.items() if value is not None})
         try:
             return cls(**raw)
