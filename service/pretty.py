@@ -13,13 +13,23 @@ _PALETTE = ("red", "yellow", "magenta", "cyan", "green", "blue", "bright_red", "
             "bright_cyan", "bright_green", "orange3", "purple", "gold3", "deep_pink3", "spring_green3",
             "dodger_blue2", "dark_orange", "orchid", "turquoise2", "chartreuse3", "salmon1", "plum2", "khaki3")
 STYLES = {name: f"bold {_PALETTE[i % len(_PALETTE)]} underline" for i, name in enumerate(TECHNIQUES)}
+# Control characters of the text, shown as one visible character each (offsets stay as they are):
+# an escape sequence in a pasted text must not restyle the terminal, nor a carriage return overwrite
+# the line it ends.
+_VISIBLE = {**{code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n"},
+            ord("\r"): ord(" "), 0x7F: 0x2421, **{code: 0xFFFD for code in range(0x80, 0xA0)}}
+
+
+def printable(text: str) -> Text:
+    """The text as rich shows it: never read as markup ("[sic]" stays), controls made visible."""
+    return Text(text.translate(_VISIBLE))
 
 
 def print_pretty(text: str, analysis: Analysis, console: Console | None = None) -> None:
     console = console or Console()
     for warning in analysis.warnings:
         console.print(Text(f"warning ({warning.code}): {warning.message}", style="bold yellow"))
-    body = Text(text)
+    body = printable(text)
     # Longer spans first, so nested shorter spans paint over them and stay visible.
     for span in sorted(analysis.spans, key=lambda s: s.start - s.end):
         body.stylize(STYLES.get(span.label, "bold underline"), span.start, span.end)
@@ -42,7 +52,7 @@ def print_pretty(text: str, analysis: Analysis, console: Console | None = None) 
             sentences.add_column(column)
         for sentence in framed:
             frames = ", ".join(f"{item.label} {item.score:.2f}" for item in sentence.frames)
-            sentences.add_row(str(sentence.index), frames, text[sentence.start:sentence.end])
+            sentences.add_row(str(sentence.index), frames, printable(text[sentence.start:sentence.end]))
         console.print(sentences)
     if analysis.spans:
         spans = Table(title="Spans", show_header=True)
@@ -51,5 +61,5 @@ def print_pretty(text: str, analysis: Analysis, console: Console | None = None) 
         for span in analysis.spans:
             # "sentence": no words placed, the whole sentence stands for the claim.
             spans.add_row(str(span.sentence), Text(span.label, style=STYLES.get(span.label, "")),
-                          f"{span.score:.2f}", span.unit, span.text)
+                          f"{span.score:.2f}", span.unit, printable(span.text))
         console.print(spans)

@@ -53,6 +53,26 @@ def test_analyze_reads_files_and_stdin_alike(shipped_model_dir: Path, tmp_path: 
     assert json.loads(capsys.readouterr().out) == from_file
 
 
+def test_offsets_index_a_file_with_windows_line_breaks_as_it_is(shipped_model_dir: Path, tmp_path: Path,
+                                                               capsys) -> None:
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(("Headline here\r\n\r\n" + LOADED + "\r\n" + LOADED).encode("utf-8"))
+    assert main(["analyze", "--model", str(shipped_model_dir), "--file", str(path)]) == 0
+    analysis = json.loads(capsys.readouterr().out)
+    text = path.read_bytes().decode("utf-8")
+    assert analysis["spans"] and analysis["sentences"][-1]["end"] == len(text)
+    for span in analysis["spans"]:
+        assert text[span["start"]:span["end"]] == span["text"]
+
+
+def test_pretty_prints_brackets_and_control_characters_as_text(shipped_model_dir: Path, capsys) -> None:
+    text = "Critics say [sic] the brutal thugs [/quote] lied. \x1b[31mThey are barbaric terrorists.\r"
+    assert main(["analyze", "--model", str(shipped_model_dir), "--pretty", text]) == 0
+    out = capsys.readouterr().out
+    assert "[sic]" in out and "[/quote]" in out  # not read as markup: no crash, nothing dropped
+    assert "\x1b" not in out and "\r" not in out and "\u241b[31m" in out  # the escape is shown, not obeyed
+
+
 @pytest.mark.slow
 def test_model_loads_with_no_network_and_no_cache(shipped_model_dir: Path, tmp_path: Path) -> None:
     offline = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"),

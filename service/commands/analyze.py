@@ -57,7 +57,9 @@ def read_input(args: argparse.Namespace) -> str:
         return args.text
     if args.file is not None and str(args.file) != "-":
         try:
-            return args.file.read_text(encoding="utf-8")
+            # bytes decoded as they are: read_text would turn "\r\n" into "\n", and every offset after the
+            # first line break would then miss the file's own text
+            return args.file.read_bytes().decode("utf-8")
         except UnicodeDecodeError as error:
             raise FramingError(f"{args.file}: not valid UTF-8 ({error.reason})") from error
         except OSError as error:
