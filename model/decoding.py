@@ -2,7 +2,7 @@
 
 Spans are cut in the unit calibration chose for each technique (see `model.thresholds`):
 - word: runs of consecutive words whose probability for the technique clears its threshold; a
-  run never crosses a line break;
+  run never crosses a sentence (nor so a line break);
 - sentence: the whole sentence, when the sentence score for the technique clears the threshold.
 A word span neither starts nor ends on a function word or punctuation mark (a lone "the" or
 "on" is never a span); a sentence span is the sentence without its surrounding punctuation. A
@@ -56,23 +56,24 @@ EDGE_WORDS = frozenset((
 SPAN_GROWTH = SpanGrowth(extension=0.8, bridge=2)
 
 
-def run_bounds(probabilities: np.ndarray, threshold: float, paragraph: np.ndarray,
+def run_bounds(probabilities: np.ndarray, threshold: float, sentence: np.ndarray,
                edge: np.ndarray | None = None, growth: SpanGrowth = NO_GROWTH) -> tuple[np.ndarray, np.ndarray]:
     """First and last word of each span: maximal runs at or above `growth.extension` x threshold
     that hold a word at or above threshold, joined across gaps of up to `growth.bridge` `edge`
-    words (any words, without `edge`), never across a line; trimmed of `edge` words at both ends
-    (runs of edge words only are dropped)."""
+    words (any words, without `edge`), never across a sentence (a span belongs to one sentence: its
+    `sentence` field, and the reader's "thugs. Corrupt elites" is two highlights); trimmed of `edge`
+    words at both ends (runs of edge words only are dropped)."""
     above = probabilities >= growth.extension * threshold
-    same_line = paragraph[1:] == paragraph[:-1]  # word i+1 is on word i's line
-    joins_previous = np.concatenate([[False], above[:-1] & same_line])
-    joins_next = np.concatenate([above[1:] & same_line, [False]])
+    same_sentence = sentence[1:] == sentence[:-1]  # word i+1 is in word i's sentence
+    joins_previous = np.concatenate([[False], above[:-1] & same_sentence])
+    joins_next = np.concatenate([above[1:] & same_sentence, [False]])
     starts, ends = np.flatnonzero(above & ~joins_previous), np.flatnonzero(above & ~joins_next)
     if growth.extension < 1.0 and len(starts):
         peaks = np.concatenate([[0], np.cumsum(probabilities >= threshold)])
         keep = peaks[ends + 1] > peaks[starts]
         starts, ends = starts[keep], ends[keep]
     if growth.bridge and len(starts) > 1:
-        joined = (starts[1:] - ends[:-1] - 1 <= growth.bridge) & (paragraph[starts[1:]] == paragraph[ends[:-1]])
+        joined = (starts[1:] - ends[:-1] - 1 <= growth.bridge) & (sentence[starts[1:]] == sentence[ends[:-1]])
         if edge is not None:  # only across connectives and punctuation: "lies, smears and slander"
             content = np.concatenate([[0], np.cumsum(~edge)])
             joined &= content[starts[1:]] == content[ends[:-1] + 1]
@@ -99,6 +100,7 @@ class SpanLayout:
     """What span decoding needs to know about a text, computed once per text."""
 
     paragraph: np.ndarray  # [n_words] line of each word
+    sentence: np.ndarray  # [n_words] sentence of each word: no span crosses one
     edge: np.ndarray  # [n_words] words a span may not start or end on
     sentence_first: np.ndarray  # [n_sentences] first word (not punctuation) of each sentence, -1 if none
     sentence_last: np.ndarray  # [n_sentences] last word (not punctuation) of each sentence, -1 if none
@@ -119,7 +121,7 @@ class SpanLayout:
         # reverse order the first one in `first`.
         last[sentence] = content
         first[sentence[::-1]] = content[::-1]
-        return cls(word_paragraphs(prepared), edge, first, last)
+        return cls(word_paragraphs(prepared), prepared.word_sentence, edge, first, last)
 
 
 WORD_EVIDENCE_TECHNIQUES = tuple(TECHNIQUE_INDEX[name] for name in ("Loaded_Language", "Name_Calling-Labeling"))
@@ -150,7 +152,7 @@ def span_bounds(layout: SpanLayout, unit: str, word_probabilities: np.ndarray,
     if unit == SENTENCE:
         chosen = np.flatnonzero((sentence_probabilities >= threshold) & (layout.sentence_first >= 0))
         return layout.sentence_first[chosen], layout.sentence_last[chosen]
-    return run_bounds(word_probabilities, threshold, layout.paragraph, layout.edge, growth)
+    return run_bounds(word_probabilities, threshold, layout.sentence, layout.edge, growth)
 
 
 def decode_spans(

@@ -28,7 +28,7 @@ class SpanGrowth:
     (`model.decoding.run_bounds`; the shipped choice is `model.decoding.SPAN_GROWTH`)."""
 
     extension: float = 1.0  # neighbours at or above this share of the threshold join the run
-    bridge: int = 0  # runs this many connectives or punctuation marks apart or fewer, on one line, join
+    bridge: int = 0  # runs this many connectives or punctuation marks apart or fewer, in one sentence, join
 
     def __post_init__(self) -> None:
         if isinstance(self.extension, bool) or not isinstance(self.extension, int | float) \

@@ -226,6 +226,21 @@ def test_runs_a_connective_apart_join_when_the_growth_bridges_them() -> None:
     assert [s.text for s in spans] == ["thugs", "radical zealots"]
 
 
+def test_no_span_crosses_a_sentence_even_where_the_growth_would_bridge_it() -> None:
+    text = "Critics called it a betrayal by thugs. Corrupt elites keep lying! Hateful, vile smears."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    for word in ("thugs", "Corrupt", "elites", "lying", "Hateful", "vile", "smears"):
+        scores.word_techniques[word_index(prepared, word), LOADED] = 0.9
+    scores.word_techniques[word_index(prepared, "."), LOADED] = 0.9  # even a high-scoring full stop
+    spans = build_analysis(prepared, scores, Thresholds(span_growth=SpanGrowth(extension=0.5, bridge=3)), INFO).spans
+    assert sorted((s.sentence, s.text) for s in spans) == [
+        (0, "thugs"), (1, "Corrupt elites"), (1, "lying"), (2, "Hateful, vile smears")]
+    for span in spans:
+        sentence = next(s for s in prepared.sentences if s.start <= span.start < s.end)
+        assert span.end <= sentence.end
+
+
 def test_every_asserted_technique_is_visible_as_placed_words_or_a_marked_sentence() -> None:
     text = "The reckless plan failed. Officials say it was fine. Experts doubt it.\nNew line here."
     prepared = PreparedText.from_text(text)

@@ -127,8 +127,8 @@ class TrainConfig(BaseModel):
         0.8, gt=0, le=1, description="a word-unit span grows over neighbours scoring at least this share of its "
                                      "threshold (1 = no growth); fitted into the thresholds (model.decoding)")
     span_bridge: int = Field(
-        2, ge=0, le=10, description="spans at most this many connectives or punctuation marks apart on one line "
-                                    "join into one (0 = none)")
+        2, ge=0, le=10, description="spans at most this many connectives or punctuation marks apart in one "
+                                    "sentence join into one (0 = none)")
     span_memory_share: float = Field(
         0.0, ge=0, le=1, description="share of the nearest-neighbour memory of annotated loaded words "
                                      "(model.span_memory) in the served Loaded_Language and Name_Calling word "
