@@ -15,6 +15,7 @@ from framing.model.embedding_regression import embedding_table
 from framing.model.ensemble import EnsembleScorer
 from framing.model.errors import FramingError
 from framing.model.folder import ModelFolder
+from framing.model.inputs import nothing_to_analyse
 from framing.model.language import language_warnings, scored_part, warm_up
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import Analysis, ModelInfo
@@ -27,7 +28,12 @@ log = logging.getLogger(__name__)
 
 
 class EmptyTextError(FramingError, ValueError):
-    """Raised for text with nothing to analyse, so callers can answer 422 rather than guess."""
+    """Raised for text with nothing to analyse, so callers can answer 422 rather than guess; `code`
+    says why (`model.inputs.nothing_to_analyse`)."""
+
+    def __init__(self, message: str, code: str = "empty_text") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Analyzer:
@@ -85,8 +91,9 @@ class Analyzer:
     def prepare(text: str) -> PreparedText:
         if not isinstance(text, str):
             raise TypeError(f"text must be a string, not {type(text).__name__}")
-        if not text.strip():
-            raise EmptyTextError("text is empty")
+        problem = nothing_to_analyse(text)
+        if problem:
+            raise EmptyTextError(problem[1], problem[0])
         return PreparedText.from_text(text)
 
     def score(self, texts: list[str]) -> tuple[list[PreparedText], list[DocumentScores]]:

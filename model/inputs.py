@@ -4,8 +4,8 @@ Three rules live here so that a document acceptable to one entry point is accept
 
 - `read_json_lines`: JSON Lines decoded line by line, with line numbers, so one bad line (not
   UTF-8, not JSON, not an object) is reported on its own instead of stopping the file;
-- `check_text`: what text may be scored (a string, not blank, not over a length limit, encodable
-  as UTF-8);
+- `check_text`: what text may be scored (a string with some word in it, not over a length limit,
+  encodable as UTF-8);
 - `check_document_id` / `line_document_id` / `new_document_id`: what a document id may be (it ends
   up in tab-separated SemEval files, file names and JSON answers) and how a missing one is made.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -90,9 +91,21 @@ def is_valid_utf8(value: str) -> bool:
     return True
 
 
+def nothing_to_analyse(text: str) -> tuple[str, str] | None:
+    """(code, message) when the text holds no word to score, else None. Blank includes the invisible
+    format characters (zero-width space, byte-order mark) that `str.strip` keeps; a text of emoji or
+    punctuation alone has no word either, and the model would otherwise answer it with confident
+    frames read from nothing."""
+    if all(c.isspace() or unicodedata.category(c) == "Cf" for c in text):
+        return "empty_text", "text is empty"
+    if not any(c.isalnum() for c in text):
+        return "no_words", "text has no words to analyse (no letter or digit)"
+    return None
+
+
 def check_text(text: Any, max_chars: int | None = None, field: str = "text",
                limit_name: str | None = None) -> str:
-    """The text if it may be scored, else an InputError (codes: not_a_string, empty_text,
+    """The text if it may be scored, else an InputError (codes: not_a_string, empty_text, no_words,
     text_too_long, invalid_text). `limit_name` names the setting behind `max_chars` in the message."""
     if not isinstance(text, str):
         raise InputError(field, "not_a_string", f"text must be a string, not {type(text).__name__}")
@@ -101,8 +114,9 @@ def check_text(text: Any, max_chars: int | None = None, field: str = "text",
         setting = f" ({limit_name})" if limit_name else ""
         raise InputError(field, "text_too_long",
                          f"text has {len(text):,} characters, over the limit of {max_chars:,}{setting}")
-    if not text.strip():
-        raise InputError(field, "empty_text", "text is empty")
+    problem = nothing_to_analyse(text)
+    if problem:
+        raise InputError(field, *problem)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:

@@ -161,12 +161,18 @@ def test_malformed_json_or_schema_is_422_naming_the_field(client, body, field):
     assert detail.startswith(f"{field}:") or f"; {field}:" in detail, detail
 
 
-@pytest.mark.parametrize("text", ["", " ", "\n\t \n"])
-def test_empty_text_is_422(client, text):
+@pytest.mark.parametrize(("text", "code"), [("", "empty_text"), (" ", "empty_text"), ("\n\t \n", "empty_text"),
+                                           ("\u200b\u200b", "empty_text"), ("\ufeff", "empty_text"),
+                                           ("😀", "no_words"), ("...", "no_words"), ("- 🙂 -", "no_words")])
+def test_text_with_no_word_is_422(client, text, code):
     response = client.post("/v1/analyze", json={"text": text})
     assert response.status_code == 422
-    assert response.json()["code"] == "empty_text"
+    assert response.json()["code"] == code
     assert response.json()["detail"].startswith("text:")
+    batch = client.post("/v1/analyze/batch", json={"documents": [{"text": "A word."}, {"text": text}]})
+    assert batch.status_code == 200, batch.text
+    results = batch.json()["results"]
+    assert results[0]["analysis"] and results[1]["error"]["code"] == code
 
 
 def test_text_over_the_limit_is_413_and_at_the_limit_is_fine(analyzer):

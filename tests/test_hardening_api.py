@@ -18,11 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from framing.model.analyzer import Analyzer
-from framing.model.inputs import InputError, check_document_id
+from framing.model.inputs import InputError, check_document_id, check_text
 from framing.service.api.app import create_app
 from framing.service.api.deps import get_pool
 from framing.service.api.pool import InferencePool
-from framing.service.api.schemas import ID_PATTERN
+from framing.service.api.schemas import ID_PATTERN, TEXT_SCHEMA
 from framing.service.observability import ServiceMetrics
 from framing.service.settings import Settings, SettingsError
 
@@ -285,12 +285,25 @@ def test_the_schema_says_what_the_api_does(analyzer):
         assert schemas["AnalyzeOptions"]["properties"]["sentences"]["type"] == "boolean"
         for name, field in (("AnalyzeRequest", "text"), ("BatchDocument", "text"), ("AnnotationRequest", "text")):
             assert schemas[name]["properties"][field]["minLength"] == 1
-            assert schemas[name]["properties"][field]["pattern"] == r"\S"
+            assert schemas[name]["properties"][field]["pattern"] == TEXT_SCHEMA["pattern"]
         assert post_json(client, "/v1/analyze", b'{"text":""}').status_code == 422
         assert post_json(client, "/v1/analyze", b'{"text":" \\n "}').status_code == 422
         assert schemas["AnnotationRequest"]["properties"]["model_version"]["minLength"] == 1
         for name in ("AnalyzeRequest", "BatchDocument", "AnnotationRequest"):
             assert schemas[name]["properties"]["id"]["pattern"] == ID_PATTERN
+
+
+@pytest.mark.parametrize("text", ["a", " 7 ", "é", "\u0301", "日本", "Ⅻ", "😀 x", "", " ", "\u200b\u200b", "\ufeff",
+                                  "😀", "...", "-", "\x1c", "\u2028"])
+def test_the_text_pattern_accepts_exactly_the_texts_the_api_accepts(text):
+    import regex  # the schema's \p{..} classes are ECMA-262 (unicode) syntax, which `re` lacks
+
+    try:
+        check_text(text)
+        accepted = True
+    except InputError:
+        accepted = False
+    assert bool(regex.search(TEXT_SCHEMA["pattern"], text)) == accepted
 
 
 @pytest.mark.parametrize("value", ["a", "doc-1", "a b", " a", "a ", "", "\t", "a\tb", "a\nb", "x\x7f", "é ü",

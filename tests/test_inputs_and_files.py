@@ -38,6 +38,8 @@ def test_json_lines_report_each_bad_line_with_its_number_and_carry_on():
 @pytest.mark.parametrize(("text", "limit", "code", "words"), [
     (42, None, "not_a_string", "text must be a string"),
     ("  \n ", None, "empty_text", "text is empty"),
+    ("\u200b\ufeff ", None, "empty_text", "text is empty"),
+    ("😀 ... -", None, "no_words", "no words to analyse"),
     ("x" * 11, 10, "text_too_long", "over the limit of 10 (--max-chars)"),
     ("half \ud800", None, "invalid_text", "unpaired surrogate"),
 ])

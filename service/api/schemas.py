@@ -19,10 +19,10 @@ from framing.model.taxonomy import TECHNIQUES
 MAX_ID_LENGTH = 512
 
 # What the API accepts, said in the schema too (JSON Schema patterns, ECMA-262 syntax), so a client
-# generated from it sends nothing the API then refuses. Text: at least one non-space character
-# (`model.inputs.check_text`); ids: no control character, no space at either end
-# (`model.inputs.check_document_id`).
-TEXT_SCHEMA: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
+# generated from it sends nothing the API then refuses. Text: at least one letter or digit
+# (`model.inputs.check_text`: a text of spaces, emoji or punctuation alone has no word to analyse);
+# ids: no control character, no space at either end (`model.inputs.check_document_id`).
+TEXT_SCHEMA: dict[str, Any] = {"minLength": 1, "pattern": r"[\p{L}\p{N}]"}
 _ID_CHAR = r"[^\u0000-\u001f\u007f]"
 _ID_EDGE = r"[^\s\u0000-\u001f\u007f]"
 ID_PATTERN = rf"^{_ID_EDGE}(?:{_ID_CHAR}*{_ID_EDGE})?$"

@@ -104,7 +104,7 @@ def _analyze_batch(token: WorkToken, metrics: ServiceMetrics, analyzer: Analyzer
         if isinstance(outcome, Analysis):
             results[index] = _filtered(outcome, options)
         elif isinstance(outcome, EmptyTextError):
-            results[index] = ApiError(422, "empty_text", f"documents.{index}.text: {outcome}")
+            results[index] = ApiError(422, outcome.code, f"documents.{index}.text: {outcome}")
         else:
             log.error("analysis of batch document %d failed", index, exc_info=outcome)
             results[index] = ApiError(500, "internal_error", "analysis failed for this document")
