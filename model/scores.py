@@ -6,17 +6,21 @@ calibrated thresholds, one output shape, one evaluation) serves both.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+import regex
 
 from framing.model.segmentation import Paragraph, Sentence, split_paragraphs, split_sentences
 
 # Words are the unit spans snap to: runs of letters/digits (with inner hyphens or apostrophes), or
-# single punctuation marks.
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
+# single punctuation marks. Inside a word, combining marks (a decomposed "re\u0301gime"), joiners and
+# soft hyphens belong to it: otherwise the word would be cut in pieces and a highlight end mid-word.
+# Letters and digits are what `re`'s \w means (\p{L}, \p{N}, "_"); `regex` is used for \p{M}.
+_START = r"[\p{L}\p{N}_]"
+_INNER = r"[\p{L}\p{N}_\p{M}\u00ad\u200c\u200d\u2060]"
+_WORD = regex.compile(rf"{_START}{_INNER}*(?:[-'’]{_START}{_INNER}*)*|[^\p{{L}}\p{{N}}_\s\x1c-\x1f]")
 
 
 @dataclass

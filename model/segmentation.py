@@ -143,8 +143,8 @@ def _extends(char: str) -> bool:
 def snap_to_graphemes(text: str, start: int, end: int) -> tuple[int, int]:
     """`start` and `end` moved outwards to the nearest boundaries between user-perceived characters,
     so a span never separates a letter from its combining mark (decomposed "nai\u0308ve") or splits
-    an emoji sequence. Spans are cut at word edges, and the word pattern does not count marks
-    as word characters."""
+    an emoji sequence. Spans are cut at word edges; the word pattern keeps the marks inside a word,
+    but not one after a punctuation mark or emoji."""
     while 0 < start < len(text) and (_extends(text[start]) or text[start - 1] == _JOINER):
         start -= 1
     while 0 < end < len(text) and (_extends(text[end]) or text[end - 1] == _JOINER):

@@ -37,3 +37,24 @@ def test_no_span_cuts_a_letter_from_its_combining_mark(analyzer: Analyzer):
     for span in analysis.spans:
         assert not inside_a_grapheme(text, span.start) and not inside_a_grapheme(text, span.end), span
         assert text[span.start:span.end] == span.text
+
+
+@pytest.mark.parametrize("text,words", [
+    (unicodedata.normalize("NFD", "Les élites du régime"), ["Les", "élites", "du", "régime"]),  # NFD in, NFD out
+    ("re\u200dgime cor\u200crupt soft\u00adware", ["re\u200dgime", "cor\u200crupt", "soft\u00adware"]),
+    ("x² state-of-the-art don’t 👩\u200d💻!", ["x²", "state-of-the-art", "don’t", "👩", "\u200d", "💻", "!"]),
+])
+def test_marks_and_joiners_inside_a_word_belong_to_it(text, words):
+    from framing.model.scores import PreparedText
+
+    prepared = PreparedText.from_text(text)
+    assert [text[a:b] for a, b in prepared.words] == [unicodedata.normalize("NFD", w) for w in words]
+
+
+def test_decomposed_text_is_highlighted_as_its_composed_form(analyzer: Analyzer):
+    composed = ("The corrupt, shameless élites of the régime keep lying to you, say critics of José Martínez. "
+                "The régime's thugs beat the protesters.")
+    decomposed = unicodedata.normalize("NFD", composed)
+    spans = [(s.label, s.text) for s in analyzer.analyze(composed).spans]
+    assert spans
+    assert [(s.label, unicodedata.normalize("NFC", s.text)) for s in analyzer.analyze(decomposed).spans] == spans
