@@ -50,8 +50,10 @@ DEFAULT_FEEDBACK_DB = "framing-feedback.sqlite3"
 SECRET_FIELDS = frozenset({"admin_key"})
 # Shorter admin keys can be guessed online; `python -c "import secrets; print(secrets.token_urlsafe(32))"`.
 MIN_ADMIN_KEY_LENGTH = 32
-# Bytes allowed per JSON-escaped character (`\\uXXXX`) and per document or option around the texts.
-_ESCAPED_CHAR = 6
+# Bytes allowed per JSON-escaped character and per document or option around the texts. A character
+# outside the Basic Multilingual Plane (an emoji) is one character of the text and escapes to a
+# surrogate pair, `\\ud83d\\ude00`: 12 bytes.
+_ESCAPED_CHAR = 12
 _PER_DOCUMENT = 4096
 _ENVELOPE = 65536
 # Largest correction body beyond its text: up to 10,000 spans of a few hundred bytes each.

@@ -76,6 +76,17 @@ def test_each_endpoint_has_its_own_body_limit(analyzer):
         assert response.status_code == 413
 
 
+def test_the_body_limit_leaves_room_for_a_text_of_emoji_escaped_as_surrogate_pairs(analyzer):
+    # An emoji is one character of the text and 12 bytes of ASCII-escaped JSON ("\\ud83d\\ude00"):
+    # a text of them must reach the text rule (which counts characters), not be refused by its bytes.
+    settings = Settings(max_chars=20_000)
+    with TestClient(create_app(settings, analyzer=analyzer)) as client:
+        body = json.dumps({"text": "a" + "😀" * 20_000}).encode()  # ensure_ascii: surrogate pairs
+        assert len(body) > 6 * 20_000 + 69_632
+        response = post_json(client, "/v1/analyze", body)
+        assert response.status_code == 413 and response.json()["code"] == "text_too_long", response.text
+
+
 def test_a_large_batch_body_is_counted_before_fastapi_parses_it(analyzer, monkeypatch):
     settings = Settings(max_chars=10_000, max_batch=8)
     documents = [{"text": "x"}] * 20_000  # about 300 KB, under the body limit, far over max_batch

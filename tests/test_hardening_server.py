@@ -72,8 +72,8 @@ def post(port: int, path: str, body: bytes, timeout: float = 60) -> tuple[int, d
 def test_healthz_answers_fast_while_large_bodies_arrive(server):
     _base, port, _process, _log = server
     # The largest body the default limits let through to the batch endpoint, full of tiny documents
-    # (the shape that froze the server: 1.4 MB of {"text":"x"}, about 100,000 documents), and one
-    # 18 MB body like the audit's, which the old single limit let through.
+    # (the shape that froze the server: 1.4 MB of {"text":"x"}, about 100,000 documents; the limit is
+    # now 2.6 MB), and one 18 MB body like the audit's, which the old single limit let through.
     from framing.service.settings import Settings
 
     limit = Settings().body_limit("/v1/analyze/batch")
