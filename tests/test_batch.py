@@ -194,6 +194,13 @@ def test_unknown_or_missing_input_is_a_clear_error(tmp_path, capsys):
     assert "--input-format" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name", ["scores.csv", "scores.JSON", "scores.tsv", "scores.xlsx"])
+def test_an_output_named_for_another_format_is_refused_before_anything_is_written(tmp_path, capsys, name):
+    source = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": make_text(1)}])
+    assert framing(["batch", str(source), "-o", str(tmp_path / name)]) == 2
+    assert "JSON Lines" in capsys.readouterr().err and not (tmp_path / name).exists()
+
+
 def test_output_may_not_overwrite_the_input(tmp_path, analyzer):
     source = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": make_text(1)}])
     with pytest.raises(BatchError, match="same file"):

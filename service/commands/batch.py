@@ -132,8 +132,20 @@ def _check_engine(args: argparse.Namespace) -> None:
             raise BatchError(f"{flag} needs --engine ray")
 
 
+# Output names that promise another format than the JSON Lines (or Parquet folder) batch writes.
+OTHER_FORMAT_SUFFIXES = (".csv", ".tsv", ".json", ".xlsx", ".xls", ".txt")
+
+
+def _check_output_name(output: str) -> None:
+    suffix = Path(output).suffix.lower()
+    if suffix in OTHER_FORMAT_SUFFIXES:
+        raise BatchError(f"-o {output}: batch writes JSON Lines (one Analysis a line), not {suffix[1:].upper()}; "
+                         f"name the file .jsonl (--engine ray also writes a Parquet folder)")
+
+
 def run(args: argparse.Namespace) -> int:
     output_as_given = args.output  # a URI for --engine ray keeps its '//'
+    _check_output_name(str(output_as_given))
     args.output = Path(args.output)
     _check_engine(args)
     if args.workers is not None and args.workers < 1:
