@@ -472,6 +472,13 @@ def test_web_page_and_assets_are_served_without_outside_urls(client):
         assert "http://" not in body and "https://" not in body and "//cdn" not in body
 
 
+def test_uptime_probes_may_ask_with_head(client):
+    for path in ("/", "/healthz"):
+        response = client.head(path)
+        assert response.status_code == 200 and response.content == b"", path
+    assert "default-src 'self'" in client.head("/").headers["content-security-policy"]
+
+
 def test_settings_come_from_the_environment_with_overrides():
     env = {"FRAMING_HOST": "0.0.0.0", "FRAMING_PORT": "9001", "FRAMING_MAX_CHARS": "500",
            "FRAMING_MAX_BATCH": "8", "FRAMING_WORKERS": "2", "FRAMING_QUEUE_SIZE": "4",

@@ -90,7 +90,7 @@ class RequestGuard:
             await error_response(400, "host_not_allowed", "this Host is not served here (FRAMING_ALLOWED_HOSTS)",
                                  headers=CLOSE)(scope, receive, send)
             return
-        if scope["path"] == "/" and scope["method"] == "GET":
+        if scope["path"] == "/" and scope["method"] in ("GET", "HEAD"):
             await self.app(scope, receive, self._with_page_headers(send))
             return
         route = self._json_route(scope)

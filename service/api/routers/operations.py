@@ -16,6 +16,12 @@ async def healthz() -> HealthResponse:
     return HealthResponse()
 
 
+@router.head("/healthz", include_in_schema=False)
+async def healthz_head() -> JSONResponse:
+    """Uptime probes ask with HEAD too; a 405 reads as "down"."""
+    return JSONResponse(HealthResponse().model_dump())
+
+
 @router.get("/readyz", response_model=ReadyResponse,
             responses={503: {"model": ReadyResponse, "description": "Model not loaded yet."}},
             summary="The model is loaded and requests will be answered",

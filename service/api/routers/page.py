@@ -1,4 +1,4 @@
-"""`GET /` and `/static/*`: the web page, served from the package (no CDN)."""
+"""`GET /` (and HEAD) and `/static/*`: the web page, served from the package (no CDN)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 router = APIRouter()
 
 
-@router.get("/", include_in_schema=False)
+# HEAD too: uptime probes and link checkers ask with it, and a 405 reads as "down".
+@router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
 async def page() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
