@@ -15,14 +15,16 @@ def sentences(text: str) -> list[str]:
 def check_invariants(text: str) -> None:
     """What every segmentation must satisfy, whatever the text."""
     found = split_sentences(text)
-    line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    # a line ends at "\n", "\r\n" or a lone "\r"
+    line_starts = [0] + [i + 1 for i, c in enumerate(text)
+                         if c == "\n" or (c == "\r" and text[i + 1 : i + 2] != "\n")]
     previous_end = 0
     for index, sentence in enumerate(found):
         assert sentence.index == index
         assert previous_end <= sentence.start < sentence.end <= len(text)
         piece = text[sentence.start : sentence.end]
         assert piece == piece.strip(), piece
-        assert "\n" not in piece, piece
+        assert "\n" not in piece and "\r" not in piece, piece
         # The paragraph number is the 0-based line the sentence lies on.
         assert sum(1 for start in line_starts if start <= sentence.start) - 1 == sentence.paragraph
         previous_end = sentence.end
@@ -123,6 +125,14 @@ def test_crlf_line_endings_keep_offsets_into_the_original_text() -> None:
     assert [s.paragraph for s in split_sentences(text)] == [0, 1, 1, 3]
     paragraphs = split_paragraphs(text)
     assert text[paragraphs[1].start : paragraphs[1].end] == "Body one. Body two."
+    check_invariants(text)
+
+
+def test_carriage_returns_alone_end_lines_too() -> None:
+    text = "Head line\rBody one. Body two.\r\rLast one.\r"
+    assert sentences(text) == ["Head line", "Body one.", "Body two.", "Last one."]
+    assert [s.paragraph for s in split_sentences(text)] == [0, 1, 1, 3]
+    assert len(split_paragraphs(text)) == len(split_paragraphs(text.replace("\r", "\n")))
     check_invariants(text)
 
 
