@@ -5,6 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# Imported now, not by hypothesis's pytest plugin at the end of a run that used none of it: that late
+# import compiles hypothesis with the session's garbage around, and on this machine's CPython 3.11.7
+# it failed ("SystemError: AST constructor recursion depth mismatch", seemingly a garbage collection
+# running finalizers mid-parse) after every test of tests/test_hardening_*.py had passed.
+import hypothesis  # noqa: F401
 import pytest
 
 from framing.model.analyzer import Analyzer
