@@ -87,6 +87,23 @@ def test_the_body_limit_leaves_room_for_a_text_of_emoji_escaped_as_surrogate_pai
         assert response.status_code == 413 and response.json()["code"] == "text_too_long", response.text
 
 
+def test_the_body_counting_process_ends_with_the_app(analyzer):
+    import multiprocessing
+
+    app = create_app(Settings(max_chars=10_000, max_batch=8), analyzer=analyzer)
+    with TestClient(app) as client:
+        body = json.dumps({"documents": [{"text": "x"}] * 20_000}).encode()  # over PRECOUNT_BYTES
+        assert post_json(client, "/v1/analyze/batch", body).status_code == 413
+        executor = app.state.framing.body_counter._executor
+        assert executor is not None
+        pids = {process.pid for process in executor._processes.values()}
+        assert pids
+    deadline = time.monotonic() + 10
+    while pids & {child.pid for child in multiprocessing.active_children()} and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not pids & {child.pid for child in multiprocessing.active_children()}
+
+
 def test_a_large_batch_body_is_counted_before_fastapi_parses_it(analyzer, monkeypatch):
     settings = Settings(max_chars=10_000, max_batch=8)
     documents = [{"text": "x"}] * 20_000  # about 300 KB, under the body limit, far over max_batch

@@ -51,5 +51,6 @@ def create_app(settings: Settings | None = None, analyzer: Analyzer | None = Non
     for router in routers:
         app.include_router(router)
     page.mount_static(app)
-    install_middleware(app, settings, runtime.metrics, [route for router in routers for route in router.routes])
+    install_middleware(app, settings, runtime.metrics, [route for router in routers for route in router.routes],
+                       runtime.body_counter)
     return app

@@ -66,13 +66,13 @@ class RequestGuard:
     any valid request to that endpoint could be (without buffering more than that), 408 when it is
     not sent in time, 422 when it is not UTF-8. Also sets security headers on the web page."""
 
-    def __init__(self, app: ASGIApp, routes: Sequence[Any], settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, routes: Sequence[Any], settings: Settings, counter: BodyCounter) -> None:
         self.app = app
         self.routes = routes
         self.settings = settings
         self.hosts = settings.host_names
         self.body_timeout = settings.body_timeout
-        self.counter = BodyCounter()
+        self.counter = counter
 
     def _json_route(self, scope: Scope) -> Any:
         for route in self.routes:
@@ -181,10 +181,11 @@ class RequestGuard:
         return wrapped
 
 
-def install_middleware(app: FastAPI, settings: Settings, metrics: ServiceMetrics, routes: Sequence[Any]) -> None:
+def install_middleware(app: FastAPI, settings: Settings, metrics: ServiceMetrics, routes: Sequence[Any],
+                       counter: BodyCounter) -> None:
     """Add the layers. `routes` are the routers' own routes: the guard matches a request against them
     (FastAPI may wrap included routers, hiding their routes from `app.router.routes`), so the
     routers must be included without a prefix."""
     # Outermost last: metrics see every answer, including the guard's 413/415.
-    app.add_middleware(RequestGuard, routes=routes, settings=settings)
+    app.add_middleware(RequestGuard, routes=routes, settings=settings, counter=counter)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)

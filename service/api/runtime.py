@@ -35,6 +35,7 @@ from framing.model.folder import ModelFolder, ModelLoadError, RegistryError
 from framing.model.layout import MANIFEST
 from framing.service.api.errors import ApiError, clean
 from framing.service.api.feedback import FeedbackService
+from framing.service.api.limits import BodyCounter
 from framing.service.api.pool import InferencePool
 from framing.service.api.ratelimit import FailureLimiter
 from framing.service.api.schemas import ModelResponse, ReloadResponse
@@ -213,6 +214,7 @@ class Runtime:
     reloader: ModelReloader
     feedback: FeedbackService
     admin_failures: FailureLimiter
+    body_counter: BodyCounter  # the request guard's helper process, ended with the app
 
     @classmethod
     def create(cls, settings: Settings, analyzer: Analyzer | None = None) -> Runtime:
@@ -225,7 +227,7 @@ class Runtime:
                                       timeout=settings.request_timeout),
                    reloader=ModelReloader(settings, state, metrics),
                    feedback=FeedbackService(settings.feedback_db, metrics),
-                   admin_failures=FailureLimiter(settings.admin_failures))
+                   admin_failures=FailureLimiter(settings.admin_failures), body_counter=BodyCounter())
 
 
 def lifespan_for(runtime: Runtime, *, reload_on_sighup: bool
@@ -270,5 +272,6 @@ def lifespan_for(runtime: Runtime, *, reload_on_sighup: bool
             runtime.pool.shutdown(grace=min(settings.shutdown_grace, SHUTDOWN_JOIN))
             runtime.feedback.close()
             reloader.close()
+            runtime.body_counter.close()  # else its spawned process outlives the server
 
     return lifespan
