@@ -148,6 +148,8 @@ def test_json_content_type_variants_are_accepted(client):
     (b'{"text": "ok", "idd": "x"}', "idd"),
     (b'{"text": "ok", "options": {"min_score": 1.5}}', "options.min_score"),
     (b'{"text": "ok", "options": {"min_score": NaN}}', "options.min_score"),
+    (b'{"text": "ok", "options": {"min_score": "0.5"}}', "options.min_score"),
+    (b'{"text": "ok", "options": {"min_score": true}}', "options.min_score"),
     (b'{"text": "ok", "options": {"techniques": "Loaded_Language"}}', "options.techniques"),
     (b'{"text": "ok", "options": {"techniques": ["Loaded_Langauge"]}}', "options.techniques"),
     (b'{"text": "ok", "options": {"sentence": false}}', "options.sentence"),
@@ -184,8 +186,8 @@ def test_text_over_the_limit_is_413_and_at_the_limit_is_fine(analyzer):
         response = small.post("/v1/analyze", json={"text": at_limit + "!"})
         assert response.status_code == 413
         assert response.json()["code"] == "text_too_long"
-        # Characters are code points, not bytes: 40 emoji are within the limit.
-        assert small.post("/v1/analyze", json={"text": "🙂" * 40}).status_code == 200
+        # Characters are code points, not bytes: 38 emoji and a word are within the limit.
+        assert small.post("/v1/analyze", json={"text": "🙂" * 38 + " x"}).status_code == 200
 
 
 def test_body_larger_than_any_valid_request_is_413_before_parsing(analyzer):
@@ -342,7 +344,7 @@ def test_openapi_documents_the_endpoints_with_examples(client):
         assert path in schema["paths"]
     analyze = schema["paths"]["/v1/analyze"]["post"]
     assert analyze["requestBody"]["content"]["application/json"]["examples"]
-    assert {"413", "415", "422", "503"} <= set(analyze["responses"])
+    assert {"400", "408", "413", "415", "422", "503", "504"} <= set(analyze["responses"])
     example = analyze["responses"]["200"]["content"]["application/json"]["example"]
     example_text = schema["components"]["schemas"]["AnalyzeRequest"]["examples"][0]["text"]
     for sp in Analysis.model_validate(example).spans:

@@ -22,11 +22,18 @@ from framing.training.documents import Problem
 log = logging.getLogger("framing.service")
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorResponse, "description": "Text (or batch) over the configured limit."},
+    400: {"model": ErrorResponse, "description": "`host_not_allowed`: a Host outside FRAMING_ALLOWED_HOSTS."},
+    408: {"model": ErrorResponse, "description": "`body_timeout`: the body was not sent within "
+                                                 "FRAMING_BODY_TIMEOUT."},
+    413: {"model": ErrorResponse, "description": "Text (or batch, or body) over the configured limit."},
     415: {"model": ErrorResponse, "description": "Content-Type is not application/json."},
     422: {"model": ErrorResponse, "description": "Malformed JSON, a field that breaks the schema "
-                                                 "(named in `detail`), or empty text."},
-    503: {"model": ErrorResponse, "description": "Queue full (see Retry-After) or model not loaded."},
+                                                 "(named in `detail`), or a text with no word "
+                                                 "(`empty_text`, `no_words`)."},
+    503: {"model": ErrorResponse, "description": "Queue full (see Retry-After), model not loaded, or the "
+                                                 "service shutting down."},
+    504: {"model": ErrorResponse, "description": "`deadline_exceeded`: the analysis did not finish within "
+                                                 "FRAMING_REQUEST_TIMEOUT."},
 }
 
 

@@ -101,8 +101,9 @@ class AnalyzeOptions(BaseModel):
         examples=[["Loaded_Language", "Name_Calling-Labeling"]],
     )
     min_score: float | None = Field(
-        None, ge=0.0, le=1.0, allow_inf_nan=False,
-        description="Drop every technique, frame and span scoring below this.", examples=[0.5],
+        None, ge=0.0, le=1.0, allow_inf_nan=False, strict=True,
+        description="Drop every technique, frame and span scoring below this (a number, not a string or "
+                    "a boolean).", examples=[0.5],
     )
     sentences: bool = Field(True, strict=True, description="Include the per-sentence breakdown (true or false; "
                                                            "not 0 or 1).")
