@@ -52,9 +52,13 @@ def server(shipped_model_dir, tmp_path) -> Iterator[tuple[str, int, subprocess.P
     try:
         yield started
     finally:
-        if started[2].poll() is None:
-            started[2].kill()
-            started[2].wait(10)
+        if started[2].poll() is None:  # stopped as a deployer would: SIGTERM, so its helper processes end too
+            started[2].terminate()
+            try:
+                started[2].wait(30)
+            except subprocess.TimeoutExpired:
+                started[2].kill()
+                started[2].wait(10)
 
 
 def post(port: int, path: str, body: bytes, timeout: float = 60) -> tuple[int, dict]:

@@ -76,5 +76,5 @@ class BodyCounter:
     def close(self) -> None:
         with self._lock:
             executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+        if executor is not None:  # waits for a body being counted (tens of ms), so the process and its
+            executor.shutdown(wait=True, cancel_futures=True)  # semaphores are gone when the server exits
