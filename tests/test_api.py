@@ -22,6 +22,7 @@ from framing.service.api.app import create_app
 from framing.service.api.deps import get_model_state, get_pool
 from framing.service.api.pool import InferencePool
 from framing.service.api.runtime import ModelState
+from framing.service.batch.inputs import record_from_object
 from framing.service.observability import ServiceMetrics
 from framing.service.settings import Settings, SettingsError
 
@@ -92,6 +93,26 @@ def test_id_is_optional(client):
     assert response.json()["id"] is None
 
 
+def test_an_integer_id_is_its_decimal_string_as_in_batch_input(client):
+    # Batch input files accept `"id": 5` (annotation tools number their documents); the API agrees.
+    assert record_from_object({"id": 5, "text": "Short text."}, "in.jsonl:1").id == "5"
+    response = client.post("/v1/analyze", json={"text": "Short text.", "id": 5})
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == "5"
+    batch = client.post("/v1/analyze/batch", json={"documents": [{"text": "Short text.", "id": -12},
+                                                                 {"text": "", "id": 0}]})
+    assert batch.status_code == 200, batch.text
+    results = batch.json()["results"]
+    assert [r["id"] for r in results] == ["-12", "0"] and results[0]["analysis"]["id"] == "-12"
+    for bad in (True, 5.0, [5]):
+        refused = client.post("/v1/analyze", json={"text": "Short text.", "id": bad})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "id"
+        assert "a non-empty string or an integer" in refused.json()["detail"]
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("AnalyzeRequest", "BatchDocument"):
+        assert {"type": "integer"} in schema[name]["properties"]["id"]["anyOf"]
+
+
 def test_filters_apply_to_every_list_consistently(client, analyzer):
     full = analyzer.analyze(TEXT)
     # Techniques present in the unfiltered answer when there are any, else two fixed names.
@@ -153,7 +174,8 @@ def test_json_content_type_variants_are_accepted(client):
     (b'{"text": "ok", "options": {"techniques": "Loaded_Language"}}', "options.techniques"),
     (b'{"text": "ok", "options": {"techniques": ["Loaded_Langauge"]}}', "options.techniques"),
     (b'{"text": "ok", "options": {"sentence": false}}', "options.sentence"),
-    (b'{"text": "ok", "id": 7}', "id"),
+    (b'{"text": "ok", "id": 7.0}', "id"),
+    (b'{"text": "ok", "id": true}', "id"),
     (b'{"text": "\\ud800 lone surrogate"}', "text"),
 ])
 def test_malformed_json_or_schema_is_422_naming_the_field(client, body, field):

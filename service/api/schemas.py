@@ -7,9 +7,9 @@ misspelt option never silently does nothing.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from framing.model.filtering import check_techniques
 from framing.model.inputs import check_document_id
@@ -79,6 +79,19 @@ def _valid_id(value: str | None) -> str | None:
     return None if value is None else check_document_id(value, max_length=MAX_ID_LENGTH)
 
 
+def _integer_id(value: Any) -> Any:
+    """An integer id becomes its decimal string, as in batch input files (annotation tools and
+    spreadsheets number their documents); a bool or a float is refused with batch's message."""
+    if value is None or isinstance(value, str):
+        return value
+    return check_document_id(value, max_length=MAX_ID_LENGTH)
+
+
+# What a document id may be sent as, for the schema: the answer always holds it as a string.
+ID_INPUT = Annotated[str, StringConstraints(max_length=MAX_ID_LENGTH)] | int | None
+ID_DESCRIPTION = "A string, or an integer (echoed as its decimal string, as batch input files treat it)."
+
+
 def _no_lone_surrogates(value: str | None) -> str | None:
     """JSON can carry "\\ud800"; an id holding one could not be written back out."""
     if value is not None:
@@ -140,10 +153,12 @@ class AnalyzeRequest(BaseModel):
     text: str = Field(description="The text to analyse, as is. Offsets in the answer index into it "
                                   "(Unicode code points). Blank: 422. Longer than the configured limit: 413.",
                       json_schema_extra=TEXT_SCHEMA)
-    id: str | None = Field(None, max_length=MAX_ID_LENGTH, description="Echoed back in the Analysis.",
+    id: str | None = Field(None, max_length=MAX_ID_LENGTH,
+                           description=f"Echoed back in the Analysis. {ID_DESCRIPTION}",
                            json_schema_extra=ID_SCHEMA)
     options: AnalyzeOptions | None = None
 
+    _accept_integer_id = field_validator("id", mode="before", json_schema_input_type=ID_INPUT)(_integer_id)
     _check_id = field_validator("id")(_valid_id)
 
 
@@ -151,8 +166,9 @@ class BatchDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(json_schema_extra=TEXT_SCHEMA)
-    id: str | None = Field(None, max_length=MAX_ID_LENGTH, json_schema_extra=ID_SCHEMA)
+    id: str | None = Field(None, max_length=MAX_ID_LENGTH, description=ID_DESCRIPTION, json_schema_extra=ID_SCHEMA)
 
+    _accept_integer_id = field_validator("id", mode="before", json_schema_input_type=ID_INPUT)(_integer_id)
     _check_id = field_validator("id")(_valid_id)
 
 
