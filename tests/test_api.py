@@ -20,6 +20,7 @@ from framing.model.schema import Analysis, ModelInfo
 from framing.model.taxonomy import FRAME_LABELS, TECHNIQUE_LABELS, TECHNIQUES
 from framing.service.api.app import create_app
 from framing.service.api.deps import get_model_state, get_pool
+from framing.service.api.errors import text_problem
 from framing.service.api.pool import InferencePool
 from framing.service.api.runtime import ModelState
 from framing.service.batch.inputs import record_from_object
@@ -197,6 +198,22 @@ def test_text_with_no_word_is_422(client, text, code):
     assert batch.status_code == 200, batch.text
     results = batch.json()["results"]
     assert results[0]["analysis"] and results[1]["error"]["code"] == code
+
+
+@pytest.mark.parametrize(("text", "status", "code", "message"), [
+    ("", 422, "empty_text", "text is empty"),
+    ("...", 422, "no_words", "text has no words to analyse (no letter or digit)"),
+    ("x" * 5001, 413, "text_too_long", "text has 5,001 characters, over the limit of 5,000"),
+])
+def test_a_text_refused_by_the_api_names_the_field_in_errors(client, text, status, code, message):
+    # As a schema error does (`errors[].field`), so a client reads one place to find the bad field.
+    response = client.post("/v1/analyze", json={"text": text})
+    assert response.status_code == status
+    assert response.json() == {"detail": f"text: {message}", "code": code,
+                               "errors": [{"field": "text", "message": message, "type": code}]}
+    problem = text_problem(text, 5000, "documents.3.text")  # the batch endpoint's field names
+    assert problem is not None and problem.errors == [{"field": "documents.3.text", "message": message,
+                                                       "type": code}]
 
 
 def test_text_over_the_limit_is_413_and_at_the_limit_is_fine(analyzer):

@@ -93,11 +93,14 @@ def describe_validation_errors(errors: Sequence[dict]) -> tuple[str, list[dict]]
 
 def text_problem(text: str, max_chars: int, field: str) -> ApiError | None:
     """What is wrong with a text the schema accepted (the rule batch and training apply too,
-    `model.inputs.check_text`): too long is 413, blank or not encodable is 422."""
+    `model.inputs.check_text`): too long is 413, blank or not encodable is 422. `errors` names the
+    field as a validation error does, so a client pointing at the bad field reads one place."""
     try:
         check_text(text, max_chars, field=field)
     except InputError as error:
-        return ApiError(413 if error.code == "text_too_long" else 422, error.code, f"{field}: {error.message}")
+        errors = [{"field": field, "message": clean(error.message), "type": error.code}]
+        return ApiError(413 if error.code == "text_too_long" else 422, error.code, f"{field}: {error.message}",
+                        errors=errors)
     return None
 
 
