@@ -18,17 +18,24 @@ from collections.abc import Iterable
 
 from framing.model.errors import FramingError
 from framing.model.schema import Analysis, LabelScore, SentenceAnalysis
-from framing.model.taxonomy import TECHNIQUE_INDEX
+from framing.model.taxonomy import TECHNIQUE_INDEX, TECHNIQUES, closest_label
 
 
 class UnknownLabelError(FramingError, ValueError):
-    """A technique name that is not in the taxonomy (a typo would otherwise silently match nothing)."""
+    """A technique name that is not in the taxonomy (a typo would otherwise silently match nothing);
+    the message suggests the closest known name, so the fix needs no trip to the label list."""
 
     def __init__(self, unknown: list[str]) -> None:
         self.unknown = unknown
         super().__init__(
-            f"unknown technique(s): {', '.join(unknown)}; see /v1/labels or model.taxonomy.TECHNIQUES"
+            f"unknown technique(s): {', '.join(_with_hint(name) for name in unknown)}; "
+            f"see /v1/labels or model.taxonomy.TECHNIQUES"
         )
+
+
+def _with_hint(name: str) -> str:
+    close = closest_label(name, TECHNIQUES)
+    return f"{name} (did you mean {close!r}?)" if close else name
 
 
 def check_techniques(techniques: Iterable[str]) -> frozenset[str]:

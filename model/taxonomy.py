@@ -6,6 +6,8 @@ own tools and compared with published results.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -110,3 +112,22 @@ TECHNIQUES: tuple[str, ...] = tuple(label.name for label in TECHNIQUE_LABELS)
 FRAMES: tuple[str, ...] = tuple(label.name for label in FRAME_LABELS)
 TECHNIQUE_INDEX: dict[str, int] = {name: i for i, name in enumerate(TECHNIQUES)}
 FRAME_INDEX: dict[str, int] = {name: i for i, name in enumerate(FRAMES)}
+
+
+def _folded(name: str) -> str:
+    return name.casefold().replace("_", " ").replace("-", " ")
+
+
+def closest_label(name: str, known: Iterable[str]) -> str | None:
+    """The known label a misspelt `name` most likely meant, for a "did you mean" hint, else None.
+    Case, `_`, `-` and spaces do not count, and a part of a compound name ("Name calling" for
+    Name_Calling-Labeling) stands for it; otherwise `difflib`'s closest, if close enough."""
+    by_folded: dict[str, str] = {}
+    for label in known:
+        for key in (label, *label.split("-")):
+            by_folded.setdefault(_folded(key), label)
+    folded = _folded(name)
+    if folded in by_folded:
+        return by_folded[folded]
+    close = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.75)
+    return by_folded[close[0]] if close else None

@@ -186,6 +186,14 @@ def test_malformed_json_or_schema_is_422_naming_the_field(client, body, field):
     assert detail.startswith(f"{field}:") or f"; {field}:" in detail, detail
 
 
+def test_an_unknown_technique_option_suggests_the_known_name(client):
+    response = client.post("/v1/analyze", json={"text": "ok", "options": {"techniques": ["loaded language"]}})
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["field"] == "options.techniques"
+    assert "loaded language (did you mean 'Loaded_Language'?)" in error["message"]
+
+
 @pytest.mark.parametrize(("text", "code"), [("", "empty_text"), (" ", "empty_text"), ("\n\t \n", "empty_text"),
                                            ("\u200b\u200b", "empty_text"), ("\ufeff", "empty_text"),
                                            ("😀", "no_words"), ("...", "no_words"), ("- 🙂 -", "no_words")])

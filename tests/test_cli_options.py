@@ -43,6 +43,12 @@ def test_analyze_options_filter_like_the_api(shipped_model_dir: Path, capsys) ->
     assert "min_score" in capsys.readouterr().err
 
 
+def test_analyze_suggests_the_technique_meant(capsys) -> None:
+    # Refused before any model is loaded, with the name the user most likely meant.
+    assert main(["analyze", "--techniques", "Loaded_Language,Flag waving", LOADED]) == 2
+    assert "Flag waving (did you mean 'Flag_Waving'?)" in capsys.readouterr().err
+
+
 def test_analyze_reports_progress_and_warnings_on_stderr(shipped_model_dir: Path, capsys) -> None:
     assert main(["analyze", "--model", str(shipped_model_dir), "--progress", GERMAN]) == 0
     captured = capsys.readouterr()

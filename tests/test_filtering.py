@@ -109,6 +109,15 @@ def test_unknown_technique_is_an_error_naming_it(analysis):
         filter_analysis(analysis, techniques=["Loaded_Langauge"])
 
 
+def test_unknown_technique_suggests_the_closest_known_name(analysis):
+    with pytest.raises(UnknownLabelError) as error:
+        filter_analysis(analysis, techniques=["Doubt", "Loaded_Langauge", "Name calling", "Astrology"])
+    assert error.value.unknown == ["Astrology", "Loaded_Langauge", "Name calling"]
+    assert str(error.value).startswith(
+        "unknown technique(s): Astrology, Loaded_Langauge (did you mean 'Loaded_Language'?), "
+        "Name calling (did you mean 'Name_Calling-Labeling'?); ")
+
+
 @pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan")])
 def test_min_score_outside_zero_one_is_an_error(analysis, bad):
     with pytest.raises(ValueError, match="min_score"):
