@@ -157,8 +157,36 @@ def test_csv_with_quoted_newlines_bom_and_broken_rows(tmp_path, analyzer):
     errors = errors_of(out)
     assert errors["c3"] == "text is empty"
     assert "UTF-8" in errors["c4"]
-    assert "fields" in errors[None]
+    assert errors[None].startswith("row has 1 field, the header 3, so no 'id' field; quote any value")
     assert summary.failed == 3
+
+
+@pytest.mark.parametrize(("name", "sep"), [("docs.csv", ","), ("docs.tsv", "\t")])
+def test_a_csv_row_with_values_past_the_header_is_a_bad_record(tmp_path, analyzer, name, sep):
+    # An unquoted delimiter splits a value: the fields past the header would be dropped. Such a row
+    # is reported with its line, and the rows around it are scored; extra empty fields lose nothing.
+    source = tmp_path / name
+    texts = [make_text(i).replace("\n\n", " ") for i in range(6)]  # one line each, unquoted
+    source.write_text(sep.join(["id", "text", "source"]) + "\n"
+                      + sep.join(["r1", texts[1], "wire"]) + "\n"
+                      + sep.join(["r2", "Prices rose", " said the minister", "blog", "extra"]) + "\n"
+                      + sep.join(["r3", texts[3]]) + "\n"  # short: the missing source reads as empty
+                      + sep.join(["r4", texts[4], "", "", " "]) + "\n"
+                      + sep.join([texts[5]]) + "\n", encoding="utf-8")
+
+    summary, _ = run(tmp_path, source, analyzer)
+
+    out = tmp_path / "out.jsonl"
+    assert output_ids(out) == ["r1", "r3", "r4"]
+    metadata = [json.loads(line)["metadata"] for line in output_lines(out)]
+    assert metadata == [{"source": "wire"}, {"source": ""}, {"source": ""}]
+    records = [json.loads(line) for line in default_errors_path(out).read_text(encoding="utf-8").splitlines()]
+    quote = f"quote any value holding {'a tab' if sep == chr(9) else 'a comma'}, a quote or a line break"
+    assert [(r["id"], r["source"], r["reason"]) for r in records] == [
+        (None, f"{source}:3", f"row has 5 fields, the header 3, and the values past the header would be lost; {quote}"),
+        (None, f"{source}:6", f"row has 1 field, the header 3, so no 'text' field; {quote}"),
+    ]
+    assert summary.failed == 2
 
 
 def codecs_bom() -> bytes:

@@ -151,7 +151,13 @@ def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
 
 
 def read_csv(stream: BinaryIO, name: str, delimiter: str = ",") -> Iterator[Record]:
-    """A header row naming `id` and `text` columns (any case, any order); other columns are metadata."""
+    """A header row naming `id` and `text` columns (any case, any order); other columns are metadata.
+
+    A row may differ from the header only by empty fields at its end: metadata fields it lacks read
+    as empty, extra empty ones are ignored. A row with something past the header (it would be lost)
+    or without its id or text field is a bad record: both usually mean an unquoted delimiter or line
+    break.
+    """
     csv.field_size_limit(2**31 - 1)  # the --max-chars check is ours, with a clear message
     reader = csv.reader(_decoded_lines(stream), delimiter=delimiter)
     try:
@@ -169,7 +175,8 @@ def read_csv(stream: BinaryIO, name: str, delimiter: str = ",") -> Iterator[Reco
         )
     id_column, text_column = columns.index("id"), columns.index("text")
     others = [(index, header[index].strip()) for index in range(len(header)) if index not in (id_column, text_column)]
-    needed = max(id_column, text_column) + 1
+    width = len(header)
+    quote = "a tab" if delimiter == "\t" else "a comma" if delimiter == "," else repr(delimiter)
     while True:
         start_line = reader.line_num + 1
         source = f"{name}:{start_line}"
@@ -182,8 +189,13 @@ def read_csv(stream: BinaryIO, name: str, delimiter: str = ",") -> Iterator[Reco
             continue
         if not row or all(not cell.strip() for cell in row):
             continue
-        if len(row) < needed:
-            yield Record(None, source, error=f"row has {len(row)} fields; the text column is field {needed}")
+        lacking = [column for column, index in (("id", id_column), ("text", text_column)) if index >= len(row)]
+        if lacking or any(cell.strip() for cell in row[width:]):
+            fault = (f"so no {' or '.join(repr(column) for column in lacking)} field" if lacking
+                     else "and the values past the header would be lost")
+            yield Record(None, source, error=f"row has {len(row)} field{'' if len(row) == 1 else 's'}, the header "
+                                             f"{width}, {fault}; quote any value holding {quote}, a quote or a "
+                                             f"line break")
             continue
         raw_id, text = row[id_column], row[text_column]
         if not is_valid_utf8(raw_id):
