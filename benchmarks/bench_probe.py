@@ -29,100 +29,26 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from framing.model.schema import Analysis
-from framing.model.taxonomy import TECHNIQUE_INDEX
+from framing.training.loaded_probe import (
+    LOADED_PAIRS,
+    LOADED_TECHNIQUES,
+    ProbeDataError,
+    ProbeSummary,
+    load_pairs,
+    loaded_word_score,
+    overlapping_labels,
+    run_probe,
+    score_pairs,
+)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from probe_data import LOADED_PAIRS, LoadedPair, ProbeDataError, load_pairs
-
-if TYPE_CHECKING:
-    from framing.model.analyzer import Analyzer
-    from framing.model.scores import DocumentScores, PreparedText
-
-LOADED_TECHNIQUES = ("Loaded_Language", "Name_Calling-Labeling")
-
-
-def overlapping_labels(analysis: Analysis, start: int, end: int,
-                       techniques: Collection[str] | None = None) -> list[str]:
-    """Labels of the spans overlapping [start, end), restricted to `techniques` when given."""
-    return sorted({span.label for span in analysis.spans
-                   if span.start < end and span.end > start and (techniques is None or span.label in techniques)})
-
-
-def loaded_word_score(prepared: PreparedText, scores: DocumentScores, start: int, end: int) -> float:
-    """Highest Loaded_Language / Name_Calling word probability among the words inside [start, end)."""
-    inside = (prepared.words[:, 0] < end) & (prepared.words[:, 1] > start)
-    columns = [TECHNIQUE_INDEX[name] for name in LOADED_TECHNIQUES]
-    values = scores.word_techniques[inside][:, columns]
-    return float(values.max()) if values.size else 0.0
-
-
-@dataclass
-class PairResult:
-    id: str
-    topic: str
-    loaded_word: str
-    loaded_labels: list[str]  # Loaded_Language / Name_Calling spans over the loaded word
-    loaded_score: float | None
-    neutral_word: str
-    neutral_labels: list[str]  # spans of any technique over the neutral word
-    neutral_score: float | None
-
-    @property
-    def found(self) -> bool:
-        return bool(self.loaded_labels)
-
-    @property
-    def false_alarm(self) -> bool:
-        return bool(self.neutral_labels)
-
-
-@dataclass
-class ProbeSummary:
-    operating_point: str
-    pairs: int
-    found: int
-    false_alarms: int
-    false_alarms_loaded_techniques: int  # false alarms by a Loaded_Language / Name_Calling span
-    results: list[PairResult] = field(default_factory=list)
-
-    @property
-    def recall(self) -> float:
-        return self.found / self.pairs if self.pairs else 0.0
-
-    @property
-    def false_alarm_rate(self) -> float:
-        return self.false_alarms / self.pairs if self.pairs else 0.0
-
-
-def score_pairs(operating_point: str, pairs: Sequence[LoadedPair], loaded: Sequence[Analysis],
-                neutral: Sequence[Analysis], loaded_scores: Sequence[float | None] | None = None,
-                neutral_scores: Sequence[float | None] | None = None) -> ProbeSummary:
-    """Recall on the loaded words and false alarms on the neutral ones, from each sentence's Analysis."""
-    if not len(pairs) == len(loaded) == len(neutral):
-        raise ValueError("pairs and analyses differ in length")
-    loaded_scores = loaded_scores or [None] * len(pairs)
-    neutral_scores = neutral_scores or [None] * len(pairs)
-    results = []
-    loaded_alarms = 0
-    for pair, a_loaded, a_neutral, s_loaded, s_neutral in zip(pairs, loaded, neutral, loaded_scores,
-                                                               neutral_scores, strict=True):
-        n = pair.neutral
-        neutral_labels = overlapping_labels(a_neutral, n.start, n.end)
-        loaded_alarms += bool(set(neutral_labels) & set(LOADED_TECHNIQUES))
-        results.append(PairResult(
-            pair.id, pair.topic, pair.loaded.word,
-            overlapping_labels(a_loaded, pair.loaded.start, pair.loaded.end, LOADED_TECHNIQUES), s_loaded,
-            n.word, neutral_labels, s_neutral))
-    return ProbeSummary(operating_point, len(results), sum(r.found for r in results),
-                        sum(r.false_alarm for r in results), loaded_alarms, results)
+__all__ = ["count_terms", "loaded_word_score", "main", "score_pairs"]
 
 
 def term_pattern(term: str) -> re.Pattern[str]:
@@ -147,28 +73,6 @@ def count_terms(texts: Sequence[str], analyses: Sequence[Analysis], terms: Seque
                 count.highlighted += bool(overlapping_labels(analysis, *match.span(), LOADED_TECHNIQUES))
                 count.highlighted_any += bool(overlapping_labels(analysis, *match.span()))
     return counts
-
-
-def operating_points(analyzer: Analyzer) -> tuple[str, ...]:
-    """The model's operating points by name: `precise`, and `sensitive` when it was calibrated."""
-    return analyzer.operating_points
-
-
-def run_probe(analyzer: Analyzer, pairs: Sequence[LoadedPair]) -> list[ProbeSummary]:
-    def word_scores(texts: list[str], marks: list[tuple[int, int]]) -> list[float | None]:
-        prepared, scores = analyzer.score(texts)
-        return [loaded_word_score(p, s, *mark) for p, s, mark in zip(prepared, scores, marks, strict=True)]
-
-    loaded_texts, neutral_texts = [p.loaded.text for p in pairs], [p.neutral.text for p in pairs]
-    # Word scores do not depend on the operating point; the analyses come from the Analyzer's one path.
-    loaded_scores = word_scores(loaded_texts, [(p.loaded.start, p.loaded.end) for p in pairs])
-    neutral_scores = word_scores(neutral_texts, [(p.neutral.start, p.neutral.end) for p in pairs])
-    summaries = []
-    for name in operating_points(analyzer):
-        loaded = analyzer.analyze_many(loaded_texts, sensitivity=name)
-        neutral = analyzer.analyze_many(neutral_texts, sensitivity=name)
-        summaries.append(score_pairs(name, pairs, loaded, neutral, loaded_scores, neutral_scores))
-    return summaries
 
 
 def read_texts(folder: Path) -> list[str]:
@@ -227,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench_probe: {error}", file=sys.stderr)
         return 2
     analyzer = Analyzer.load(args.model, threads=args.threads)
-    if args.sensitivity not in operating_points(analyzer):
+    if args.sensitivity not in analyzer.operating_points:
         print(f"bench_probe: the model has no {args.sensitivity!r} thresholds", file=sys.stderr)
         return 2
     print(f"model {analyzer.info.name} {analyzer.info.version}; {len(pairs)} pairs from {args.pairs}\n")

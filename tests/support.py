@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import threading
 import time
@@ -89,3 +90,17 @@ def served_in_thread(settings: Settings, analyzer: Analyzer) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(15)
+
+
+def linked_copy(source: Path, target: Path) -> Path:
+    """The model folder `source` at `target`, files hard-linked where possible (never written through)."""
+    target.mkdir(parents=True)
+    for item in source.iterdir():
+        if item.is_dir():
+            shutil.copytree(item, target / item.name)
+            continue
+        try:
+            os.link(item, target / item.name)
+        except OSError:
+            shutil.copy2(item, target / item.name)
+    return target

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support import linked_copy
 
 from framing.model.analyzer import Analyzer
 from framing.model.folder import ModelFolder, ModelLoadError, RegistryError, check_version_name
@@ -18,20 +18,6 @@ from framing.model.layout import HASHES, MANIFEST, PROMOTED, TFIDF_SETTINGS, THR
 from framing.training.registry import Registry
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def linked_copy(source: Path, target: Path) -> Path:
-    """The model folder `source` at `target`, files hard-linked where possible (never written through)."""
-    target.mkdir(parents=True)
-    for item in source.iterdir():
-        if item.is_dir():
-            shutil.copytree(item, target / item.name)
-            continue
-        try:
-            os.link(item, target / item.name)
-        except OSError:
-            shutil.copy2(item, target / item.name)
-    return target
 
 
 def replace_file(path: Path, content: bytes) -> None:

@@ -4,6 +4,10 @@ Recorded figures of two versions compare only when both were held out on the sam
 ids, same text). Otherwise both are scored again on the held-out articles they have in common
 (each with 2-fold cross-fitted thresholds, as in training), given the data; with none in common
 there is nothing fair to compare and the gate refuses.
+
+Given the loaded-language probe's pairs, the gate also runs both versions on it (each at its own
+precise point) and refuses one that loses more than `PROBE_ALLOWANCE` of the pairs: corpus figures
+alone passed a round that stopped finding a quarter of the probe's loaded words (`training.loaded_probe`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 
 from framing.model.folder import ModelFolder
 from framing.training.documents import Document
+from framing.training.loaded_probe import LoadedPair, ProbeOutcome, probe_complaints
 
 # Metrics that must not fall for a version to replace the promoted one.
 GATE_METRICS = ("paragraph_micro_f1", "span_f1", "frame_micro_f1")
@@ -27,11 +32,16 @@ class Comparison:
     new: dict[str, float]
     articles: int
     basis: str  # "recorded": the recorded figures (same held-out set); "rescored": scored again here
+    probe: tuple[ProbeOutcome, ProbeOutcome] | None = None  # (old, new) on the loaded-language probe
 
     def complaints(self, old_name: str) -> list[str]:
         where = f"{self.basis} on {self.articles} common held-out articles" if self.articles else self.basis
-        return [f"{metric} {self.new.get(metric, 'missing')} < {self.old[metric]} of {old_name} ({where})"
-                for metric in GATE_METRICS if metric in self.old and self.new.get(metric, -1.0) < self.old[metric]]
+        complaints = [f"{metric} {self.new.get(metric, 'missing')} < {self.old[metric]} of {old_name} ({where})"
+                      for metric in GATE_METRICS
+                      if metric in self.old and self.new.get(metric, -1.0) < self.old[metric]]
+        if self.probe is not None:
+            complaints += probe_complaints(*self.probe, old_name)
+        return complaints
 
 
 def heldout_hashes(model: Path) -> dict[str, str] | None:
@@ -68,20 +78,30 @@ def rescored_summary(model: Path, documents: Sequence[Document], seed: int = 13)
     return report.summary().model_dump()
 
 
-def compare(old: Path, new: Path, documents: Sequence[Document] | None = None) -> Comparison | str:
+def probed(old: Path, new: Path, pairs: Sequence[LoadedPair] | None) -> tuple[ProbeOutcome, ProbeOutcome] | None:
+    """Both versions on the loaded-language probe, when its pairs are given."""
+    if not pairs:
+        return None
+    return ProbeOutcome.measure(old, pairs), ProbeOutcome.measure(new, pairs)
+
+
+def compare(old: Path, new: Path, documents: Sequence[Document] | None = None,
+            pairs: Sequence[LoadedPair] | None = None) -> Comparison | str:
     """The comparison the gate judges by, or why there is none (a complaint)."""
     common = common_heldout(old, new)
     if common is None:  # a folder from before data records: its recorded figures are all there is
-        return Comparison(summary(old), summary(new), 0, "recorded (no data record: held-out articles unknown)")
+        return Comparison(summary(old), summary(new), 0, "recorded (no data record: held-out articles unknown)",
+                          probed(old, new, pairs))
     ids, same = common
     if not ids:
         return "no held-out articles in common: their figures cannot be compared"
     if same:
-        return Comparison(summary(old), summary(new), len(ids), "recorded")
+        return Comparison(summary(old), summary(new), len(ids), "recorded", probed(old, new, pairs))
     hashes = heldout_hashes(new) or {}
     given = [d for d in documents or () if d.id in ids
              and d.sha256 == hashes[d.id]]
     if len(given) < 2:
         return (f"held out on different articles ({len(ids)} in common): give the data they were trained on "
                 "(--data) to score both on the common ones")
-    return Comparison(rescored_summary(old, given), rescored_summary(new, given), len(given), "rescored")
+    return Comparison(rescored_summary(old, given), rescored_summary(new, given), len(given), "rescored",
+                      probed(old, new, pairs))

@@ -28,6 +28,7 @@ from framing.model.folder import (
 from framing.model.layout import MANIFEST, PROMOTED, VERSIONS, WORK
 from framing.training.documents import Document
 from framing.training.gate import GATE_METRICS, Comparison, compare
+from framing.training.loaded_probe import LoadedPair
 
 __all__ = ["GATE_METRICS", "PromotionRefused", "Registry", "VersionInfo"]
 
@@ -92,24 +93,26 @@ class Registry:
     def promoted_dir(self) -> Path:
         return promoted_dir(self.root)
 
-    def compare(self, version: str, documents: Sequence[Document] | None = None) -> Comparison | str | None:
-        """`version` against the promoted one on their common held-out articles (`training.gate`);
-        None when there is nothing to compare with."""
+    def compare(self, version: str, documents: Sequence[Document] | None = None,
+                pairs: Sequence[LoadedPair] | None = None) -> Comparison | str | None:
+        """`version` against the promoted one on their common held-out articles, and on the
+        loaded-language probe's `pairs` when given (`training.gate`); None when there is nothing to
+        compare with."""
         current = self.promoted_version()
         if not current or current == version:
             return None
-        return compare(self.version_dir(current), self.version_dir(version), documents)
+        return compare(self.version_dir(current), self.version_dir(version), documents, pairs)
 
     def promote(self, version: str, force: bool = False, documents: Sequence[Document] | None = None,
-                evidence: Comparison | None = None) -> list[str]:
+                evidence: Comparison | None = None, pairs: Sequence[LoadedPair] | None = None) -> list[str]:
         """Mark `version` as served; returns the gate's complaints (empty when it passed or was forced).
 
         The gate compares figures on the same held-out articles only; `documents` lets it score both
-        versions again when they were held out on different ones, and `evidence` gives figures already
-        obtained so (a correction round's)."""
+        versions again when they were held out on different ones, `pairs` adds the loaded-language
+        probe, and `evidence` gives figures already obtained so (a correction round's)."""
         if not (self.version_dir(version) / MANIFEST).is_file():
             raise RegistryError(f"{self.root}: no version {version!r}")
-        comparison = evidence if evidence is not None else self.compare(version, documents)
+        comparison = evidence if evidence is not None else self.compare(version, documents, pairs)
         complaints: list[str] = []
         if isinstance(comparison, str):
             complaints.append(comparison)

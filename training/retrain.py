@@ -3,9 +3,10 @@
 The round trains a new registry version from the promoted one (`train --init-from`, so held-out
 articles follow the lineage), with the fresh annotations repeated and a replayed sample of the
 corpus (`fresh_repeats`, `replay_articles`), then scores the promoted and the new version on the
-same held-out articles (`training.round_report`). Re-running an interrupted round resumes it: the
-corrections are exported once into the round's work folder and training continues from its
-checkpoint.
+same held-out articles (`training.round_report`) and, given its pairs, on the loaded-language
+probe (`training.loaded_probe`), whose loss the gate refuses as it refuses a corpus figure's.
+Re-running an interrupted round resumes it: the corrections are exported once into the round's work
+folder and training continues from its checkpoint.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from framing.model.layout import MANIFEST
 from framing.training.config import TrainConfig
 from framing.training.data_sources import TrainingData, load_training_data
 from framing.training.errors import TrainingError
-from framing.training.gate import Comparison
+from framing.training.gate import Comparison, probed
 from framing.training.lineage import fresh_documents, read_lineage
+from framing.training.loaded_probe import LoadedPair, ProbeOutcome
 from framing.training.registry import Registry
 from framing.training.round_report import RoundFigures, comparison_lines, judge
 from framing.training.train import train
@@ -45,16 +47,17 @@ class Round:
     version: str
     before: RoundFigures
     after: RoundFigures
+    probe: tuple[ProbeOutcome, ProbeOutcome] | None = None
 
     def lines(self) -> list[str]:
-        return comparison_lines(self.base, self.before, self.version, self.after)
+        return comparison_lines(self.base, self.before, self.version, self.after, self.probe)
 
     def comparison(self) -> Comparison | None:
-        """The gate's evidence: both versions' corpus figures on the same held-out articles."""
+        """The gate's evidence: both versions' corpus figures on the same held-out articles, and the probe."""
         if self.before.corpus is None or self.after.corpus is None:
             return None
         return Comparison(self.before.corpus.model_dump(), self.after.corpus.model_dump(),
-                          self.after.corpus_articles, "rescored")
+                          self.after.corpus_articles, "rescored", self.probe)
 
 
 def corpus_sources(base: Path, given: Sequence[str]) -> list[str]:
@@ -106,8 +109,9 @@ def load(paths: Sequence[str | Path], strict: bool) -> TrainingData:
 
 def run_round(registry: Registry, fresh_paths: Sequence[str | Path], corpus: Sequence[str],
               settings: Path | None = None, threads: int | None = None, db: Path | None = None,
-              strict: bool = False) -> Round:
-    """Fine-tune the promoted version on the corrections into the registry's next version and judge both."""
+              strict: bool = False, pairs: Sequence[LoadedPair] | None = None) -> Round:
+    """Fine-tune the promoted version on the corrections into the registry's next version and judge both
+    (on the loaded-language probe too when its `pairs` are given)."""
     base_name = registry.promoted_version()
     if base_name is None:
         raise TrainingError(f"{registry.root}: no promoted version to start from (framing models promote VERSION)")
@@ -134,11 +138,14 @@ def run_round(registry: Registry, fresh_paths: Sequence[str | Path], corpus: Seq
     heldout_ids = ModelFolder(output).heldout_ids() or set()
     heldout = [d for d in documents if d.id in heldout_ids]
     log.info("judging %s and %s on the same %d held-out articles", base_name, version, len(heldout))
-    result = Round(base_name, version, judge(base, heldout, new_ids), judge(output, heldout, new_ids))
+    result = Round(base_name, version, judge(base, heldout, new_ids), judge(output, heldout, new_ids),
+                   probed(base, output, pairs))
     report = output / "report" / ROUND_REPORT
     report.parent.mkdir(parents=True, exist_ok=True)
+    probe = None if result.probe is None else {"before": result.probe[0].to_json(), "after": result.probe[1].to_json()}
     report.write_text(json.dumps({"base": base_name, "version": version, "lines": result.lines(),
-                                  "before": _figures(result.before), "after": _figures(result.after)}, indent=2),
+                                  "before": _figures(result.before), "after": _figures(result.after),
+                                  "loaded_probe": probe}, indent=2),
                       encoding="utf-8")
     shutil.rmtree(work_dir, ignore_errors=True)
     return result

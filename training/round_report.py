@@ -22,6 +22,7 @@ from framing.model.scores import PreparedText
 from framing.training.calibrate import calibrate
 from framing.training.documents import Document
 from framing.training.evaluate import fold_assignment, scored_articles
+from framing.training.loaded_probe import ProbeOutcome
 from framing.training.metrics import bootstrap_intervals
 from framing.training.reports import Summary, mean_report
 
@@ -107,7 +108,8 @@ def judge(model: Path, documents: Sequence[Document], fresh_ids: set[str], seed:
                         sum(len(documents[i].spans) for i in fresh), len(fresh))
 
 
-def comparison_lines(old_name: str, old: RoundFigures, new_name: str, new: RoundFigures) -> list[str]:
+def comparison_lines(old_name: str, old: RoundFigures, new_name: str, new: RoundFigures,
+                     probe: tuple[ProbeOutcome, ProbeOutcome] | None = None) -> list[str]:
     """The before/after table `framing retrain` prints."""
     lines = [f"held out: {new.corpus_articles} corpus articles, {new.fresh_articles} fresh annotations "
              f"({new.fresh_spans} corrected spans); thresholds cross-fitted over them for both models"]
@@ -122,4 +124,12 @@ def comparison_lines(old_name: str, old: RoundFigures, new_name: str, new: Round
     lines.append(f"{'other words (fresh)':<22}{old.fresh_extra:>12d}{new.fresh_extra:>12d}   "
                  "marked with a corrected technique outside its corrections")
     lines.append(f"{'fresh span F1':<22}{old.fresh_f1:>12.3f}{new.fresh_f1:>12.3f}")
+    if probe is None:
+        lines.append("loaded-language probe: not run (no probe file; give --probe FILE)")
+        return lines
+    before, after = probe
+    lines.append(f"{'probe recall':<22}{before.recall:>12.3f}{after.recall:>12.3f}   "
+                 f"loaded words found, of {len(after.pairs)} pairs (precise point)")
+    lines.append(f"{'probe false alarms':<22}{before.false_alarm_rate:>12.3f}{after.false_alarm_rate:>12.3f}   "
+                 "neutral words flagged")
     return lines

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from framing.model.errors import FramingError
+from framing.service.commands.probe_option import add_probe_options, probe_pairs
 from framing.training.registry import GATE_METRICS, PromotionRefused, Registry
 
 REGISTRY_ENV = "FRAMING_REGISTRY"
@@ -17,7 +18,8 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("models", help="list and promote trained model versions")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="versions with their held-out metrics; * marks the promoted one")
-    promote = actions.add_parser("promote", help="serve VERSION; refused if its metrics fall below the current")
+    promote = actions.add_parser("promote", help="serve VERSION; refused if its metrics fall below the current "
+                                                 "or it loses the loaded-language probe's words")
     for action in (listing, promote):
         action.add_argument("--registry", type=Path, default=os.environ.get(REGISTRY_ENV),
                             help=f"registry folder (default: ${REGISTRY_ENV})")
@@ -26,6 +28,7 @@ def add_parser(subparsers) -> None:
     promote.add_argument("--data", action="append", metavar="PATH",
                          help="annotations the versions were trained on: when they were held out on different "
                               "articles, both are scored again on the held-out ones they share (repeatable)")
+    add_probe_options(promote)
     parser.set_defaults(run=run)
 
 
@@ -49,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
 
         documents = load_training_data(args.data).documents
     try:  # a bad name or a missing version is a RegistryError: the CLI's handler, exit status 2
-        complaints = registry.promote(args.version, force=args.force, documents=documents)
+        complaints = registry.promote(args.version, force=args.force, documents=documents,
+                                      pairs=probe_pairs(args, "framing models"))
     except PromotionRefused as refusal:
         print(f"framing models: {refusal}", file=sys.stderr)
         return 1

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from framing.model.errors import FramingError
+from framing.service.commands.probe_option import add_probe_options, probe_pairs
 
 EXAMPLES = """\
 examples:
@@ -24,8 +25,9 @@ def add_parser(subparsers) -> None:
         "retrain", help="fine-tune the promoted version on stored corrections, compare, optionally promote",
         description="Fine-tune a registry's promoted version on fresh corrections (the feedback database or "
                     "annotation files), each repeated fresh_repeats times beside replay_articles corpus articles, "
-                    "judge both versions on the same held-out articles and held-out corrections, and print the "
-                    "comparison. The new version is held out only on articles no model of its lineage trained on.",
+                    "judge both versions on the same held-out articles and held-out corrections and on the "
+                    "loaded-language probe, and print the comparison. The new version is held out only on "
+                    "articles no model of its lineage trained on.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--registry", type=Path, required=True, help="registry folder (versions/, PROMOTED)")
     parser.add_argument("--db", type=Path, help="feedback database to take the corrections from "
@@ -40,7 +42,9 @@ def add_parser(subparsers) -> None:
                              "fresh_repeats 4, replay_articles 40)")
     parser.add_argument("--threads", type=int, metavar="N", help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--promote", action="store_true",
-                        help="promote the new version if the gate passes (its corpus figures do not fall)")
+                        help="promote the new version if the gate passes (its corpus figures do not fall and it "
+                             "keeps finding the probe's loaded words)")
+    add_probe_options(parser)
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record (default: skip it)")
     parser.set_defaults(run=run)
 
@@ -55,13 +59,14 @@ def run(args: argparse.Namespace) -> int:
         raise FramingError(f"give --db PATH (or set {FEEDBACK_DB_ENV}) or --data FILE: the corrections to learn")
     if db is not None and not db.is_file():
         raise FramingError(f"{db}: no such feedback database")
+    pairs = probe_pairs(args, "framing retrain")  # read before hours of training, so a bad file stops it now
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     from framing.training.registry import Registry
     from framing.training.retrain import run_round
 
     registry = Registry(args.registry)
     result = run_round(registry, args.data, args.corpus, settings=args.config, threads=args.threads, db=db,
-                       strict=args.strict)
+                       strict=args.strict, pairs=pairs)
     print(f"{result.version} fine-tuned from {result.base}, written to {registry.version_dir(result.version)}")
     print("\n".join(result.lines()))
     if not args.promote:
