@@ -72,6 +72,10 @@ def read_json_lines(stream: Iterable[bytes]) -> Iterator[JsonLine]:
             yield JsonLine(number, error=InputError(
                 "line", "invalid_json", f"not valid JSON ({error.msg} at column {error.colno})"))
             continue
+        except (ValueError, RecursionError) as error:  # valid JSON that Python will not build: bad record too
+            reason = "nested too deeply" if isinstance(error, RecursionError) else str(error).split(";")[0]
+            yield JsonLine(number, error=InputError("line", "invalid_json", f"cannot be read ({reason})"))
+            continue
         if not isinstance(value, dict):
             yield JsonLine(number, error=InputError(
                 "line", "not_an_object", f"expected a JSON object, got {type(value).__name__}"))

@@ -35,6 +35,19 @@ def test_json_lines_report_each_bad_line_with_its_number_and_carry_on():
     assert all(isinstance(line.error, FramingError) for line in lines[1:4])
 
 
+
+def test_json_lines_that_python_cannot_build_are_bad_lines_too():
+    """Valid JSON can still fail json.loads: an integer past Python's 4,300-digit limit (ValueError) or
+    nesting past the recursion limit. Both are a bad line, not an exception out of the reader."""
+    data = (b'{"id": ' + b"9" * 5000 + b'}\n' + b"[" * 100_000 + b"]" * 100_000 + b"\n"
+            + json.dumps({"id": "ok"}).encode() + b"\n")
+    lines = list(read_json_lines(io.BytesIO(data)))
+    assert [line.number for line in lines] == [1, 2, 3]
+    assert [line.error.code if line.error else None for line in lines] == ["invalid_json", "invalid_json", None]
+    assert "4300 digits" in lines[0].error.message and "nested too deeply" in lines[1].error.message
+    assert lines[2].value == {"id": "ok"}
+
+
 @pytest.mark.parametrize(("text", "limit", "code", "words"), [
     (42, None, "not_a_string", "text must be a string"),
     ("  \n ", None, "empty_text", "text is empty"),
