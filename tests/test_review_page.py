@@ -170,6 +170,21 @@ def test_a_correction_made_in_the_page_is_saved_and_exported(page, feedback_db: 
     assert record["meta"]["model_version"] == analysis["model"]["version"]
 
 
+def test_a_refused_save_says_why_once(browser, base_url) -> None:
+    """The API's text refusals repeat their detail as their one error: the page shows it once, and
+    still lists errors the detail does not hold."""
+    context, page, problems = open_page(browser, base_url, 1280, 900)
+    analyse(page, TEXT)
+    page.click("#review-toggle")
+    body = {"detail": "text: text is empty", "code": "empty_text",
+            "errors": [{"field": "text", "message": "text is empty"}, {"field": "frames", "message": "unknown frame"}]}
+    page.route("**/v1/annotations", lambda route: route.fulfill(status=422, json=body))
+    page.click("#review-save")
+    expect(page.locator("#review-status")).to_have_text("Not saved — 422: text: text is empty (unknown frame)")
+    context.close()
+    assert [p for p in problems if "status of 422" not in p] == [], problems  # the refusal itself is logged
+
+
 def test_a_text_not_in_english_is_flagged_on_the_page(page) -> None:
     analysis = analyse(page, GERMAN)
     assert [w["code"] for w in analysis["warnings"]] == ["not_english"]

@@ -223,9 +223,12 @@
       let answer = null;
       try { answer = await response.json(); } catch (error) { answer = null; }
       if (!response.ok) {
-        const reasons = answer && answer.errors && answer.errors.length
-          ? ` (${answer.errors.map((e) => e.message || e.msg || JSON.stringify(e)).join("; ")})` : "";
-        say(`Not saved — ${response.status}: ${(answer && answer.detail) || response.statusText}${reasons}`, true);
+        const detail = (answer && answer.detail) || response.statusText;
+        // A text refusal's one error repeats the detail: list only what the detail does not already say.
+        const messages = (answer && answer.errors ? answer.errors : [])
+          .map((e) => e.message || e.msg || JSON.stringify(e)).filter((m) => !detail.includes(m));
+        const reasons = messages.length ? ` (${messages.join("; ")})` : "";
+        say(`Not saved — ${response.status}: ${detail}${reasons}`, true);
         return;
       }
       if (answer.status === "stored") localStorage.setItem(COUNT_KEY, String(Number(localStorage.getItem(COUNT_KEY) || 0) + 1));
