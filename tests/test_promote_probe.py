@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from support import linked_copy
 
-from framing.model.folder import ModelFolder
+from framing.model.folder import ModelFolder, RegistryError
 from framing.model.layout import PROMOTED
 from framing.service.cli import main
 from framing.training.loaded_probe import LOADED_PAIRS, ProbeDataError, ProbeOutcome, load_pairs, probe_complaints
@@ -57,11 +57,21 @@ def deaf_copy(source: Path, target: Path) -> Path:
     return target
 
 
+def as_trained(model: Path) -> Path:
+    """The folder as `framing train` would record it: its figures stand for its held-out articles (the
+    shipped model's are cross-validated, which the gate would score again on the corpus)."""
+    metrics = json.loads((model / "metrics.json").read_text(encoding="utf-8"))
+    del metrics["cross_validation"]
+    (model / "metrics.json").unlink()  # a hard link: replace, never write through
+    (model / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+    return model
+
+
 @pytest.fixture
 def registry(tmp_path: Path, shipped_model_dir: Path) -> Path:
     root = tmp_path / "registry"
-    linked_copy(shipped_model_dir, root / "versions" / "v1")
-    deaf_copy(shipped_model_dir, root / "versions" / "v2")
+    as_trained(linked_copy(shipped_model_dir, root / "versions" / "v1"))
+    as_trained(deaf_copy(shipped_model_dir, root / "versions" / "v2"))
     Registry(root).promote("v1")
     probe = tmp_path / "probe.jsonl"  # the team's first twelve pairs: enough to show a loss, quick to run
     probe.write_text("".join(LOADED_PAIRS.read_text(encoding="utf-8").splitlines(keepends=True)[:12]),
@@ -104,3 +114,19 @@ def test_a_malformed_probe_file_is_refused_before_anything_is_judged(registry: P
         main(["models", "promote", "v2", "--registry", str(registry), "--probe", str(bad), "--no-probe"])
     assert usage.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
     assert (registry / PROMOTED).read_text(encoding="utf-8").strip() == "v1"
+
+
+def test_a_cross_validated_version_is_scored_again_not_compared_by_its_record(tmp_path: Path,
+                                                                              shipped_model_dir: Path) -> None:
+    """The shipped model records out-of-fold figures over 334 articles; a descendant records figures on
+    the 37 gate articles. Compared as recorded, the parent's 0.399 paragraph F1 met the child's gate
+    figure and refused it for a difference of article sets, not of models."""
+    root = tmp_path / "registry"
+    linked_copy(shipped_model_dir, root / "versions" / "v1")
+    as_trained(linked_copy(shipped_model_dir, root / "versions" / "v2"))
+    registry = Registry(root)
+    registry.promote("v1")
+    comparison = registry.compare("v2")
+    assert isinstance(comparison, str) and "cross-validated figures" in comparison and "--data" in comparison
+    with pytest.raises(RegistryError, match="cross-validated figures"):
+        registry.promote("v2")

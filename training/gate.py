@@ -1,7 +1,10 @@
 """The promote gate's evidence: two versions' figures on the same held-out articles.
 
 Recorded figures of two versions compare only when both were held out on the same articles (same
-ids, same text). Otherwise both are scored again on the held-out articles they have in common
+ids, same text) and both records are figures on those articles: a folder written by `framing
+crossval` records its cross-validated figures over the other articles (its gate-set figures use
+thresholds fitted elsewhere, not cross-fitted as a trained version's are), so it is always scored
+again. Otherwise both are scored again on the held-out articles they have in common
 (each with 2-fold cross-fitted thresholds, as in training), given the data; with none in common
 there is nothing fair to compare and the gate refuses.
 
@@ -66,6 +69,12 @@ def summary(model: Path) -> dict[str, float]:
     return ModelFolder(model).metrics().get("summary", {}).get("model", {})
 
 
+def recorded_on_heldout(model: Path) -> bool:
+    """Whether the folder's recorded figures were measured on its held-out articles (a cross-validated
+    folder's are out-of-fold figures over the rest of the corpus)."""
+    return "cross_validation" not in ModelFolder(model).metrics()
+
+
 def rescored_summary(model: Path, documents: Sequence[Document], seed: int = 13) -> dict[str, float]:
     """A model's headline figures on `documents`, with cross-fitted thresholds, as training judges."""
     from framing.model.analyzer import Analyzer
@@ -95,13 +104,15 @@ def compare(old: Path, new: Path, documents: Sequence[Document] | None = None,
     ids, same = common
     if not ids:
         return "no held-out articles in common: their figures cannot be compared"
-    if same:
+    comparable = recorded_on_heldout(old) and recorded_on_heldout(new)
+    if same and comparable:
         return Comparison(summary(old), summary(new), len(ids), "recorded", probed(old, new, pairs))
     hashes = heldout_hashes(new) or {}
     given = [d for d in documents or () if d.id in ids
              and d.sha256 == hashes[d.id]]
     if len(given) < 2:
-        return (f"held out on different articles ({len(ids)} in common): give the data they were trained on "
-                "(--data) to score both on the common ones")
+        why = (f"held out on different articles ({len(ids)} in common)" if not same else
+               "one records cross-validated figures, not figures on its held-out articles")
+        return f"{why}: give the data they were trained on (--data) to score both on the common ones"
     return Comparison(rescored_summary(old, given), rescored_summary(new, given), len(given), "rescored",
                       probed(old, new, pairs))
