@@ -246,10 +246,14 @@ def test_annotations_are_stored_with_the_served_model_version(feedback_client, a
     assert new_id and new_id != "fix-1"
     older = client.post("/v1/annotations", json=annotation(id="fix-2", model_version="v0", frames=None))
     assert older.status_code == 201 and older.json()["model_version"] == "v0"
+    # An integer id is its decimal string, as in /v1/analyze and batch input files; a bool is refused.
+    numbered = client.post("/v1/annotations", json={"text": "Officials met on Tuesday.", "spans": [], "id": 17})
+    assert numbered.status_code == 201 and numbered.json()["id"] == "17"
+    assert client.post("/v1/annotations", json={"text": "Officials met.", "spans": [], "id": True}).status_code == 422
 
     with FeedbackStore(db) as store:
         records = {record.document.id: record for record in store.records()}
-    assert list(records) == ["fix-1", new_id, "fix-2"]
+    assert list(records) == ["fix-1", new_id, "fix-2", "17"]
     fix = records["fix-1"].document
     assert [(s.start, s.end, s.technique) for s in fix.spans] == [
         (*FOOL, "Name_Calling-Labeling"), (*RECKLESS, "Loaded_Language")]
@@ -258,7 +262,7 @@ def test_annotations_are_stored_with_the_served_model_version(feedback_client, a
     assert records["fix-2"].model_version == "v0" and records["fix-2"].document.frames is None
 
     metrics = client.get("/metrics").text
-    assert metric(metrics, "framing_annotations_total", outcome="stored") == 3
+    assert metric(metrics, "framing_annotations_total", outcome="stored") == 4
     assert metric(metrics, "framing_annotations_total", outcome="unchanged") == 1
 
 

@@ -335,7 +335,7 @@ class AnnotationRequest(BaseModel):
     id: str | None = Field(None, max_length=MAX_ID_LENGTH,
                            description="Your id for this correction; a new one is made when omitted. "
                                        "Sending the same correction under the same id again is harmless; "
-                                       "different content under a stored id is refused (409).",
+                                       f"different content under a stored id is refused (409). {ID_DESCRIPTION}",
                            json_schema_extra=ID_SCHEMA)
     model_version: str | None = Field(
         None, max_length=MAX_VERSION_LENGTH,
@@ -343,6 +343,7 @@ class AnnotationRequest(BaseModel):
         json_schema_extra={"minLength": 1})
 
     # The feedback store applies the id rule itself and answers 422 invalid_annotation.
+    _accept_integer_id = field_validator("id", mode="before", json_schema_input_type=ID_INPUT)(_integer_id)
     _check_id = field_validator("id")(_no_lone_surrogates)
     _check_version = field_validator("model_version")(_no_lone_surrogates)
 
