@@ -3,13 +3,12 @@ feedback store: ids and text through `model.inputs`, spans and frames against th
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from framing.model.inputs import InputError, check_document_id, check_text
-from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES, closest_label
 from framing.training.documents import Document, GoldSpan, Problem
 
 
@@ -24,12 +23,8 @@ class RawSpan:
 
 
 def _suggest(value: str, known: Iterable[str]) -> str:
-    by_folded = {name.casefold().replace("_", " ").replace("-", " "): name for name in known}
-    folded = value.casefold().replace("_", " ").replace("-", " ")
-    if folded in by_folded:
-        return f" (did you mean {by_folded[folded]!r}?)"
-    close = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.75)
-    return f" (did you mean {by_folded[close[0]]!r}?)" if close else ""
+    close = closest_label(value, known)
+    return f" (did you mean {close!r}?)" if close else ""
 
 
 def is_int(value: Any) -> TypeGuard[int]:
