@@ -143,7 +143,7 @@ def test_reload_picks_up_a_promoted_version_while_a_request_is_in_flight(registr
         async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60) as http:
             in_flight = asyncio.create_task(http.post("/v1/analyze", json={"text": TEXT, "id": "before"}))
             assert await asyncio.wait_for(asyncio.to_thread(gated.entered.acquire, timeout=30), 40)
-            Registry(registry).promote("v2")
+            Registry(registry).promote("v2", force=True)  # the same model: reloads, not the gate
             reload = await http.post("/v1/admin/reload", headers=AUTH)
             after = await http.post("/v1/analyze", json={"text": TEXT, "id": "after"})
             model = await http.get("/v1/model")
@@ -174,7 +174,7 @@ def test_a_failed_reload_keeps_serving_the_old_model(registry: Path, shipped_mod
     with TestClient(app) as client:
         assert client.get("/v1/model").json()["version"] == "v1"
 
-        Registry(registry).promote("v3")  # broken weights
+        Registry(registry).promote("v3", force=True)  # broken weights
         broken = client.post("/v1/admin/reload", headers=AUTH)
         (registry / PROMOTED).write_text("v9\n")  # promoted version missing
         missing = client.post("/v1/admin/reload", headers=AUTH)
@@ -197,7 +197,7 @@ def test_a_failed_reload_keeps_serving_the_old_model(registry: Path, shipped_mod
         assert metric(metrics, "framing_model_reloads_total", outcome="failed") == 3
         assert metric(metrics, "framing_model_reloads_total", outcome="ok") == 0
 
-        Registry(registry).promote("v1")  # once fixed, a reload works again
+        Registry(registry).promote("v1", force=True)  # once fixed, a reload works again
         assert client.post("/v1/admin/reload", headers=AUTH).status_code == 200
 
 
@@ -515,7 +515,7 @@ def test_sighup_and_the_admin_endpoint_reload_a_real_server(registry: Path, ship
     try:
         assert http(server.base + "/v1/model")[1]["version"] == "v1"
 
-        Registry(registry).promote("v2")
+        Registry(registry).promote("v2", force=True)  # the same model: reloads, not the gate
         server.process.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + 60
         while (model := http(server.base + "/v1/model")[1])["version"] != "v2":
@@ -530,7 +530,7 @@ def test_sighup_and_the_admin_endpoint_reload_a_real_server(registry: Path, ship
         status, answer = http(server.base + "/v1/admin/reload", headers=AUTH)
         assert status == 409 and "v7" in answer["detail"], answer
         assert http(server.base + "/v1/admin/reload")[0] == 401
-        Registry(registry).promote("v1")
+        Registry(registry).promote("v1", force=True)
         status, answer = http(server.base + "/v1/admin/reload", headers={"X-API-Key": KEY})
         assert status == 200 and answer["model"]["version"] == "v1", answer
         assert http(server.base + "/v1/model")[1]["reloads"] == 2
