@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from framing.model.analyzer import Analyzer
 from framing.model.folder import ModelFolder, RegistryError
 from framing.model.manifest import Manifest
 from framing.training.config import TrainConfig
@@ -142,7 +143,7 @@ def test_a_correction_round_finds_the_corrected_words_in_heldout_sentences(sampl
                     init_from=base)
     heldout_ids = set(metrics.split.heldout_ids)
     heldout = [d for d in [*corpus, *fresh] if d.id in heldout_ids]
-    before, after = judge(base, heldout, fresh_ids), judge(new, heldout, fresh_ids)
+    before, after = judge(Analyzer.load(base), heldout, fresh_ids), judge(Analyzer.load(new), heldout, fresh_ids)
     assert before.fresh_spans == after.fresh_spans > 0
     # The base barely trained marks words everywhere, so it "finds" corrected words too: the round must
     # find at least as many with at most half the false marks (words marked outside the corrections).

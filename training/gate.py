@@ -15,13 +15,18 @@ alone passed a round that stopped finding a quarter of the probe's loaded words 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from framing.model.folder import ModelFolder
 from framing.training.documents import Document
 from framing.training.loaded_probe import LoadedPair, ProbeOutcome, probe_complaints
+
+if TYPE_CHECKING:
+    from framing.model.analyzer import Analyzer
 
 # Metrics that must not fall for a version to replace the promoted one.
 GATE_METRICS = ("paragraph_micro_f1", "span_f1", "frame_micro_f1")
@@ -75,38 +80,45 @@ def recorded_on_heldout(model: Path) -> bool:
     return "cross_validation" not in ModelFolder(model).metrics()
 
 
-def rescored_summary(model: Path, documents: Sequence[Document], seed: int = 13) -> dict[str, float]:
+def rescored_summary(analyzer: Analyzer, documents: Sequence[Document], seed: int = 13) -> dict[str, float]:
     """A model's headline figures on `documents`, with cross-fitted thresholds, as training judges."""
-    from framing.model.analyzer import Analyzer
     from framing.training.evaluate import cross_fitted
 
-    analyzer = Analyzer.load(model)
     prepared, scores = analyzer.score([d.text for d in documents])
     report, _ = cross_fitted(documents, prepared, scores, analyzer.info, seed=seed, assignments=5,
                              growth=analyzer.thresholds.span_growth)  # decoded as the model decodes
     return report.summary().model_dump()
 
 
-def probed(old: Path, new: Path, pairs: Sequence[LoadedPair] | None) -> tuple[ProbeOutcome, ProbeOutcome] | None:
-    """Both versions on the loaded-language probe, when its pairs are given."""
-    if not pairs:
-        return None
+def probed(old: Analyzer, new: Analyzer, pairs: Sequence[LoadedPair]) -> tuple[ProbeOutcome, ProbeOutcome]:
+    """Both versions on the loaded-language probe."""
     return ProbeOutcome.measure(old, pairs), ProbeOutcome.measure(new, pairs)
 
 
 def compare(old: Path, new: Path, documents: Sequence[Document] | None = None,
             pairs: Sequence[LoadedPair] | None = None) -> Comparison | str:
-    """The comparison the gate judges by, or why there is none (a complaint)."""
+    """The comparison the gate judges by, or why there is none (a complaint); with `pairs`, both versions
+    are run on the loaded-language probe too (each model loaded once for everything it is scored on)."""
+    from framing.model.analyzer import Analyzer
+
+    load = functools.cache(Analyzer.load)
+    comparison = corpus_comparison(old, new, documents, load)
+    if isinstance(comparison, Comparison) and pairs:
+        comparison.probe = probed(load(old), load(new), pairs)
+    return comparison
+
+
+def corpus_comparison(old: Path, new: Path, documents: Sequence[Document] | None,
+                      load: Callable[[Path], Analyzer]) -> Comparison | str:
     common = common_heldout(old, new)
     if common is None:  # a folder from before data records: its recorded figures are all there is
-        return Comparison(summary(old), summary(new), 0, "recorded (no data record: held-out articles unknown)",
-                          probed(old, new, pairs))
+        return Comparison(summary(old), summary(new), 0, "recorded (no data record: held-out articles unknown)")
     ids, same = common
     if not ids:
         return "no held-out articles in common: their figures cannot be compared"
     comparable = recorded_on_heldout(old) and recorded_on_heldout(new)
     if same and comparable:
-        return Comparison(summary(old), summary(new), len(ids), "recorded", probed(old, new, pairs))
+        return Comparison(summary(old), summary(new), len(ids), "recorded")
     hashes = heldout_hashes(new) or {}
     given = [d for d in documents or () if d.id in ids
              and d.sha256 == hashes[d.id]]
@@ -114,5 +126,4 @@ def compare(old: Path, new: Path, documents: Sequence[Document] | None = None,
         why = (f"held out on different articles ({len(ids)} in common)" if not same else
                "one records cross-validated figures, not figures on its held-out articles")
         return f"{why}: give the data they were trained on (--data) to score both on the common ones"
-    return Comparison(rescored_summary(old, given), rescored_summary(new, given), len(given), "rescored",
-                      probed(old, new, pairs))
+    return Comparison(rescored_summary(load(old), given), rescored_summary(load(new), given), len(given), "rescored")

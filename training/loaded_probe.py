@@ -243,10 +243,8 @@ class ProbeOutcome:
                    frozenset(r.id for r in summary.results if r.false_alarm))
 
     @classmethod
-    def measure(cls, model: Path, pairs: Sequence[LoadedPair]) -> ProbeOutcome:
-        from framing.model.analyzer import Analyzer
-
-        return cls.of(run_probe(Analyzer.load(model), pairs, points=("precise",))[0])
+    def measure(cls, analyzer: Analyzer, pairs: Sequence[LoadedPair]) -> ProbeOutcome:
+        return cls.of(run_probe(analyzer, pairs, points=("precise",))[0])
 
     @property
     def recall(self) -> float:

@@ -138,8 +138,11 @@ def run_round(registry: Registry, fresh_paths: Sequence[str | Path], corpus: Seq
     heldout_ids = ModelFolder(output).heldout_ids() or set()
     heldout = [d for d in documents if d.id in heldout_ids]
     log.info("judging %s and %s on the same %d held-out articles", base_name, version, len(heldout))
-    result = Round(base_name, version, judge(base, heldout, new_ids), judge(output, heldout, new_ids),
-                   probed(base, output, pairs))
+    from framing.model.analyzer import Analyzer
+
+    before, after = Analyzer.load(base), Analyzer.load(output)  # each loaded once: judged, then probed
+    result = Round(base_name, version, judge(before, heldout, new_ids), judge(after, heldout, new_ids),
+                   probed(before, after, pairs) if pairs else None)
     report = output / "report" / ROUND_REPORT
     report.parent.mkdir(parents=True, exist_ok=True)
     probe = None if result.probe is None else {"before": result.probe[0].to_json(), "after": result.probe[1].to_json()}

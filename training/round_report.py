@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from framing.training.evaluate import fold_assignment, scored_articles
 from framing.training.loaded_probe import ProbeOutcome
 from framing.training.metrics import bootstrap_intervals
 from framing.training.reports import Summary, mean_report
+
+if TYPE_CHECKING:
+    from framing.model.analyzer import Analyzer
 
 
 @dataclass
@@ -70,12 +73,10 @@ def found_spans(documents: Sequence[Document], prepared: Sequence[PreparedText],
     return found, extra
 
 
-def judge(model: Path, documents: Sequence[Document], fresh_ids: set[str], seed: int = 13,
+def judge(analyzer: Analyzer, documents: Sequence[Document], fresh_ids: set[str], seed: int = 13,
           assignments: int = 5) -> RoundFigures:
-    """`model`'s figures on held-out `documents`, thresholds cross-fitted over them (2 folds, `assignments` deals)."""
-    from framing.model.analyzer import Analyzer
-
-    analyzer = Analyzer.load(model)
+    """The model's figures on held-out `documents`, thresholds cross-fitted over them (2 folds, `assignments`
+    deals). It takes the loaded model, which the round also runs on the loaded-language probe."""
     growth = analyzer.thresholds.span_growth  # judged as it decodes
     prepared, scores = analyzer.score([d.text for d in documents])
     corpus = [i for i, d in enumerate(documents) if d.id not in fresh_ids]
