@@ -14,12 +14,12 @@ hand edit cannot silently skew a figure.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from framing.model.inputs import read_json_lines
 from framing.model.schema import Analysis
 from framing.model.taxonomy import TECHNIQUE_INDEX
 from framing.training.errors import TrainingError
@@ -63,22 +63,18 @@ class LoadedPair:
 
 
 def read_jsonl(path: Path) -> list[tuple[int, dict]]:
-    """(line number, object) for every non-blank line."""
+    """(line number, object) for every non-blank line, read by the rule batch input and training data
+    follow (`model.inputs.read_json_lines`); the first bad line stops the reading."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
+        with path.open("rb") as stream:
+            lines = list(read_json_lines(stream))
+    except OSError as error:
         raise ProbeDataError(f"{path}: cannot read: {error}") from error
     records = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ProbeDataError(f"{path}:{number}: not JSON: {error}") from error
-        if not isinstance(record, dict):
-            raise ProbeDataError(f"{path}:{number}: expected a JSON object")
-        records.append((number, record))
+    for line in lines:
+        if line.error is not None or line.value is None:
+            raise ProbeDataError(f"{path}:{line.number}: {line.error.message if line.error else 'no object'}")
+        records.append((line.number, line.value))
     if not records:
         raise ProbeDataError(f"{path}: no records")
     return records
