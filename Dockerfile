@@ -30,7 +30,7 @@ COPY constraints.txt /tmp/constraints.txt
 COPY --from=build /wheels /tmp/wheels
 RUN pip install -c /tmp/constraints.txt /tmp/wheels/*.whl \
     && python -c "import torch; assert torch.version.cuda is None, torch.__version__" \
-    && python -c "from framing.model.artifact import SHIPPED_MODEL_DIR as d; assert (d / 'framing.json').is_file(), d" \
+    && python -c "from framing.model.folder import SHIPPED_MODEL_DIR as d; assert (d / 'framing.json').is_file(), d" \
     && rm -rf /tmp/wheels /tmp/constraints.txt
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin framing

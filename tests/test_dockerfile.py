@@ -152,3 +152,29 @@ def test_constraints_pin_every_dependency(extra: str | None) -> None:
     for requirement in declared:
         name = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement).group()
         assert normalise(name) in pins, f"{name} is not pinned in constraints.txt"
+
+
+def python_snippets(keyword: str) -> list[str]:
+    """The programs of `python -c "..."` in the given instructions, as the shell would pass them."""
+    snippets = []
+    for found, arguments in instructions():
+        if found == keyword:
+            words = shlex.split(arguments)
+            snippets += [words[i + 1] for i, word in enumerate(words[:-1])
+                         if word == "-c" and i > 0 and words[i - 1] == "python"]
+    return snippets
+
+
+def test_the_image_checks_run_against_the_installed_package() -> None:
+    """The RUN checks import the project as installed: a renamed module fails here, not mid-build
+    (the image's check once imported `framing.model.artifact` after that module had gone)."""
+    import subprocess
+    import sys
+
+    snippets = python_snippets("RUN")
+    assert any("framing" in snippet for snippet in snippets)
+    for snippet in snippets:
+        done = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"{snippet!r} failed:\n{done.stderr[-2000:]}"
+    for snippet in python_snippets("HEALTHCHECK"):
+        compile(snippet, "HEALTHCHECK", "exec")
