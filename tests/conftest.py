@@ -18,6 +18,16 @@ from framing.model.folder import SHIPPED_MODEL_DIR
 SAMPLE_CORPUS = Path(__file__).resolve().parent.parent / "data" / "sample-semeval"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker gets its share of the cores: torch's default of one thread per
+    core in every worker would oversubscribe them and slow the training tests."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+
+
 @pytest.fixture(scope="session")
 def shipped_model_dir() -> Path:
     """The model the tests run against: $FRAMING_TEST_MODEL_DIR if set, else the shipped one."""
