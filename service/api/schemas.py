@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from framing.model.filtering import check_techniques
 from framing.model.inputs import check_document_id
@@ -87,8 +87,9 @@ def _integer_id(value: Any) -> Any:
     return check_document_id(value, max_length=MAX_ID_LENGTH)
 
 
+_ID_STRING = Annotated[str, StringConstraints(max_length=MAX_ID_LENGTH)]
 # What a document id may be sent as, for the schema: the answer always holds it as a string.
-ID_INPUT = Annotated[str, StringConstraints(max_length=MAX_ID_LENGTH)] | int | None
+ID_INPUT = _ID_STRING | int | None
 ID_DESCRIPTION = "A string, or an integer (echoed as its decimal string, as batch input files treat it)."
 
 
@@ -100,6 +101,18 @@ def _no_lone_surrogates(value: str | None) -> str | None:
         except UnicodeEncodeError as error:
             raise ValueError(f"unpaired UTF-16 surrogate at position {error.start}") from None
     return value
+
+
+# A request's document id, optional: a string of at most MAX_ID_LENGTH characters, or an integer taken
+# as its decimal string (`_integer_id`); the schema lists both forms and the string's pattern. Each
+# model names the rule the string is then checked against.
+_RequestId = Annotated[_ID_STRING | None, BeforeValidator(_integer_id, json_schema_input_type=ID_INPUT),
+                       Field(json_schema_extra=ID_SCHEMA)]
+# The id of a document to analyse: the rule batch jobs and training data follow (`_valid_id`).
+DocumentId = Annotated[_RequestId, AfterValidator(_valid_id)]
+# The id of an annotation: the feedback store applies the document-id rule itself and answers 422
+# invalid_annotation, so the schema only refuses what could not be written back out.
+AnnotationId = Annotated[_RequestId, AfterValidator(_no_lone_surrogates)]
 
 
 class AnalyzeOptions(BaseModel):
@@ -153,23 +166,15 @@ class AnalyzeRequest(BaseModel):
     text: str = Field(description="The text to analyse, as is. Offsets in the answer index into it "
                                   "(Unicode code points). Blank: 422. Longer than the configured limit: 413.",
                       json_schema_extra=TEXT_SCHEMA)
-    id: str | None = Field(None, max_length=MAX_ID_LENGTH,
-                           description=f"Echoed back in the Analysis. {ID_DESCRIPTION}",
-                           json_schema_extra=ID_SCHEMA)
+    id: DocumentId = Field(None, description=f"Echoed back in the Analysis. {ID_DESCRIPTION}")
     options: AnalyzeOptions | None = None
-
-    _accept_integer_id = field_validator("id", mode="before", json_schema_input_type=ID_INPUT)(_integer_id)
-    _check_id = field_validator("id")(_valid_id)
 
 
 class BatchDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(json_schema_extra=TEXT_SCHEMA)
-    id: str | None = Field(None, max_length=MAX_ID_LENGTH, description=ID_DESCRIPTION, json_schema_extra=ID_SCHEMA)
-
-    _accept_integer_id = field_validator("id", mode="before", json_schema_input_type=ID_INPUT)(_integer_id)
-    _check_id = field_validator("id")(_valid_id)
+    id: DocumentId = Field(None, description=ID_DESCRIPTION)
 
 
 class BatchRequest(BaseModel):
@@ -332,19 +337,15 @@ class AnnotationRequest(BaseModel):
         None, max_length=64,
         description="The text's frames (names as in GET /v1/labels); omit or null when frames were not "
                     "annotated.")
-    id: str | None = Field(None, max_length=MAX_ID_LENGTH,
-                           description="Your id for this correction; a new one is made when omitted. "
-                                       "Sending the same correction under the same id again is harmless; "
-                                       f"different content under a stored id is refused (409). {ID_DESCRIPTION}",
-                           json_schema_extra=ID_SCHEMA)
+    id: AnnotationId = Field(None, description="Your id for this correction; a new one is made when omitted. "
+                                               "Sending the same correction under the same id again is "
+                                               "harmless; different content under a stored id is refused "
+                                               f"(409). {ID_DESCRIPTION}")
     model_version: str | None = Field(
         None, max_length=MAX_VERSION_LENGTH,
         description="The model version whose output this corrects; defaults to the version being served.",
         json_schema_extra={"minLength": 1})
 
-    # The feedback store applies the id rule itself and answers 422 invalid_annotation.
-    _accept_integer_id = field_validator("id", mode="before", json_schema_input_type=ID_INPUT)(_integer_id)
-    _check_id = field_validator("id")(_no_lone_surrogates)
     _check_version = field_validator("model_version")(_no_lone_surrogates)
 
 
