@@ -7,6 +7,7 @@ ordering; nothing depends on which labels a particular model asserts.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import httpx
@@ -18,6 +19,7 @@ from framing.model.analyzer import Analyzer
 from framing.model.filtering import filter_analysis
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.taxonomy import FRAME_LABELS, TECHNIQUE_LABELS, TECHNIQUES
+from framing.service.api import middleware
 from framing.service.api.app import create_app
 from framing.service.api.deps import get_model_state, get_pool
 from framing.service.api.errors import text_problem
@@ -314,6 +316,35 @@ def test_batch_over_the_document_limit_is_413(client):
     response = client.post("/v1/analyze/batch", json={"documents": [{"text": "a b"}] * 5})
     assert response.status_code == 413
     assert response.json()["code"] == "batch_too_large"
+
+
+def test_the_per_request_limits_name_the_field_in_errors_wherever_they_refuse(analyzer, monkeypatch):
+    # As every other refusal does: `documents` of a batch, `text` of one analysis. The request guard,
+    # counting a large batch body before FastAPI parses it, answers word for word as the endpoint.
+    def refusal(code: str, field: str, message: str) -> dict:
+        return {"detail": f"{field}: {message}", "code": code,
+                "errors": [{"field": field, "message": message, "type": code}]}
+
+    settings = Settings(max_chars=30_000, max_batch=8, max_request_chars=20_000)  # one text may pass
+    many = json.dumps({"documents": [{"text": "x"}] * 10_000}).encode()
+    long = json.dumps({"documents": [{"text": "word " * 2000}] * 7}).encode()
+    limit = settings.body_limit("/v1/analyze/batch")
+    assert middleware.PRECOUNT_BYTES < len(many) < limit and middleware.PRECOUNT_BYTES < len(long) < limit
+    expected = [(many, refusal("batch_too_large", "documents", "10000 documents; the limit is 8 (FRAMING_MAX_BATCH)")),
+                (long, refusal("request_too_large", "documents", "70,000 characters in all; the limit per request "
+                                                                 "is 20,000 (FRAMING_MAX_REQUEST_CHARS)"))]
+    with TestClient(create_app(settings, analyzer=analyzer)) as client:
+        for body, answer in expected:
+            guarded = post_raw(client, "/v1/analyze/batch", body)
+            assert (guarded.status_code, guarded.json()) == (413, answer)
+        monkeypatch.setattr(middleware, "PRECOUNT_BYTES", 10 * limit)  # now the endpoint counts them
+        for body, answer in expected:
+            parsed = post_raw(client, "/v1/analyze/batch", body)
+            assert (parsed.status_code, parsed.json()) == (413, answer)
+        single = client.post("/v1/analyze", json={"text": "word " * 4001})
+        assert (single.status_code, single.json()) == (413, refusal(
+            "request_too_large", "text", "20,005 characters in all; the limit per request is 20,000 "
+                                         "(FRAMING_MAX_REQUEST_CHARS)"))
 
 
 def test_batch_schema_errors_name_the_document(client):

@@ -16,23 +16,44 @@ import multiprocessing
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from framing.service.settings import Settings
 
 
-def too_many(count: int, characters: int, settings: Settings) -> tuple[str, str] | None:
-    """(code, message) when `count` documents of `characters` in all exceed the settings."""
+@dataclass(frozen=True)
+class Excess:
+    """A request over one of these limits: a 413 `code`, and what is over it, said of `field`. The
+    answer names the field in `errors` as every other refusal does."""
+
+    code: str
+    field: str
+    message: str
+
+    @property
+    def detail(self) -> str:
+        return f"{self.field}: {self.message}"
+
+    @property
+    def errors(self) -> list[dict[str, str]]:
+        return [{"field": self.field, "message": self.message, "type": self.code}]
+
+
+def too_many(count: int, characters: int, settings: Settings, field: str = "documents") -> Excess | None:
+    """What is over the settings when `count` documents hold `characters` in all; `field` is where
+    they were sent (`documents` of a batch, `text` of a single analysis)."""
     if count > settings.max_batch:
-        return "batch_too_large", (f"documents: {count} documents; the limit is {settings.max_batch} "
-                                   "(FRAMING_MAX_BATCH)")
+        return Excess("batch_too_large", field,
+                      f"{count} documents; the limit is {settings.max_batch} (FRAMING_MAX_BATCH)")
     if characters > settings.max_request_chars:
-        return "request_too_large", (f"documents: {characters:,} characters in all; the limit per request is "
-                                     f"{settings.max_request_chars:,} (FRAMING_MAX_REQUEST_CHARS)")
+        return Excess("request_too_large", field,
+                      f"{characters:,} characters in all; the limit per request is "
+                      f"{settings.max_request_chars:,} (FRAMING_MAX_REQUEST_CHARS)")
     return None
 
 
-def batch_problem(value: Any, settings: Settings) -> tuple[str, str] | None:
+def batch_problem(value: Any, settings: Settings) -> Excess | None:
     """The limits applied to a raw JSON batch body; anything malformed is left to the schema."""
     documents = value.get("documents") if isinstance(value, dict) else None
     if not isinstance(documents, list):
@@ -44,7 +65,7 @@ def _characters(documents: Sequence[Any]) -> int:
     return sum(len(d["text"]) for d in documents if isinstance(d, dict) and isinstance(d.get("text"), str))
 
 
-def count_body(body: bytes, max_batch: int, max_request_chars: int) -> tuple[str, str] | None:
+def count_body(body: bytes, max_batch: int, max_request_chars: int) -> Excess | None:
     """`batch_problem` of a raw body; runs in the counting process. A body that is not JSON is
     left to FastAPI's parser to describe."""
     try:
@@ -68,7 +89,7 @@ class BodyCounter:
                 self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             return self._executor
 
-    async def problem(self, body: bytes, settings: Settings) -> tuple[str, str] | None:
+    async def problem(self, body: bytes, settings: Settings) -> Excess | None:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._started(), count_body, body, settings.max_batch,
                                           settings.max_request_chars)

@@ -98,9 +98,10 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
 
-        def reject(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Response:
+        def reject(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
+                   errors: Sequence[dict] = ()) -> Response:
             scope["route"] = route  # so the request metrics name the endpoint
-            return error_response(status, code, detail, headers=headers)
+            return error_response(status, code, detail, errors, headers=headers)
 
         limit = self.settings.body_limit(route.path)
 
@@ -148,9 +149,9 @@ class RequestGuard:
                          f"body: not valid UTF-8 (byte {error.start})")(scope, receive, send)
             return
         if route.path == "/v1/analyze/batch" and len(body) > PRECOUNT_BYTES:
-            problem = await self.counter.problem(body, self.settings)
-            if problem is not None:
-                await reject(413, problem[0], problem[1])(scope, receive, send)
+            excess = await self.counter.problem(body, self.settings)
+            if excess is not None:  # the endpoint's own refusal, word for word
+                await reject(413, excess.code, excess.detail, errors=excess.errors)(scope, receive, send)
                 return
 
         replayed = False

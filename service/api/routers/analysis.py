@@ -124,9 +124,9 @@ async def analyze(
     problem = text_problem(request.text, settings.max_chars, "text")
     if problem is not None:
         raise problem
-    excess = too_many(1, len(request.text), settings)
+    excess = too_many(1, len(request.text), settings, field="text")
     if excess is not None:
-        raise ApiError(413, excess[0], excess[1].replace("documents: ", "text: ", 1))
+        raise ApiError(413, excess.code, excess.detail, errors=excess.errors)
     body = await pool.run(_analyze_one, metrics, analyzer, request.text, request.id,
                           _options(request.options, analyzer),
                           disconnected=client_gone(http))
@@ -142,7 +142,7 @@ async def analyze_batch(request: BatchRequest, settings: SettingsDep, pool: Pool
     documents = request.documents
     excess = too_many(len(documents), sum(len(document.text) for document in documents), settings)
     if excess is not None:
-        raise ApiError(413, *excess)
+        raise ApiError(413, excess.code, excess.detail, errors=excess.errors)
     options = _options(request.options, analyzer)
     problems: dict[int, ApiError] = {}
     items: list[tuple[int, str, str | None]] = []
