@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from support import GatedAnalyzer
 
-from framing.model.analyzer import Analyzer
+from framing.model.analyzer import Analyzer, EmptyTextError
 from framing.model.filtering import filter_analysis
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.taxonomy import FRAME_LABELS, TECHNIQUE_LABELS, TECHNIQUES
@@ -272,6 +272,10 @@ def test_batch_answers_in_order_with_errors_per_document(client, analyzer):
     assert results[1]["error"]["code"] == "empty_text" and results[1]["analysis"] is None
     assert results[2]["error"]["code"] == "text_too_long"
     assert "documents.2.text" in results[2]["error"]["message"]
+    # The field at fault on its own too, as a refused request's `errors[].field` names it.
+    for result in results[1:3]:
+        field = f"documents.{result['index']}.text"
+        assert result["error"]["field"] == field and result["error"]["message"].startswith(f"{field}: ")
     for result, document in ((results[0], documents[0]), (results[3], documents[3])):
         assert result["error"] is None
         check_analysis(result["analysis"], document["text"])
@@ -299,7 +303,32 @@ def test_a_document_that_breaks_the_scorer_fails_alone_with_500(analyzer):
     results = response.json()["results"]
     assert [r["status"] for r in results] == [200, 500, 200]
     assert results[1]["error"]["code"] == "internal_error" and results[1]["analysis"] is None
+    assert results[1]["error"]["field"] == "documents.1"  # no one field at fault: the document
     assert results[0]["analysis"] == analyzer.analyze(TEXT, "a").model_dump(mode="json")
+
+
+class EmptyOnVoid(Analyzer):
+    """The real model, except that it finds nothing to analyse in any text holding "VOID"."""
+
+    def __init__(self, inner: Analyzer) -> None:
+        super().__init__(inner.scorer, inner.thresholds, inner.info, inner.directory)
+
+    def analyze_many(self, texts, ids=None, sensitivity="precise"):
+        if any("VOID" in text for text in texts):
+            raise EmptyTextError("nothing left to analyse", "no_words")
+        return super().analyze_many(texts, ids, sensitivity)
+
+
+def test_a_document_the_model_finds_empty_names_its_text_field(analyzer):
+    documents = [{"text": TEXT}, {"text": "VOID words the schema accepts."}]
+    with TestClient(create_app(Settings(max_chars=5000, max_batch=4), analyzer=EmptyOnVoid(analyzer))) as client:
+        response = client.post("/v1/analyze/batch", json={"documents": documents})
+        schema = client.get("/openapi.json").json()["components"]["schemas"]["ErrorDetail"]
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][1]["status"] == 422
+    assert response.json()["results"][1]["error"] == {
+        "code": "no_words", "field": "documents.1.text", "message": "documents.1.text: nothing left to analyse"}
+    assert "field" in schema["properties"] and "field" in schema["required"]
 
 
 def test_batch_applies_options_to_every_document(client, analyzer):

@@ -194,7 +194,10 @@ class BatchRequest(BaseModel):
 
 class ErrorDetail(BaseModel):
     code: str = Field(description="Stable machine-readable reason, e.g. text_too_long, empty_text.")
-    message: str
+    field: str = Field(description="Dotted path of the field at fault, e.g. documents.3.text (as `errors[].field` "
+                                   "of a refused request); the document's own path, e.g. documents.3, when "
+                                   "no one field is (internal_error).", examples=["documents.3.text"])
+    message: str = Field(description="What is wrong; a refused text's message starts with its field.")
 
 
 class BatchResult(BaseModel):
@@ -209,7 +212,7 @@ class BatchResponse(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"results": [
         {"index": 0, "id": "a", "status": 200, "analysis": EXAMPLE_ANALYSIS},
         {"index": 1, "id": "b", "status": 422,
-         "error": {"code": "empty_text", "message": "documents.1.text: text is empty"}},
+         "error": {"code": "empty_text", "field": "documents.1.text", "message": "documents.1.text: text is empty"}},
     ]}]})
 
     results: list[BatchResult]

@@ -104,7 +104,9 @@ def _analyze_batch(token: WorkToken, metrics: ServiceMetrics, analyzer: Analyzer
         if isinstance(outcome, Analysis):
             results[index] = _filtered(outcome, options)
         elif isinstance(outcome, EmptyTextError):
-            results[index] = ApiError(422, outcome.code, f"documents.{index}.text: {outcome}")
+            field = f"documents.{index}.text"
+            results[index] = ApiError(422, outcome.code, f"{field}: {outcome}",
+                                      errors=[{"field": field, "message": clean(outcome), "type": outcome.code}])
         else:
             log.error("analysis of batch document %d failed", index, exc_info=outcome)
             results[index] = ApiError(500, "internal_error", "analysis failed for this document")
@@ -136,7 +138,8 @@ async def analyze(
 @router.post("/v1/analyze/batch", response_model=BatchResponse, responses=ERROR_RESPONSES,
              summary="Analyse several texts",
              description="One result per document, in order. A document that is empty or too long gets an "
-                         "error entry with the status it would have had alone; the others are analysed.")
+                         "error entry with the status it would have had alone, naming the field at fault "
+                         "(`documents.3.text`); the others are analysed.")
 async def analyze_batch(request: BatchRequest, settings: SettingsDep, pool: PoolDep, metrics: MetricsDep,
                         analyzer: AnalyzerDep, http: Request) -> Response:
     documents = request.documents
@@ -158,8 +161,11 @@ async def analyze_batch(request: BatchRequest, settings: SettingsDep, pool: Pool
     for index, document in enumerate(documents):
         outcome = problems.get(index) or analysed[index]
         if isinstance(outcome, ApiError):
+            # The field at fault, as a refusal's `errors` names it; the document itself when none is.
+            field = outcome.errors[0]["field"] if outcome.errors else f"documents.{index}"
             results.append({"index": index, "id": document.id, "status": outcome.status, "analysis": None,
-                            "error": {"code": outcome.code, "message": clean(outcome.message, 2000)}})
+                            "error": {"code": outcome.code, "field": field,
+                                      "message": clean(outcome.message, 2000)}})
         else:
             results.append({"index": index, "id": document.id, "status": 200,
                             "analysis": outcome.model_dump(mode="json"), "error": None})
