@@ -14,6 +14,7 @@ from framing.training.metrics import (
     headline_figures,
     merge_intervals,
     multilabel_f1,
+    paired_differences,
     paragraph_metrics,
     span_metrics,
 )
@@ -122,3 +123,47 @@ def test_bootstrap_intervals_bracket_the_figure_and_shrink_to_it_on_identical_ar
 def test_a_figure_with_nothing_behind_it_gets_no_interval() -> None:
     no_frames = np.stack([headline_counts(a[0], a[1], a[2], a[3], None, a[5]) for a in ARTICLES])
     assert set(bootstrap_intervals(no_frames, samples=50)) == {"paragraph_micro_f1", "loaded_language_f1", "span_f1"}
+
+
+def _article(tp: int, fp: int, fn: int) -> np.ndarray:
+    """One article's headline counts with the same tp/fp/fn for paragraphs, Loaded_Language and frames."""
+    spans = [tp * 0.6, tp + fp, tp * 0.6, tp + fn]  # precision sum, predicted, recall sum, gold
+    return np.array([tp, fp, fn, tp, fp, fn, *spans, tp, fp, fn], dtype=np.float64)
+
+
+def test_paired_differences_are_zero_for_the_same_counts() -> None:
+    counts = np.stack([headline_counts(*article) for article in ARTICLES])
+    for low, high in paired_differences(counts, counts.copy(), samples=200).values():
+        assert low == high == 0
+
+
+def test_a_consistent_fall_stands_out_of_the_paired_noise_though_not_of_either_versions_own() -> None:
+    """Every article loses one true positive: each version's own 95% interval holds the other's figure,
+    the paired interval of the difference lies wholly below zero."""
+    rng = np.random.default_rng(3)
+    tp, fp, fn = rng.integers(4, 30, size=40), rng.integers(0, 20, size=40), rng.integers(0, 20, size=40)
+    old = np.stack([_article(*counts) for counts in zip(tp, fp, fn, strict=True)])
+    new = np.stack([_article(*counts) for counts in zip(tp - 1, fp, fn + 1, strict=True)])
+    old_point = headline_figures(old.sum(axis=0))["paragraph_micro_f1"]
+    new_point = headline_figures(new.sum(axis=0))["paragraph_micro_f1"]
+    low, high = bootstrap_intervals(old, samples=500)["paragraph_micro_f1"]
+    assert low <= new_point < old_point <= high  # unpaired: the fall hides in the noise
+    differences = paired_differences(old, new, samples=500)
+    assert differences["paragraph_micro_f1"][1] < 0
+    assert differences["paragraph_micro_f1"][0] <= new_point - old_point <= differences["paragraph_micro_f1"][1]
+
+
+def test_a_fall_on_one_article_of_forty_stays_inside_the_paired_noise() -> None:
+    rng = np.random.default_rng(4)
+    sizes = rng.integers(2, 12, size=40)
+    old = np.stack([_article(int(n), 2, 2) for n in sizes])
+    new = old.copy()
+    new[7] = _article(int(sizes[7]) - 2, 4, 4)
+    low, high = paired_differences(old, new, samples=500)["paragraph_micro_f1"]
+    assert low < 0 <= high
+
+
+def test_paired_differences_need_the_same_articles() -> None:
+    counts = np.stack([headline_counts(*article) for article in ARTICLES])
+    with pytest.raises(ValueError, match="same articles"):
+        paired_differences(counts, counts[:-1])

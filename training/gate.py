@@ -8,6 +8,13 @@ again. Otherwise both are scored again on the held-out articles they have in com
 (each with 2-fold cross-fitted thresholds, as in training), given the data; with none in common
 there is nothing fair to compare and the gate refuses.
 
+Scored again, both versions' per-article counts are resampled together (a paired bootstrap,
+`training.metrics.paired_differences`), and a fall is refused only when it stands out of that noise:
+the one-sided 95% bound of the difference lies below zero. Tens of held-out articles move a figure
+by a point between any two versions, and refusing every such fall let a round through only by luck.
+The falls inside the noise are reported as notes. Recorded figures carry no counts: there any fall
+is refused.
+
 Given the loaded-language probe's pairs, the gate also runs both versions on it (each at its own
 precise point) and refuses one that loses more than `PROBE_ALLOWANCE` of the pairs: corpus figures
 alone passed a round that stopped finding a quarter of the probe's loaded words (`training.loaded_probe`).
@@ -24,6 +31,9 @@ from typing import TYPE_CHECKING
 from framing.model.folder import ModelFolder
 from framing.training.documents import Document
 from framing.training.loaded_probe import LoadedPair, ProbeOutcome, probe_complaints
+from framing.training.metrics import paired_differences
+from framing.training.reports import Intervals
+from framing.training.round_report import RoundFigures, judge
 
 if TYPE_CHECKING:
     from framing.model.analyzer import Analyzer
@@ -41,15 +51,36 @@ class Comparison:
     articles: int
     basis: str  # "recorded": the recorded figures (same held-out set); "rescored": scored again here
     probe: tuple[ProbeOutcome, ProbeOutcome] | None = None  # (old, new) on the loaded-language probe
+    # new minus old, 90% paired bootstrap interval per figure (None for recorded figures: no counts)
+    differences: Intervals | None = None
+
+    def _falls(self, old_name: str) -> list[tuple[str, bool]]:
+        """Each gate figure that fell: its description and whether it stands out of the paired noise."""
+        where = f"{self.basis} on {self.articles} common held-out articles" if self.articles else self.basis
+        falls = []
+        for metric in GATE_METRICS:
+            if metric not in self.old or self.new.get(metric, -1.0) >= self.old[metric]:
+                continue
+            bounds = (self.differences or {}).get(metric) if metric in self.new else None
+            text = f"{metric} {self.new.get(metric, 'missing')} < {self.old[metric]} of {old_name} ({where}"
+            if bounds is None:
+                falls.append((text + ")", True))
+            else:
+                falls.append((text + f"; paired 90% interval of the difference {bounds[0]:+.3f} to {bounds[1]:+.3f})",
+                              bounds[1] < 0))
+        return falls
 
     def complaints(self, old_name: str) -> list[str]:
-        where = f"{self.basis} on {self.articles} common held-out articles" if self.articles else self.basis
-        complaints = [f"{metric} {self.new.get(metric, 'missing')} < {self.old[metric]} of {old_name} ({where})"
-                      for metric in GATE_METRICS
-                      if metric in self.old and self.new.get(metric, -1.0) < self.old[metric]]
+        """Why the gate refuses: a fall beyond the noise (any fall of recorded figures), or the probe's loss."""
+        complaints = [text for text, beyond_noise in self._falls(old_name) if beyond_noise]
         if self.probe is not None:
             complaints += probe_complaints(*self.probe, old_name)
         return complaints
+
+    def notes(self, old_name: str) -> list[str]:
+        """The falls the gate lets pass: inside the noise of the paired resamples."""
+        return [f"inside the noise, not refused: {text}" for text, beyond_noise in self._falls(old_name)
+                if not beyond_noise]
 
 
 def heldout_hashes(model: Path) -> dict[str, str] | None:
@@ -78,16 +109,6 @@ def recorded_on_heldout(model: Path) -> bool:
     """Whether the folder's recorded figures were measured on its held-out articles (a cross-validated
     folder's are out-of-fold figures over the rest of the corpus)."""
     return "cross_validation" not in ModelFolder(model).metrics()
-
-
-def rescored_summary(analyzer: Analyzer, documents: Sequence[Document], seed: int = 13) -> dict[str, float]:
-    """A model's headline figures on `documents`, with cross-fitted thresholds, as training judges."""
-    from framing.training.evaluate import cross_fitted
-
-    prepared, scores = analyzer.score([d.text for d in documents])
-    report, _ = cross_fitted(documents, prepared, scores, analyzer.info, seed=seed, assignments=5,
-                             growth=analyzer.thresholds.span_growth)  # decoded as the model decodes
-    return report.summary().model_dump()
 
 
 def probed(old: Analyzer, new: Analyzer, pairs: Sequence[LoadedPair]) -> tuple[ProbeOutcome, ProbeOutcome]:
@@ -126,4 +147,17 @@ def corpus_comparison(old: Path, new: Path, documents: Sequence[Document] | None
         why = (f"held out on different articles ({len(ids)} in common)" if not same else
                "one records cross-validated figures, not figures on its held-out articles")
         return f"{why}: give the data they were trained on (--data) to score both on the common ones"
-    return Comparison(rescored_summary(load(old), given), rescored_summary(load(new), given), len(given), "rescored")
+    comparison = rescored(judge(load(old), given, set()), judge(load(new), given, set()))
+    return comparison if comparison is not None else "no corpus articles among the common held-out ones"
+
+
+def rescored(old: RoundFigures, new: RoundFigures, probe: tuple[ProbeOutcome, ProbeOutcome] | None = None
+             ) -> Comparison | None:
+    """Two versions judged on the same held-out articles (`training.round_report.judge`), as the gate's
+    evidence, with the paired intervals of their differences; None without corpus articles."""
+    if old.corpus is None or new.corpus is None:
+        return None
+    differences = (paired_differences(old.counts, new.counts)
+                   if old.counts is not None and new.counts is not None else None)
+    return Comparison(old.corpus.model_dump(), new.corpus.model_dump(), new.corpus_articles, "rescored", probe,
+                      differences)

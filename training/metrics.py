@@ -235,6 +235,32 @@ def headline_figures(totals: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+def _resampled_figures(counts: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """Each headline figure on each resample (weights [samples, articles]), averaged over the deals."""
+    deals = counts if counts.ndim == 3 else counts[None]
+    resampled = np.einsum("sa,dak->sdk", weights.astype(np.float64), deals)
+    return {name: values.mean(axis=1) for name, values in headline_figures(resampled).items()}
+
+
+def _resample_weights(n_articles: int, samples: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(n_articles, np.full(n_articles, 1 / n_articles), size=samples)
+
+
+def _supported(counts: np.ndarray) -> dict[str, bool]:
+    """Which figures have something gold or predicted behind them (no frame labels, say: no interval)."""
+    totals = counts.reshape(-1, counts.shape[-1]).sum(axis=0)
+    return {"paragraph_micro_f1": totals[_PARAGRAPHS].sum() > 0,
+            "loaded_language_f1": totals[_LOADED_LANGUAGE].sum() > 0,
+            "span_f1": totals[_SPANS][1] + totals[_SPANS][3] > 0,  # predicted and gold spans
+            "frame_micro_f1": totals[_FRAMES].sum() > 0}
+
+
+def _percentiles(values: np.ndarray, level: float) -> list[float]:
+    tail = (1 - level) / 2 * 100
+    return [round(float(np.percentile(values, tail)), 4), round(float(np.percentile(values, 100 - tail)), 4)]
+
+
 def bootstrap_intervals(counts: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, level: float = 0.95,
                         seed: int = 0) -> Intervals:
     """Percentile intervals of the headline figures over article resamples of `counts`.
@@ -243,18 +269,25 @@ def bootstrap_intervals(counts: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, le
     cross-fitting deals: each resample then draws the same articles in every deal and averages
     the deals' figures, as the report does.
     """
-    deals = counts if counts.ndim == 3 else counts[None]
-    n_articles = deals.shape[1]
-    rng = np.random.default_rng(seed)
-    weights = rng.multinomial(n_articles, np.full(n_articles, 1 / n_articles), size=samples)
-    resampled = np.einsum("sa,dak->sdk", weights.astype(np.float64), deals)
-    figures = {name: values.mean(axis=1) for name, values in headline_figures(resampled).items()}
-    totals = deals.sum(axis=(0, 1))
-    # A figure with nothing gold or predicted behind it (no frame labels, say) has no interval.
-    supported = {"paragraph_micro_f1": totals[_PARAGRAPHS].sum(),
-                 "loaded_language_f1": totals[_LOADED_LANGUAGE].sum(),
-                 "span_f1": totals[_SPANS][1] + totals[_SPANS][3],  # predicted and gold spans
-                 "frame_micro_f1": totals[_FRAMES].sum()}
-    tail = (1 - level) / 2 * 100
-    return {name: [round(float(np.percentile(values, tail)), 4), round(float(np.percentile(values, 100 - tail)), 4)]
-            for name, values in figures.items() if supported[name] > 0}
+    figures = _resampled_figures(counts, _resample_weights(counts.shape[-2], samples, seed))
+    supported = _supported(counts)
+    return {name: _percentiles(values, level) for name, values in figures.items() if supported[name]}
+
+
+def paired_differences(old: np.ndarray, new: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, level: float = 0.90,
+                       seed: int = 0) -> Intervals:
+    """Percentile intervals of each headline figure's difference, new minus old, over article resamples.
+
+    Paired: both versions' `headline_counts` ([articles, 13] or [deals, articles, 13], the same articles
+    in the same order) are drawn with the same weights, so what the articles have in common cancels.
+    Two versions of one lineage agree on most articles, so a fall can stand out of this interval while
+    lying well inside either version's own. The default 90% two-sided level makes the upper bound a
+    one-sided 95% one: a fall counts when even that bound is below zero.
+    """
+    if old.shape[-2:] != new.shape[-2:]:
+        raise ValueError(f"paired counts need the same articles: shapes {old.shape} and {new.shape}")
+    weights = _resample_weights(new.shape[-2], samples, seed)
+    before, after = _resampled_figures(old, weights), _resampled_figures(new, weights)
+    supported_old, supported_new = _supported(old), _supported(new)
+    return {name: _percentiles(after[name] - before[name], level) for name in after
+            if supported_old[name] or supported_new[name]}

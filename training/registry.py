@@ -10,6 +10,7 @@ imports `training/`); listing, creating and promoting versions is this module's.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from framing.model.layout import MANIFEST, PROMOTED, VERSIONS, WORK
 from framing.training.documents import Document
 from framing.training.gate import GATE_METRICS, Comparison, compare
 from framing.training.loaded_probe import LoadedPair
+
+log = logging.getLogger("framing.train")
 
 __all__ = ["GATE_METRICS", "PromotionRefused", "Registry", "VersionInfo"]
 
@@ -118,6 +121,8 @@ class Registry:
             complaints.append(comparison)
         elif comparison is not None:
             complaints = comparison.complaints(str(self.promoted_version()))
+            for note in comparison.notes(str(self.promoted_version())):
+                log.warning("%s", note)
         if complaints and not force:
             raise PromotionRefused(f"refusing to promote {version}: " + "; ".join(complaints) + " (use --force)")
         write_atomic(self.root / PROMOTED, version + "\n")

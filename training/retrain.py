@@ -24,7 +24,7 @@ from framing.model.layout import MANIFEST
 from framing.training.config import TrainConfig
 from framing.training.data_sources import TrainingData, load_training_data
 from framing.training.errors import TrainingError
-from framing.training.gate import Comparison, probed
+from framing.training.gate import Comparison, probed, rescored
 from framing.training.lineage import fresh_documents, read_lineage
 from framing.training.loaded_probe import LoadedPair, ProbeOutcome
 from framing.training.registry import Registry
@@ -54,10 +54,7 @@ class Round:
 
     def comparison(self) -> Comparison | None:
         """The gate's evidence: both versions' corpus figures on the same held-out articles, and the probe."""
-        if self.before.corpus is None or self.after.corpus is None:
-            return None
-        return Comparison(self.before.corpus.model_dump(), self.after.corpus.model_dump(),
-                          self.after.corpus_articles, "rescored", self.probe)
+        return rescored(self.before, self.after, self.probe)
 
 
 def corpus_sources(base: Path, given: Sequence[str]) -> list[str]:

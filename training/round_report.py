@@ -3,7 +3,8 @@
 Both models score the same held-out articles (the lineage's held-out corpus articles and the
 held-out share of the fresh annotations); thresholds are cross-fitted over those articles, as in
 training, so no article is decoded with thresholds fitted on it. Two figures come out per model:
-the corpus figures (with their bootstrap intervals: the noise a fall must exceed to count) and how
+the corpus figures (with their bootstrap intervals, and the paired intervals of the differences: a
+fall counts when it stands out of those; `training.gate`) and how
 many of the corrected spans in the held-out fresh sentences it finds (a predicted span of the same
 technique overlapping the corrected one).
 """
@@ -23,7 +24,7 @@ from framing.training.calibrate import calibrate
 from framing.training.documents import Document
 from framing.training.evaluate import fold_assignment, scored_articles
 from framing.training.loaded_probe import ProbeOutcome
-from framing.training.metrics import bootstrap_intervals
+from framing.training.metrics import bootstrap_intervals, paired_differences
 from framing.training.reports import Summary, mean_report
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class RoundFigures:
     fresh_extra: int  # words marked in the fresh sentences outside every correction of their technique
     fresh_spans: int  # corrected spans in the held-out fresh sentences
     fresh_articles: int
+    counts: np.ndarray | None = None  # the corpus articles' `headline_counts` per deal, for paired comparisons
 
     @property
     def fresh_f1(self) -> float:
@@ -96,17 +98,18 @@ def judge(analyzer: Analyzer, documents: Sequence[Document], fresh_ids: set[str]
             report, article_counts = scored_articles([documents[i] for i in corpus], [analyses[i] for i in corpus])
             reports.append(report)
             counts.append(article_counts)
-    # Fresh sentences: thresholds from the corpus articles (all held-out articles when there are none).
-    fit = corpus or list(range(len(documents)))
-    thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit],
-                           span_growth=growth)
-    found, extra = found_spans([documents[i] for i in fresh], [prepared[i] for i in fresh],
-                               [build_analysis(prepared[i], scores[i], thresholds, analyzer.info, documents[i].id)
-                                for i in fresh])
+    found = extra = 0
+    if fresh:  # thresholds from the corpus articles (all held-out articles when there are none)
+        fit = corpus or list(range(len(documents)))
+        thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit],
+                               span_growth=growth)
+        found, extra = found_spans([documents[i] for i in fresh], [prepared[i] for i in fresh],
+                                   [build_analysis(prepared[i], scores[i], thresholds, analyzer.info, documents[i].id)
+                                    for i in fresh])
     summary = mean_report(reports).summary() if reports else None
-    intervals = bootstrap_intervals(np.stack(counts)) if counts else None
-    return RoundFigures(summary, intervals, len(corpus), found, extra,
-                        sum(len(documents[i].spans) for i in fresh), len(fresh))
+    stacked = np.stack(counts) if counts else None
+    return RoundFigures(summary, bootstrap_intervals(stacked) if stacked is not None else None, len(corpus), found,
+                        extra, sum(len(documents[i].spans) for i in fresh), len(fresh), stacked)
 
 
 def comparison_lines(old_name: str, old: RoundFigures, new_name: str, new: RoundFigures,
@@ -115,11 +118,17 @@ def comparison_lines(old_name: str, old: RoundFigures, new_name: str, new: Round
     lines = [f"held out: {new.corpus_articles} corpus articles, {new.fresh_articles} fresh annotations "
              f"({new.fresh_spans} corrected spans); thresholds cross-fitted over them for both models"]
     if old.corpus and new.corpus:
-        lines.append(f"{'metric':<22}{old_name:>12}{new_name:>12}   {new_name} 95% interval")
+        differences = (paired_differences(old.counts, new.counts)
+                       if old.counts is not None and new.counts is not None else {})
+        lines.append(f"{'metric':<22}{old_name:>12}{new_name:>12}   {new_name + ' 95% interval':<22}"
+                     "difference, paired 90% interval")
         for metric, value in old.corpus.model_dump().items():
             bounds = (new.intervals or {}).get(metric)
             interval = f"{bounds[0]:.3f}-{bounds[1]:.3f}" if bounds else ""
-            lines.append(f"{metric:<22}{value:>12.3f}{getattr(new.corpus, metric):>12.3f}   {interval}")
+            paired = differences.get(metric)
+            difference = f"{paired[0]:+.3f} to {paired[1]:+.3f}" if paired else ""
+            lines.append(f"{metric:<22}{value:>12.3f}{getattr(new.corpus, metric):>12.3f}   {interval:<22}"
+                         f"{difference}".rstrip())
     lines.append(f"{'corrected spans found':<22}{old.fresh_found:>12d}{new.fresh_found:>12d}   "
                  f"of {new.fresh_spans}")
     lines.append(f"{'other words (fresh)':<22}{old.fresh_extra:>12d}{new.fresh_extra:>12d}   "
