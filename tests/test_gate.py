@@ -43,7 +43,8 @@ def test_a_fall_on_every_article_is_refused() -> None:
     comparison = rescored(_figures(OLD), _figures(new))
     assert comparison is not None
     complaints = comparison.complaints("v1")
-    assert {c.split()[0] for c in complaints} == {"paragraph_micro_f1", "span_f1", "frame_micro_f1"}
+    assert {c.split()[0] for c in complaints} == {"paragraph_micro_f1", "loaded_language_f1", "span_f1",
+                                                  "frame_micro_f1"}
     assert all("rescored on 37 common held-out articles; paired 90% interval" in c for c in complaints)
     assert comparison.notes("v1") == []
 
