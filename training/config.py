@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 # the TF-IDF half of the ensemble at weight 0.5).
 SERVED_QUANTIZATION: Literal["none", "int8"] = "int8"
 SERVED_LEXICAL_WEIGHT = 0.5
+# Passes of the sentence-frame model over the articles when nothing says otherwise (`framing
+# fit-sentence-frames --epochs`, a trained folder whose parent has no sentence-frame model): what the
+# shipped model was fitted with. Kept here, where the CLI reads it without importing torch.
+SENTENCE_FRAME_EPOCHS = 10
 # Settings that say how fast a run trains, not what it trains: a run may resume, or a cross-validation
 # part may run, with other values (another thread count, a GPU instead of the CPU).
 SPEED_SETTINGS = ("threads", "device")

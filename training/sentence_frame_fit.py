@@ -25,7 +25,7 @@ from framing.model.inputs import read_json_lines
 from framing.model.layout import WEIGHTS
 from framing.model.sentence_frames import SentenceFrameModel, lexical_features
 from framing.model.taxonomy import FRAME_INDEX, FRAMES
-from framing.training.config import TrainConfig
+from framing.training.config import SENTENCE_FRAME_EPOCHS, TrainConfig
 from framing.training.documents import AnnotationError, Document
 from framing.training.errors import TrainingError
 from framing.training.model_card import update_sentence_frames_section
@@ -41,9 +41,6 @@ from framing.training.sentence_frames import (
 )
 
 EMBEDDING_KEY = "encoder.embeddings.word_embeddings.weight"
-# Passes over the articles when nothing says otherwise (`framing fit-sentence-frames --epochs`, a trained
-# folder whose parent has no sentence-frame model): what the shipped model was fitted with.
-EPOCHS = 10
 
 log = logging.getLogger("framing.train")
 
@@ -155,7 +152,7 @@ def plan_sentence_frames(config: TrainConfig, parent: Path | None = None) -> Sen
     Called before training, so a bad examples file stops a run before its hours of training, and
     before a folder is rewritten in place, whose stored examples would be gone after."""
     examples: list[tuple[str, str]] = []
-    settings = FitSettings(epochs=EPOCHS, seed=config.seed)
+    settings = FitSettings(epochs=SENTENCE_FRAME_EPOCHS, seed=config.seed)
     if not config.sentence_frames:  # nothing will be fitted: an examples file named beside it is not read
         return SentenceFramePlan(examples, settings)
     if config.sentence_frame_examples:

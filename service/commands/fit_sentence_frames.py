@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from framing.training.config import SENTENCE_FRAME_EPOCHS
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -24,7 +26,8 @@ def add_parser(subparsers) -> None:
     examples.add_argument("--no-examples", action="store_true", help="fit from the article labels alone")
     parser.add_argument("--folds", type=int, default=5, help="folds of the cross-validation (default 5)")
     parser.add_argument("--seed", type=int, default=13, help="seed of the folds and the training (default 13)")
-    parser.add_argument("--epochs", type=int, default=10, help="passes over the articles (default 10)")
+    parser.add_argument("--epochs", type=int, default=SENTENCE_FRAME_EPOCHS,
+                        help=f"passes over the articles (default {SENTENCE_FRAME_EPOCHS})")
     parser.add_argument("--max-share", type=float, default=0.5, metavar="SHARE",
                         help="a frame's threshold keeps the median share of sentences passing it in an article "
                              "with that frame at most this (default 0.5)")
