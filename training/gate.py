@@ -31,12 +31,11 @@ from typing import TYPE_CHECKING
 from framing.model.folder import ModelFolder
 from framing.training.documents import Document
 from framing.training.loaded_probe import LoadedPair, ProbeOutcome, probe_complaints
-from framing.training.metrics import paired_differences
 from framing.training.reports import Intervals
-from framing.training.round_report import RoundFigures, judge
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the registry (and so the CLI's parser) imports this module: no scikit-learn or torch here
     from framing.model.analyzer import Analyzer
+    from framing.training.round_report import RoundFigures
 
 # Metrics that must not fall for a version to replace the promoted one. Loaded_Language, the technique
 # users come for, is watched on its own: a round once lost 0.04 of it (a fall beyond the paired noise)
@@ -149,6 +148,8 @@ def corpus_comparison(old: Path, new: Path, documents: Sequence[Document] | None
         why = (f"held out on different articles ({len(ids)} in common)" if not same else
                "one records cross-validated figures, not figures on its held-out articles")
         return f"{why}: give the data they were trained on (--data) to score both on the common ones"
+    from framing.training.round_report import judge
+
     comparison = rescored(judge(load(old), given, set()), judge(load(new), given, set()))
     return comparison if comparison is not None else "no corpus articles among the common held-out ones"
 
@@ -157,6 +158,8 @@ def rescored(old: RoundFigures, new: RoundFigures, probe: tuple[ProbeOutcome, Pr
              ) -> Comparison | None:
     """Two versions judged on the same held-out articles (`training.round_report.judge`), as the gate's
     evidence, with the paired intervals of their differences; None without corpus articles."""
+    from framing.training.metrics import paired_differences
+
     if old.corpus is None or new.corpus is None:
         return None
     differences = (paired_differences(old.counts, new.counts)
