@@ -3,7 +3,7 @@
 #   docker run --rm -p 8000:8000 framing          # then open http://127.0.0.1:8000/
 # The FRAMING_* settings (service/settings.py) can be changed with -e, e.g. -e FRAMING_PORT=9000.
 
-# Build the project's wheel (code + model/shipped as package data).
+# Build the project's wheel (code + model/shipped and the probes of data/probes as package data).
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -11,7 +11,8 @@ COPY model ./model
 COPY training ./training
 COPY service ./service
 COPY model/shipped ./model/shipped
-RUN test -f model/shipped/framing.json \
+COPY data/probes ./data/probes
+RUN test -f model/shipped/framing.json && test -f data/probes/loaded_pairs.jsonl \
     && pip wheel --no-cache-dir --disable-pip-version-check --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
@@ -31,6 +32,7 @@ COPY --from=build /wheels /tmp/wheels
 RUN pip install -c /tmp/constraints.txt /tmp/wheels/*.whl \
     && python -c "import torch; assert torch.version.cuda is None, torch.__version__" \
     && python -c "from framing.model.folder import SHIPPED_MODEL_DIR as d; assert (d / 'framing.json').is_file(), d" \
+    && python -c "from framing.training.loaded_probe import LOADED_PAIRS as p, default_pairs; assert default_pairs(), p" \
     && rm -rf /tmp/wheels /tmp/constraints.txt
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin framing

@@ -70,15 +70,38 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def excluded_from_context(path: str, patterns: list[str]) -> bool:
+    """Docker's rule: a pattern matches a path or a folder above it, `!` makes an exception, and the
+    last pattern that matches decides."""
+    excluded = False
+    for pattern in patterns:
+        exception = pattern.startswith("!")
+        pattern = pattern.removeprefix("!").rstrip("/")
+        if fnmatch.fnmatch(path, pattern) or path.startswith(pattern + "/"):
+            excluded = not exception
+    return excluded
+
+
+def test_dockerignore_rule_reading() -> None:
+    patterns = ["data", "!data/probes", "**/__pycache__"]
+    assert excluded_from_context("data/training", patterns)
+    assert not excluded_from_context("data/probes", patterns)
+    assert not excluded_from_context("data/probes/loaded_pairs.jsonl", patterns)
+    assert not excluded_from_context("model", ["data", "!data/probes"])
+
+
 def test_every_copy_source_exists_and_reaches_the_build_context() -> None:
     sources = copy_sources()
     assert sources
     ignored = dockerignore_patterns()
     for source in sources:
         assert (ROOT / source).exists(), f"COPY source {source} is missing from the repository"
-        for pattern in ignored:
-            assert not fnmatch.fnmatch(source, pattern.rstrip("/")), f"{source} is excluded by .dockerignore"
-            assert not source.startswith(pattern.rstrip("/") + "/"), f"{source} is excluded by .dockerignore"
+        assert not excluded_from_context(source, ignored), f"{source} is excluded by .dockerignore"
+        if (ROOT / source).is_dir():
+            for path in (ROOT / source).iterdir():
+                if path.is_file() and path.suffix != ".pyc":
+                    name = path.relative_to(ROOT).as_posix()
+                    assert not excluded_from_context(name, ignored), f"{name} is excluded by .dockerignore"
 
 
 def test_the_shipped_model_goes_into_the_image() -> None:
@@ -88,6 +111,20 @@ def test_the_shipped_model_goes_into_the_image() -> None:
     assert (shipped / "framing.json").is_file(), "model/shipped has no trained model yet"
     package_data = PYPROJECT["tool"]["setuptools"]["package-data"]["framing.model"]
     assert any(pattern.startswith("shipped/") for pattern in package_data)
+
+
+def test_the_probes_go_into_the_wheel() -> None:
+    """data/probes reaches the build stage, where pyproject installs it as `framing.probes` with its
+    JSONL files as package data: the promote gate of the image reads the team's probe."""
+    build = stages()[0]
+    copied = [shlex.split(arguments)[0] for keyword, arguments in build if keyword == "COPY"]
+    assert "data/probes" in copied
+    setuptools = PYPROJECT["tool"]["setuptools"]
+    assert setuptools["package-dir"]["framing.probes"] == "data/probes"
+    patterns = setuptools["package-data"]["framing.probes"]
+    assert any(fnmatch.fnmatch("loaded_pairs.jsonl", pattern) for pattern in patterns)
+    snippets = python_snippets("RUN")
+    assert any("default_pairs" in snippet for snippet in snippets), "the image does not check its probe"
 
 
 def test_cmd_runs_the_installed_entry_point_serve() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +29,23 @@ if TYPE_CHECKING:
     from framing.model.analyzer import Analyzer
     from framing.model.scores import DocumentScores, PreparedText
 
-# In a clone (or an editable install) the team's probe lies in data/probes/; an installed wheel has none.
-PROBES = Path(__file__).resolve().parent.parent / "data" / "probes"
+
+def _probes_folder() -> Path:
+    """The team's probes: data/probes/, installed as the package `framing.probes` (pyproject.toml), so
+    an installed wheel carries them as a clone does."""
+    try:
+        folder: object = resources.files("framing.probes")
+    except ModuleNotFoundError:
+        folder = None
+    if isinstance(folder, Path):
+        return folder
+    # An editable install made before data/probes became a package knows no such name (`pip install -e .`
+    # again teaches it), but the folder is right here in the source tree. (A zipped install would hand
+    # out no folder on disk either; there the files count as missing: `default_pairs` is None.)
+    return Path(__file__).resolve().parent.parent / "data" / "probes"
+
+
+PROBES = _probes_folder()
 LOADED_PAIRS = PROBES / "loaded_pairs.jsonl"
 # Never tuned on (data/probes/make_loaded_pairs.py says why): only the benchmark reads it, on request.
 LOADED_PAIRS_HELDOUT = PROBES / "loaded_pairs_heldout.jsonl"
@@ -124,7 +140,8 @@ def load_pairs(path: Path = LOADED_PAIRS) -> list[LoadedPair]:
 
 
 def default_pairs() -> Path | None:
-    """The team's probe when this is a clone, else None (the gate then says it did not read one)."""
+    """The team's probe, shipped with the package; None only when its file is missing (a broken install;
+    the gate then says it did not read one)."""
     return LOADED_PAIRS if LOADED_PAIRS.is_file() else None
 
 

@@ -6,14 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from framing.training.loaded_probe import LoadedPair, default_pairs, load_pairs
+from framing.training.loaded_probe import LOADED_PAIRS, LoadedPair, default_pairs, load_pairs
 
 
 def add_probe_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--probe", type=Path, metavar="JSONL",
                        help="loaded-language probe pairs the gate runs both versions on (default: the team's "
-                            "data/probes/loaded_pairs.jsonl when this is a clone of the project)")
+                            "data/probes/loaded_pairs.jsonl, which the package carries as framing.probes)")
     group.add_argument("--no-probe", action="store_true",
                        help="judge by the corpus figures alone (a model for other text than news, say)")
 
@@ -24,7 +24,8 @@ def probe_pairs(args: argparse.Namespace, command: str) -> list[LoadedPair] | No
         return None
     path = args.probe or default_pairs()
     if path is None:
-        print(f"{command}: no loaded-language probe here (an installed package has none): the gate judges by "
-              "the corpus figures alone; give --probe FILE to add it", file=sys.stderr)
+        print(f"{command}: the package's loaded-language probe is missing ({LOADED_PAIRS}; reinstall the "
+              "package to restore it): the gate judges by the corpus figures alone; give --probe FILE to add it",
+              file=sys.stderr)
         return None
     return load_pairs(path)  # a malformed or missing file: ProbeDataError, the CLI's handler
