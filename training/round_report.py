@@ -135,7 +135,7 @@ def comparison_lines(old_name: str, old: RoundFigures, new_name: str, new: Round
                  "marked with a corrected technique outside its corrections")
     lines.append(f"{'fresh span F1':<22}{old.fresh_f1:>12.3f}{new.fresh_f1:>12.3f}")
     if probe is None:
-        lines.append("loaded-language probe: not run (no probe file; give --probe FILE)")
+        lines.append("loaded-language probe: not run (--no-probe, or the package's probe file is missing)")
         return lines
     before, after = probe
     lines.append(f"{'probe recall':<22}{before.recall:>12.3f}{after.recall:>12.3f}   "
