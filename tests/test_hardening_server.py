@@ -121,12 +121,17 @@ def test_healthz_answers_fast_while_large_bodies_arrive(server):
     assert all(status in (413, 0) for status, _ in statuses), statuses
     assert {code for _, code in statuses} <= {"batch_too_large", "body_too_large", ""}
     worst, median = max(latencies), statistics.median(latencies)
+    ninetieth = statistics.quantiles(latencies, n=10)[-1]
     print(f"\n/healthz under load: {len(latencies)} probes in {took:.1f}s, median {median * 1000:.1f} ms, "
-          f"max {worst * 1000:.1f} ms")
+          f"90th percentile {ninetieth * 1000:.1f} ms, max {worst * 1000:.1f} ms")
     # Measured here with the bodies counted in a thread (json.loads holds the GIL): median 28 ms,
-    # max 248 ms; counted in a helper process: median 1.2 ms, max 16 ms.
+    # max 248 ms; counted in a helper process: median 1.2 ms, max 16 ms alone, but 197 ms once while
+    # another pytest-xdist worker trained a model on the other core. The median and the 90th percentile
+    # tell the server's behaviour (a GIL stall delays every probe during each of the 12 bodies); the
+    # single worst probe also measures how busy the machine is, so it only has to rule out a freeze.
     assert median < 0.02
-    assert worst < 0.1
+    assert ninetieth < 0.05
+    assert worst < 0.5
 
 
 def test_sigterm_ends_a_long_request_within_the_grace_period(shipped_model_dir, tmp_path):
