@@ -98,10 +98,14 @@ def text_problem(text: str, max_chars: int, field: str) -> ApiError | None:
     try:
         check_text(text, max_chars, field=field)
     except InputError as error:
-        errors = [{"field": field, "message": clean(error.message), "type": error.code}]
-        return ApiError(413 if error.code == "text_too_long" else 422, error.code, f"{field}: {error.message}",
-                        errors=errors)
+        return field_refusal(413 if error.code == "text_too_long" else 422, error.code, field, error.message)
     return None
+
+
+def field_refusal(status: int, code: str, field: str, message: str) -> ApiError:
+    """A refusal of one field: `detail` starts with the field and `errors` names it, as a validation error does."""
+    return ApiError(status, code, f"{field}: {message}",
+                    errors=[{"field": field, "message": clean(message), "type": code}])
 
 
 class InvalidAnnotation(ApiError):

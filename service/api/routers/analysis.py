@@ -14,7 +14,7 @@ from framing.model.analyzer import Analyzer, EmptyTextError
 from framing.model.filtering import filter_analysis
 from framing.model.schema import Analysis
 from framing.service.api.deps import AnalyzerDep, MetricsDep, PoolDep, SettingsDep, client_gone
-from framing.service.api.errors import ERROR_RESPONSES, ApiError, clean, text_problem
+from framing.service.api.errors import ERROR_RESPONSES, ApiError, clean, field_refusal, text_problem
 from framing.service.api.limits import too_many
 from framing.service.api.pool import WorkToken
 from framing.service.api.schemas import (
@@ -104,9 +104,7 @@ def _analyze_batch(token: WorkToken, metrics: ServiceMetrics, analyzer: Analyzer
         if isinstance(outcome, Analysis):
             results[index] = _filtered(outcome, options)
         elif isinstance(outcome, EmptyTextError):
-            field = f"documents.{index}.text"
-            results[index] = ApiError(422, outcome.code, f"{field}: {outcome}",
-                                      errors=[{"field": field, "message": clean(outcome), "type": outcome.code}])
+            results[index] = field_refusal(422, outcome.code, f"documents.{index}.text", str(outcome))
         else:
             log.error("analysis of batch document %d failed", index, exc_info=outcome)
             results[index] = ApiError(500, "internal_error", "analysis failed for this document")
