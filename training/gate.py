@@ -158,11 +158,9 @@ def rescored(old: RoundFigures, new: RoundFigures, probe: tuple[ProbeOutcome, Pr
              ) -> Comparison | None:
     """Two versions judged on the same held-out articles (`training.round_report.judge`), as the gate's
     evidence, with the paired intervals of their differences; None without corpus articles."""
-    from framing.training.metrics import paired_differences
+    from framing.training.round_report import paired_intervals
 
     if old.corpus is None or new.corpus is None:
         return None
-    differences = (paired_differences(old.counts, new.counts)
-                   if old.counts is not None and new.counts is not None else None)
     return Comparison(old.corpus.model_dump(), new.corpus.model_dump(), new.corpus_articles, "rescored", probe,
-                      differences)
+                      paired_intervals(old, new))

@@ -25,7 +25,7 @@ from framing.training.documents import Document
 from framing.training.evaluate import fold_assignment, scored_articles
 from framing.training.loaded_probe import ProbeOutcome
 from framing.training.metrics import bootstrap_intervals, paired_differences
-from framing.training.reports import Summary, mean_report
+from framing.training.reports import Intervals, Summary, mean_report
 
 if TYPE_CHECKING:
     from framing.model.analyzer import Analyzer
@@ -112,14 +112,21 @@ def judge(analyzer: Analyzer, documents: Sequence[Document], fresh_ids: set[str]
                         extra, sum(len(documents[i].spans) for i in fresh), len(fresh), stacked)
 
 
+def paired_intervals(old: RoundFigures, new: RoundFigures) -> Intervals | None:
+    """The paired intervals of new minus old on their corpus articles (None without counts); the gate
+    judges falls by them and the round prints them."""
+    if old.counts is None or new.counts is None:
+        return None
+    return paired_differences(old.counts, new.counts)
+
+
 def comparison_lines(old_name: str, old: RoundFigures, new_name: str, new: RoundFigures,
                      probe: tuple[ProbeOutcome, ProbeOutcome] | None = None) -> list[str]:
     """The before/after table `framing retrain` prints."""
     lines = [f"held out: {new.corpus_articles} corpus articles, {new.fresh_articles} fresh annotations "
              f"({new.fresh_spans} corrected spans); thresholds cross-fitted over them for both models"]
     if old.corpus and new.corpus:
-        differences = (paired_differences(old.counts, new.counts)
-                       if old.counts is not None and new.counts is not None else {})
+        differences = paired_intervals(old, new) or {}
         lines.append(f"{'metric':<22}{old_name:>12}{new_name:>12}   {new_name + ' 95% interval':<22}"
                      "difference, paired 90% interval")
         for metric, value in old.corpus.model_dump().items():
