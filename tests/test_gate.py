@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from support import article_counts
 
 from framing.training.gate import Comparison, rescored
 from framing.training.metrics import headline_figures
 from framing.training.reports import Summary
 from framing.training.round_report import RoundFigures
-
-
-def _article(tp: int, fp: int, fn: int) -> np.ndarray:
-    return np.array([tp, fp, fn, tp, fp, fn, tp * 0.6, tp + fp, tp * 0.6, tp + fn, tp, fp, fn], dtype=np.float64)
 
 
 def _figures(counts: np.ndarray) -> RoundFigures:
@@ -23,12 +20,12 @@ def _figures(counts: np.ndarray) -> RoundFigures:
 
 RNG = np.random.default_rng(5)
 TP, FP, FN = RNG.integers(4, 30, size=37), RNG.integers(0, 20, size=37), RNG.integers(0, 20, size=37)
-OLD = np.stack([_article(*c) for c in zip(TP, FP, FN, strict=True)])
+OLD = np.stack([article_counts(*c) for c in zip(TP, FP, FN, strict=True)])
 
 
 def test_a_fall_on_one_article_passes_with_a_note() -> None:
     new = OLD.copy()
-    new[3] = _article(int(TP[3]) - 2, int(FP[3]) + 2, int(FN[3]) + 2)
+    new[3] = article_counts(int(TP[3]) - 2, int(FP[3]) + 2, int(FN[3]) + 2)
     comparison = rescored(_figures(OLD), _figures(new))
     assert isinstance(comparison, Comparison) and comparison.differences is not None
     assert comparison.new["paragraph_micro_f1"] < comparison.old["paragraph_micro_f1"]
@@ -39,7 +36,7 @@ def test_a_fall_on_one_article_passes_with_a_note() -> None:
 
 
 def test_a_fall_on_every_article_is_refused() -> None:
-    new = np.stack([_article(*c) for c in zip(TP - 1, FP, FN + 1, strict=True)])
+    new = np.stack([article_counts(*c) for c in zip(TP - 1, FP, FN + 1, strict=True)])
     comparison = rescored(_figures(OLD), _figures(new))
     assert comparison is not None
     complaints = comparison.complaints("v1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import article_counts
 
 from framing.training.metrics import (
     SpanCounts,
@@ -125,12 +126,6 @@ def test_a_figure_with_nothing_behind_it_gets_no_interval() -> None:
     assert set(bootstrap_intervals(no_frames, samples=50)) == {"paragraph_micro_f1", "loaded_language_f1", "span_f1"}
 
 
-def _article(tp: int, fp: int, fn: int) -> np.ndarray:
-    """One article's headline counts with the same tp/fp/fn for paragraphs, Loaded_Language and frames."""
-    spans = [tp * 0.6, tp + fp, tp * 0.6, tp + fn]  # precision sum, predicted, recall sum, gold
-    return np.array([tp, fp, fn, tp, fp, fn, *spans, tp, fp, fn], dtype=np.float64)
-
-
 def test_paired_differences_are_zero_for_the_same_counts() -> None:
     counts = np.stack([headline_counts(*article) for article in ARTICLES])
     for low, high in paired_differences(counts, counts.copy(), samples=200).values():
@@ -142,8 +137,8 @@ def test_a_consistent_fall_stands_out_of_the_paired_noise_though_not_of_either_v
     the paired interval of the difference lies wholly below zero."""
     rng = np.random.default_rng(3)
     tp, fp, fn = rng.integers(4, 30, size=40), rng.integers(0, 20, size=40), rng.integers(0, 20, size=40)
-    old = np.stack([_article(*counts) for counts in zip(tp, fp, fn, strict=True)])
-    new = np.stack([_article(*counts) for counts in zip(tp - 1, fp, fn + 1, strict=True)])
+    old = np.stack([article_counts(*counts) for counts in zip(tp, fp, fn, strict=True)])
+    new = np.stack([article_counts(*counts) for counts in zip(tp - 1, fp, fn + 1, strict=True)])
     old_point = headline_figures(old.sum(axis=0))["paragraph_micro_f1"]
     new_point = headline_figures(new.sum(axis=0))["paragraph_micro_f1"]
     low, high = bootstrap_intervals(old, samples=500)["paragraph_micro_f1"]
@@ -156,9 +151,9 @@ def test_a_consistent_fall_stands_out_of_the_paired_noise_though_not_of_either_v
 def test_a_fall_on_one_article_of_forty_stays_inside_the_paired_noise() -> None:
     rng = np.random.default_rng(4)
     sizes = rng.integers(2, 12, size=40)
-    old = np.stack([_article(int(n), 2, 2) for n in sizes])
+    old = np.stack([article_counts(int(n), 2, 2) for n in sizes])
     new = old.copy()
-    new[7] = _article(int(sizes[7]) - 2, 4, 4)
+    new[7] = article_counts(int(sizes[7]) - 2, 4, 4)
     low, high = paired_differences(old, new, samples=500)["paragraph_micro_f1"]
     assert low < 0 <= high
 
