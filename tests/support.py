@@ -113,3 +113,15 @@ def article_counts(tp: int, fp: int, fn: int):
 
     spans = [tp * 0.6, tp + fp, tp * 0.6, tp + fn]  # precision sum, predicted, recall sum, gold
     return np.array([tp, fp, fn, tp, fp, fn, *spans, tp, fp, fn], dtype=np.float64)
+
+
+def judged_figures(counts):
+    """A version judged on the articles of `counts` ([articles, 13] `article_counts` rows), as
+    `round_report.judge` returns it: what the promote gate compares."""
+    from framing.training.metrics import headline_figures
+    from framing.training.reports import Summary
+    from framing.training.round_report import RoundFigures
+
+    figures = {name: round(float(value), 4) for name, value in headline_figures(counts.sum(axis=0)).items()}
+    summary = Summary(paragraph_macro_f1=0.0, span_technique_f1=0.0, frame_macro_f1=0.0, **figures)
+    return RoundFigures(summary, None, len(counts), 0, 0, 0, 0, counts[None])

@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from support import article_counts
+from support import article_counts, judged_figures
 
 from framing.training.gate import Comparison, rescored
-from framing.training.metrics import headline_figures
-from framing.training.reports import Summary
-from framing.training.round_report import RoundFigures
-
-
-def _figures(counts: np.ndarray) -> RoundFigures:
-    """A version judged on the articles of `counts` ([articles, 13]), as `round_report.judge` returns it."""
-    figures = {name: round(float(value), 4) for name, value in headline_figures(counts.sum(axis=0)).items()}
-    summary = Summary(paragraph_macro_f1=0.0, span_technique_f1=0.0, frame_macro_f1=0.0, **figures)
-    return RoundFigures(summary, None, len(counts), 0, 0, 0, 0, counts[None])
-
 
 RNG = np.random.default_rng(5)
 TP, FP, FN = RNG.integers(4, 30, size=37), RNG.integers(0, 20, size=37), RNG.integers(0, 20, size=37)
@@ -26,7 +15,7 @@ OLD = np.stack([article_counts(*c) for c in zip(TP, FP, FN, strict=True)])
 def test_a_fall_on_one_article_passes_with_a_note() -> None:
     new = OLD.copy()
     new[3] = article_counts(int(TP[3]) - 2, int(FP[3]) + 2, int(FN[3]) + 2)
-    comparison = rescored(_figures(OLD), _figures(new))
+    comparison = rescored(judged_figures(OLD), judged_figures(new))
     assert isinstance(comparison, Comparison) and comparison.differences is not None
     assert comparison.new["paragraph_micro_f1"] < comparison.old["paragraph_micro_f1"]
     assert comparison.complaints("v1") == []
@@ -37,7 +26,7 @@ def test_a_fall_on_one_article_passes_with_a_note() -> None:
 
 def test_a_fall_on_every_article_is_refused() -> None:
     new = np.stack([article_counts(*c) for c in zip(TP - 1, FP, FN + 1, strict=True)])
-    comparison = rescored(_figures(OLD), _figures(new))
+    comparison = rescored(judged_figures(OLD), judged_figures(new))
     assert comparison is not None
     complaints = comparison.complaints("v1")
     assert {c.split()[0] for c in complaints} == {"paragraph_micro_f1", "loaded_language_f1", "span_f1",

@@ -8,12 +8,14 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
-from support import linked_copy
+from support import article_counts, judged_figures, linked_copy
 
 from framing.model.folder import ModelFolder, RegistryError
 from framing.model.layout import PROMOTED
 from framing.service.cli import main
+from framing.training.gate import rescored
 from framing.training.loaded_probe import LOADED_PAIRS, ProbeDataError, ProbeOutcome, load_pairs, probe_complaints
 from framing.training.registry import Registry
 
@@ -130,3 +132,22 @@ def test_a_cross_validated_version_is_scored_again_not_compared_by_its_record(tm
     assert isinstance(comparison, str) and "cross-validated figures" in comparison and "--data" in comparison
     with pytest.raises(RegistryError, match="cross-validated figures"):
         registry.promote("v2")
+
+
+def test_promote_shows_the_falls_it_lets_pass_as_notes(registry: Path, capsys: pytest.CaptureFixture,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fall inside the paired noise passes; the command says so on stderr in its own words, not
+    through Python's last-resort log handler."""
+    rng = np.random.default_rng(5)
+    old = np.stack([article_counts(*c) for c in zip(*(rng.integers(4, 30, size=37),
+                                                      rng.integers(0, 20, size=37),
+                                                      rng.integers(0, 20, size=37)), strict=True)])
+    new = old.copy()
+    new[3, :3] = [old[3, 0] - 2, old[3, 1] + 2, old[3, 2] + 2]  # one article's paragraphs a little worse
+    comparison = rescored(judged_figures(old), judged_figures(new))
+    assert comparison is not None and comparison.notes("v1")
+    monkeypatch.setattr(Registry, "compare", lambda self, version, documents=None, pairs=None: comparison)
+    assert main(["models", "promote", "v2", "--registry", str(registry), "--no-probe"]) == 0
+    err = capsys.readouterr().err
+    assert "note: inside the noise, not refused: paragraph_micro_f1" in err
+    assert (registry / PROMOTED).read_text(encoding="utf-8").strip() == "v2"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,10 @@ from framing.training.loaded_probe import LoadedPair
 log = logging.getLogger("framing.train")
 
 __all__ = ["GATE_METRICS", "PromotionRefused", "Registry", "VersionInfo"]
+
+
+def _log_note(note: str) -> None:
+    log.warning("%s", note)
 
 
 class PromotionRefused(RegistryError):
@@ -107,12 +111,14 @@ class Registry:
         return compare(self.version_dir(current), self.version_dir(version), documents, pairs)
 
     def promote(self, version: str, force: bool = False, documents: Sequence[Document] | None = None,
-                evidence: Comparison | None = None, pairs: Sequence[LoadedPair] | None = None) -> list[str]:
+                evidence: Comparison | None = None, pairs: Sequence[LoadedPair] | None = None,
+                on_note: Callable[[str], None] | None = None) -> list[str]:
         """Mark `version` as served; returns the gate's complaints (empty when it passed or was forced).
 
         The gate compares figures on the same held-out articles only; `documents` lets it score both
         versions again when they were held out on different ones, `pairs` adds the loaded-language
-        probe, and `evidence` gives figures already obtained so (a correction round's)."""
+        probe, and `evidence` gives figures already obtained so (a correction round's). The falls it
+        lets pass go to `on_note` (default: a warning in the log), so a command can show them as its own."""
         if not (self.version_dir(version) / MANIFEST).is_file():
             raise RegistryError(f"{self.root}: no version {version!r}")
         comparison = evidence if evidence is not None else self.compare(version, documents, pairs)
@@ -122,7 +128,7 @@ class Registry:
         elif comparison is not None:
             complaints = comparison.complaints(str(self.promoted_version()))
             for note in comparison.notes(str(self.promoted_version())):
-                log.warning("%s", note)
+                (on_note or _log_note)(note)
         if complaints and not force:
             raise PromotionRefused(f"refusing to promote {version}: " + "; ".join(complaints) + " (use --force)")
         write_atomic(self.root / PROMOTED, version + "\n")

@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         documents = load_training_data(args.data).documents
     try:  # a bad name or a missing version is a RegistryError: the CLI's handler, exit status 2
         complaints = registry.promote(args.version, force=args.force, documents=documents,
-                                      pairs=probe_pairs(args, "framing models"))
+                                      pairs=probe_pairs(args, "framing models"),
+                                      on_note=lambda note: print(f"note: {note}", file=sys.stderr))
     except PromotionRefused as refusal:
         print(f"framing models: {refusal}", file=sys.stderr)
         return 1
