@@ -14,13 +14,14 @@ from framing.model.decoding import build_analysis
 from framing.model.embedding_regression import embedding_table
 from framing.model.ensemble import EnsembleScorer
 from framing.model.errors import FramingError
-from framing.model.folder import ModelFolder
+from framing.model.folder import ModelFolder, ModelLoadError
 from framing.model.inputs import nothing_to_analyse
 from framing.model.language import language_warnings, scored_part, warm_up
 from framing.model.neural_scorer import NeuralScorer
 from framing.model.schema import Analysis, ModelInfo
 from framing.model.scores import DocumentScores, PreparedText, Scorer
 from framing.model.sentence_frames import SentenceFrameScorer
+from framing.model.sentence_stack import StackingScorer
 from framing.model.sentence_techniques import SentenceTechniqueScorer
 from framing.model.thresholds import PRECISE, OperatingPoints, Thresholds
 
@@ -62,17 +63,24 @@ class Analyzer:
         scorer: Scorer = NeuralScorer(network, tokenizer, manifest.window_length, manifest.stride, memory=memory)
         shares = manifest.lexical_shares()
         lexical = folder.tfidf() if shares.used else None
-        if lexical is not None:
-            scorer = EnsembleScorer(scorer, lexical, shares)
         sentence_frames = folder.sentence_frames()
         # The embedding models read the network's static embeddings; a folder with none needs no copy.
         needs_table = (manifest.article_frame_weight > 0 or manifest.sentence_technique_weight > 0
                        or sentence_frames is not None)
         table = embedding_table(network) if needs_table else None
+        stack = folder.sentence_stack()
+        if stack is not None:  # the parts' sentence scores stacked, not blended at fixed shares
+            if lexical is None or table is None or manifest.sentence_technique_weight <= 0:
+                raise ModelLoadError(f"{folder.path}: the sentence stack needs the TF-IDF model and the "
+                                     "sentence-technique model beside the network, and the folder lacks one")
+            scorer = StackingScorer(scorer, lexical, shares, folder.sentence_techniques(table.shape), tokenizer,
+                                    table, manifest.sentence_technique_weight, stack)
+        elif lexical is not None:
+            scorer = EnsembleScorer(scorer, lexical, shares)
         if manifest.article_frame_weight > 0 and table is not None:
             scorer = ArticleFrameScorer(scorer, folder.article_frames(table.shape), tokenizer, table,
                                         manifest.article_frame_weight)
-        if manifest.sentence_technique_weight > 0 and table is not None:
+        if stack is None and manifest.sentence_technique_weight > 0 and table is not None:
             scorer = SentenceTechniqueScorer(scorer, folder.sentence_techniques(table.shape), tokenizer, table,
                                              manifest.sentence_technique_weight)
         if sentence_frames is not None and table is not None:

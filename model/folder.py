@@ -39,6 +39,7 @@ from framing.model.layout import (
     SENSITIVE_THRESHOLDS,
     SENTENCE_FRAME_EXAMPLES,
     SENTENCE_FRAME_FILES,
+    SENTENCE_STACK,
     SENTENCE_TECHNIQUE_FILES,
     SPAN_MEMORY_FILES,
     TFIDF_FILES,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from framing.model.embedding_regression import EmbeddingRegression
     from framing.model.network import FramingNetwork
     from framing.model.sentence_frames import SentenceFrameModel
+    from framing.model.sentence_stack import SentenceStack
     from framing.model.sentence_techniques import SentenceTechniqueModel
     from framing.model.span_memory import SpanMemory
     from framing.model.tfidf import BaselineScorer
@@ -357,6 +359,18 @@ class ModelFolder:
         except kind.ERROR as error:
             raise ModelLoadError(str(error)) from error
 
+    def sentence_stack(self) -> SentenceStack | None:
+        """The per-technique stack of the parts' sentence scores (None in folders without one: the
+        fixed blend serves them)."""
+        from framing.model.sentence_stack import SentenceStack, SentenceStackFormatError
+
+        if not (self.path / SENTENCE_STACK).is_file():
+            return None
+        try:
+            return SentenceStack.load(self.path)
+        except SentenceStackFormatError as error:
+            raise ModelLoadError(str(error)) from error
+
     def span_memory(self, state_size: int | None = None) -> SpanMemory | None:
         """The memory of annotated loaded words (None in folders without one: word scores are the
         network's alone), checked against the network's hidden size when it is given."""
@@ -426,10 +440,11 @@ class ModelFolder:
              thresholds: Thresholds, tfidf: BaselineScorer | None = None,
              tfidf_thresholds: Thresholds | None = None, sensitive: Thresholds | None = None,
              article_frames: ArticleFrameModel | None = None, span_memory: SpanMemory | None = None,
-             sentence_techniques: SentenceTechniqueModel | None = None) -> None:
+             sentence_techniques: SentenceTechniqueModel | None = None,
+             sentence_stack: SentenceStack | None = None) -> None:
         """Writes the network, its tokenizer, manifest and thresholds, and the TF-IDF, article-frame,
-        sentence-technique and span-memory models when given (a folder saved without one of the last
-        three loses any it had). A
+        sentence-technique, sentence-stack and span-memory models when given (a folder saved without
+        one of the last four loses any it had). A
         sentence-frame model already in the folder is removed: it reads the embedding table of the
         network it was fitted on (`save_sentence_frames` adds a new one).
 
@@ -458,7 +473,7 @@ class ModelFolder:
         if tfidf_thresholds is not None:
             tfidf_thresholds.save(self.path / BASELINE_THRESHOLDS)
         for part, files in ((article_frames, ARTICLE_FRAME_FILES), (sentence_techniques, SENTENCE_TECHNIQUE_FILES),
-                            (span_memory, SPAN_MEMORY_FILES)):
+                            (span_memory, SPAN_MEMORY_FILES), (sentence_stack, (SENTENCE_STACK,))):
             if part is not None:
                 part.save(self.path)
             else:

@@ -20,6 +20,7 @@ A model folder:
     article_frames.safetensors   its arrays (optional)
     sentence_techniques.json  sentence-technique embedding model: settings (optional, model.sentence_techniques)
     sentence_techniques.safetensors  its arrays (optional)
+    sentence_stack.json       per-technique weights of the parts' sentence scores (optional, model.sentence_stack)
     span_memory.json          nearest-neighbour memory of annotated loaded words: settings (optional, model.span_memory)
     span_memory.safetensors   its arrays (optional)
     metrics.json              held-out metrics measured when the folder was written
@@ -58,6 +59,7 @@ ARTICLE_FRAME_FILES = (ARTICLE_FRAME_SETTINGS, ARTICLE_FRAME_ARRAYS)
 SENTENCE_TECHNIQUE_SETTINGS = "sentence_techniques.json"
 SENTENCE_TECHNIQUE_ARRAYS = "sentence_techniques.safetensors"
 SENTENCE_TECHNIQUE_FILES = (SENTENCE_TECHNIQUE_SETTINGS, SENTENCE_TECHNIQUE_ARRAYS)
+SENTENCE_STACK = "sentence_stack.json"
 SPAN_MEMORY_SETTINGS = "span_memory.json"
 SPAN_MEMORY_ARRAYS = "span_memory.safetensors"
 SPAN_MEMORY_FILES = (SPAN_MEMORY_SETTINGS, SPAN_MEMORY_ARRAYS)
@@ -75,7 +77,7 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 # a label order that does not fit is refused on its own).
 HASHED_FILES = (ENCODER_CONFIG, WEIGHTS, THRESHOLDS, SENSITIVE_THRESHOLDS, *TFIDF_FILES, BASELINE_THRESHOLDS,
                 *SENTENCE_FRAME_FILES, SENTENCE_FRAME_EXAMPLES, *ARTICLE_FRAME_FILES, *SENTENCE_TECHNIQUE_FILES,
-                *SPAN_MEMORY_FILES,
+                SENTENCE_STACK, *SPAN_MEMORY_FILES,
                 *TOKENIZER_FILES)
 
 VERSIONS = "versions"

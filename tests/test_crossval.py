@@ -301,6 +301,17 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     assert ModelFolder(run / "model").sentence_techniques().settings["documents"] > 0
     assert json.loads((run / "figures" / "folds.json").read_text())["serving"]["sentence_technique_weight"] == 0.3
     assert type(Analyzer.load(run / "model").scorer.base).__name__ == "SentenceTechniqueScorer"
+    # ... and with the sentence stack: fitted on the folds' out-of-fold scores, each fold judged by
+    # stacks fitted without it (training.sentence_stack), saved with the figures and in the folder.
+    repackage(version="parts.1", sentence_technique_weight=0.3, sentence_stack=True)
+    assert "cross-validated figures of" in caplog.text
+    assert json.loads((run / "figures" / "folds.json").read_text())["serving"]["sentence_stack"] is True
+    stack = ModelFolder(run / "model").sentence_stack()
+    assert stack is not None and stack.fitted.any()
+    assert "sentence_stack.json" in json.loads((run / "model" / "hashes.json").read_text())["sha256"]
+    assert "stacked: a logistic regression per technique" in (run / "model" / "MODEL_CARD.md").read_text()
+    stacking = Analyzer.load(run / "model").scorer.base  # the sentence-frame model wraps the stack
+    assert type(stacking).__name__ == "StackingScorer" and stacking.stack.fitted.any()
     settings.write_text(json.dumps(config.model_dump(exclude={"threads"})))
 
     assert main([*command, "--part", "fold:4"]) == 2

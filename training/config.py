@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from framing.training.errors import TrainingError
 
@@ -39,7 +39,7 @@ IDENTITY_SETTINGS = ("name", "version")
 # Settings that say how the trained scores are combined when served, not what is trained: a finished run
 # may be packaged again with other values (its cached figures are refitted; `crossval.Figures`).
 SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_weight", "sentence_technique_weight",
-                    "span_extension", "span_bridge",
+                    "sentence_stack", "span_extension", "span_bridge",
                     "span_memory_share", "span_memory_floor")
 # Settings of what is fitted beside the network once it is trained (the sentence-frame model): they
 # change neither the network nor the figures, so a finished run may be packaged again with others.
@@ -125,6 +125,11 @@ class TrainConfig(BaseModel):
         0.0, ge=0, le=1, description="share of the sentence-technique embedding model (model.sentence_techniques) "
                                      "in the served sentence-technique scores, blended after the TF-IDF share; "
                                      "0 = not fitted")
+    sentence_stack: bool = Field(
+        False, description="serve sentence techniques from a per-technique logistic regression over the "
+                           "network's, the TF-IDF model's and the sentence-technique model's scores "
+                           "(model.sentence_stack), fitted on out-of-fold scores: `framing crossval` only; needs "
+                           "lexical_weight and sentence_technique_weight above 0 (its fallback blend)")
     quantization: Literal["none", "int8"] = Field(
         SERVED_QUANTIZATION, description="arithmetic the model is served and calibrated in (model.quantization)")
     span_extension: float = Field(
@@ -147,6 +152,13 @@ class TrainConfig(BaseModel):
         None, description="JSONL of team-written sentences that each carry one frame ({\"id\", \"frame\", "
                           "\"text\"}), extra supervision for the sentence-frame model; default: the ones the "
                           "--init-from model was fitted with, if any")
+
+    @model_validator(mode="after")
+    def _stack_has_its_parts(self) -> TrainConfig:
+        if self.sentence_stack and (self.lexical_weight <= 0 or self.sentence_technique_weight <= 0):
+            raise ValueError("sentence_stack stacks the TF-IDF and sentence-technique models' scores with the "
+                             "network's: it needs lexical_weight and sentence_technique_weight above 0")
+        return self
 
     def training_settings(self) -> dict[str, Any]:
         """Every setting that decides what a run trains (all but SPEED_SETTINGS, IDENTITY_SETTINGS,

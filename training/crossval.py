@@ -33,10 +33,11 @@ from framing.model.article_frames import ArticleFrameModel, blend_article_frames
 from framing.model.embedding_regression import EmbeddingRegression, embedding_table
 from framing.model.ensemble import combine
 from framing.model.folder import ModelFolder
-from framing.model.layout import SENSITIVE_THRESHOLDS
+from framing.model.layout import SENSITIVE_THRESHOLDS, SENTENCE_STACK
 from framing.model.quantization import quantize
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
+from framing.model.sentence_stack import SentenceStack, stacked
 from framing.model.sentence_techniques import SentenceTechniqueModel, blend_sentence_techniques
 from framing.model.span_memory import SpanMemory
 from framing.model.tfidf import BaselineScorer
@@ -60,6 +61,7 @@ from framing.training.reports import (
     reports_json,
 )
 from framing.training.sentence_frame_fit import fit_beside, plan_sentence_frames
+from framing.training.sentence_stack import StackParts, apply_stack, fit_stack, nested_scores
 from framing.training.sentence_techniques import fit_sentence_techniques
 from framing.training.span_memory_fit import memory_for, recorded_memory_scores, with_recorded_memory
 from framing.training.split import data_record
@@ -145,10 +147,12 @@ def run_fold(plan: FoldPlan, fold: int, documents: Sequence[Document], run_dir: 
 def serve(config: TrainConfig, prepared: Sequence[PreparedText], network: Sequence[DocumentScores],
           baseline: Sequence[DocumentScores] | None, article_frames: Sequence[np.ndarray] | None,
           memory: Sequence[DocumentScores] | None = None,
-          sentence_techniques: Sequence[np.ndarray] | None = None) -> tuple[str, list[DocumentScores]]:
+          sentence_techniques: Sequence[np.ndarray] | None = None,
+          stack: SentenceStack | None = None) -> tuple[str, list[DocumentScores]]:
     """What the folder serves ("ensemble" or "network") and its scores, from its parts' scores: the
     network's, the TF-IDF model's, the article-frame model's frame scores, the span memory's raw
-    scores and the sentence-technique model's sentence scores, when there."""
+    scores and the sentence-technique model's sentence scores, when there, and the `stack` of the
+    sentence scores when the folder has one."""
     scores = list(network)
     if memory is not None and config.span_memory_share > 0:
         scores = with_recorded_memory(prepared, scores, memory, config.span_memory_share, config.span_memory_floor)
@@ -159,6 +163,8 @@ def serve(config: TrainConfig, prepared: Sequence[PreparedText], network: Sequen
         scores = blend_article_frames(scores, list(article_frames), config.article_frame_weight)
     if sentence_techniques is not None and config.sentence_technique_weight > 0:
         scores = blend_sentence_techniques(scores, list(sentence_techniques), config.sentence_technique_weight)
+        if stack is not None and baseline is not None:
+            scores = stacked(scores, list(network), list(baseline), list(sentence_techniques), stack)
     return served, scores
 
 
@@ -258,6 +264,7 @@ class Figures:
     folds: list[int] | None = None  # the folds (0-based) whose scores were used; None: cached before it was recorded
     version: str | None = None  # the model version they were fitted for (None: cached before it was recorded)
     serving: dict[str, Any] | None = None  # the SERVING_SETTINGS they were fitted with (None: before 2.2.0)
+    stack: SentenceStack | None = None  # the served sentence stack, fitted on all out-of-fold scores
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -266,6 +273,8 @@ class Figures:
             self.sensitive.save(directory / SENSITIVE_THRESHOLDS)
         if self.baseline_thresholds is not None:
             self.baseline_thresholds.save(directory / "baseline_thresholds.json")
+        if self.stack is not None:
+            self.stack.save(directory)
         (directory / "folds.json").write_text(json.dumps(
             {"served": self.served, "folds_used": self.folds, "version": self.version, "serving": self.serving,
              **{name: f.model_dump() for name, f in self.systems.items()}}, indent=2))
@@ -285,7 +294,8 @@ class Figures:
         return cls(served, load_reports(directory / "report.json"),
                    {name: FoldFigures.model_validate(f) for name, f in raw.items()},
                    Thresholds.load(directory / "thresholds.json"), Thresholds.load(baseline) if baseline.is_file()
-                   else None, Thresholds.load(sensitive) if sensitive.is_file() else None, folds, version, serving)
+                   else None, Thresholds.load(sensitive) if sensitive.is_file() else None, folds, version, serving,
+                   SentenceStack.load(directory) if (directory / SENTENCE_STACK).is_file() else None)
 
 
 def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config: TrainConfig,
@@ -326,18 +336,26 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
             scores[served], [by_system[SENTENCE_TECHNIQUES][d.id].sentence_techniques for d in rest],
             config.sentence_technique_weight)
     fold_of = plan.fold_of(rest)
+    stack, stacked_folds = None, None
+    if config.sentence_stack:  # the parts' sentence scores stacked; each fold judged by stacks that never saw it
+        parts = StackParts.of(rest, prepared, scores["network"], scores["baseline"],
+                              [by_system[SENTENCE_TECHNIQUES][d.id].sentence_techniques for d in rest])
+        stacked_folds = nested_scores(scores[served], parts, fold_of)
+        stack = fit_stack(parts, range(len(rest)))
+        scores[served] = list(apply_stack(scores[served], parts, stack, range(len(rest))).values())
     reports, systems, thresholds = {}, {}, {}
     for system in [served, *(s for s in scores if s != served)]:
         log.info("cross-validated figures of %s (%d threshold fits)", system, plan.k + 1)
         info = ModelInfo(name=BaselineScorer.name if system == "baseline" else config.name, version=config.version)
         report, fold_figures, fitted = cross_validated(rest, prepared, scores[system], fold_of, info,
-                                                       config.span_growth())
+                                                       config.span_growth(),
+                                                       stacked_folds if system == served else None)
         name = "model" if system == served else system
         reports[name], systems[name], thresholds[system] = report, fold_figures, fitted
     # The sensitive point, fitted on all out-of-fold scores of the served system like the precise one.
     sensitive = sensitive_thresholds(rest, prepared, scores[served], thresholds[served])
     result = Figures(served, reports, systems, thresholds[served], thresholds.get("baseline"), sensitive, folds,
-                     config.version, config.serving_settings())
+                     config.version, config.serving_settings(), stack)
     result.save(run_dir / FIGURES)
     return result
 
@@ -356,7 +374,7 @@ def _gate_figures(network: Any, tokenizer: Any, baseline: BaselineScorer | None,
     lexical = baseline.score(list(prepared)) if baseline is not None else None
     own = article_model.score(list(prepared), tokenizer, table) if article_model is not None else None
     own_sentences = sentence_model.score(list(prepared), tokenizer, table) if sentence_model is not None else None
-    _, served_scores = serve(config, prepared, network_scores, lexical, own, None, own_sentences)
+    _, served_scores = serve(config, prepared, network_scores, lexical, own, None, own_sentences, result.stack)
     systems["model"] = (served_scores, result.thresholds, config.name)
     if lexical is not None and result.baseline_thresholds is not None:
         systems["baseline"] = (lexical, result.baseline_thresholds, BaselineScorer.name)
@@ -468,7 +486,8 @@ def package(network: Any, tokenizer: Any, encoder: str, config: TrainConfig, pla
     keep_baseline = baseline is not None and result.baseline_thresholds is not None
     folder.save(network, tokenizer, manifest, result.thresholds, tfidf=baseline if keep_baseline else None,
                 tfidf_thresholds=result.baseline_thresholds if keep_baseline else None, sensitive=result.sensitive,
-                article_frames=article_model, span_memory=memory, sentence_techniques=sentence_model)
+                article_frames=article_model, span_memory=memory, sentence_techniques=sentence_model,
+                sentence_stack=result.stack)
     used = None if result.folds is None or len(result.folds) == plan.k else [f + 1 for f in result.folds]
     scored = sum(1 for d in rest if result.folds is None or plan.folds[d.id] in result.folds)
     protocol = protocol_text(plan.k, plan.seed, len(rest), len(gate_docs), used, scored)

@@ -9,7 +9,7 @@ reported with its spread, as issue 14 asks; the intervals resample all out-of-fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -40,19 +40,24 @@ def _spread(summaries: Sequence[Summary]) -> Summary:
 
 def cross_validated(documents: Sequence[Document], prepared: Sequence[PreparedText],
                     scores: Sequence[DocumentScores], fold_of: Sequence[int], info: ModelInfo,
-                    growth: SpanGrowth = SPAN_GROWTH) -> tuple[SystemReport, FoldFigures, Thresholds]:
+                    growth: SpanGrowth = SPAN_GROWTH,
+                    fold_scores: Callable[[int], Sequence[DocumentScores]] | None = None
+                    ) -> tuple[SystemReport, FoldFigures, Thresholds]:
     """One system's fold-mean report (with pooled intervals), its per-fold figures, and the
-    thresholds fitted on all out-of-fold scores (the ones a model serves), spans grown by `growth`."""
+    thresholds fitted on all out-of-fold scores (the ones a model serves), spans grown by `growth`.
+    `fold_scores(f)` gives the scores fold f is judged with, when they depend on the judged fold
+    (a stack fitted without it: training.sentence_stack); `scores` are the served ones."""
     folds = sorted(set(fold_of))
     if len(folds) < 2:
         raise ValueError(f"cross-validation needs at least 2 folds, got {len(folds)}")
     reports, counts = [], []
     for fold in folds:
+        judged = scores if fold_scores is None else fold_scores(fold)
         fit = [i for i, f in enumerate(fold_of) if f != fold]
         measured = [i for i, f in enumerate(fold_of) if f == fold]
-        thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit],
+        thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [judged[i] for i in fit],
                                span_growth=growth)
-        analyses = [build_analysis(prepared[i], scores[i], thresholds, info, documents[i].id) for i in measured]
+        analyses = [build_analysis(prepared[i], judged[i], thresholds, info, documents[i].id) for i in measured]
         report, article_counts = scored_articles([documents[i] for i in measured], analyses)
         reports.append(report)
         counts.append(article_counts)

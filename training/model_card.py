@@ -10,10 +10,12 @@ from framing.model.layout import (
     ARTICLE_FRAME_ARRAYS,
     MODEL_CARD,
     SENTENCE_FRAME_SETTINGS,
+    SENTENCE_STACK,
     SENTENCE_TECHNIQUE_ARRAYS,
     SPAN_MEMORY_ARRAYS,
     THRESHOLDS,
 )
+from framing.model.taxonomy import TECHNIQUES
 from framing.training.config import TrainConfig
 from framing.training.fold_figures import spread_table
 from framing.training.metrics import BOOTSTRAP_SAMPLES, HEADLINE
@@ -162,6 +164,13 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
         ensemble += (f" Sentence technique scores blend in, at share {config.sentence_technique_weight}, a logistic "
                      "regression per technique over the same embedding features of the sentence "
                      "(model.sentence_techniques).")
+    if (directory / SENTENCE_STACK).is_file():
+        fitted = sum(json.loads((directory / SENTENCE_STACK).read_text(encoding="utf-8"))["fitted"])
+        ensemble += (f" For {fitted} of the {len(TECHNIQUES)} techniques, the sentence scores are not blended at "
+                     "those fixed shares but stacked: a logistic regression per technique over the logits of the "
+                     "network's, the TF-IDF model's and the embedding model's sentence scores, fitted on the "
+                     "out-of-fold scores of the cross-validation below, each fold judged by stacks fitted "
+                     "without it (model.sentence_stack); the rest keep the blend.")
     if (directory / SPAN_MEMORY_ARRAYS).is_file():
         ensemble += (" The Loaded_Language and Name_Calling word scores blend in, at share "
                      f"{config.span_memory_share}, a nearest-neighbour memory of the network's states of "

@@ -108,6 +108,9 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
 
     The network is judged in the arithmetic it will be served in (`config.quantization`).
     """
+    if config.sentence_stack:
+        log.warning("sentence_stack is fitted on out-of-fold scores, which only `framing crossval` has: this "
+                    "folder serves the fixed blend of the sentence scores, calibrated as such")
     served_network = quantize(network.eval(), config.quantization)
     memory = memory_for(served_network, tokenizer, config, train_docs)
     prepared, neural_scores = score_documents(served_network, tokenizer, config, heldout_docs, memory)

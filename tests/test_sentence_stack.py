@@ -1,0 +1,139 @@
+"""The sentence stack: per-technique weights of the parts' sentence scores, fitted out of fold."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from support import linked_copy
+
+from framing.model.analyzer import Analyzer
+from framing.model.folder import ModelFolder, ModelLoadError
+from framing.model.scores import DocumentScores
+from framing.model.sentence_stack import PARTS, SentenceStack, SentenceStackFormatError, StackingScorer, logit
+from framing.model.taxonomy import TECHNIQUE_INDEX, TECHNIQUES
+from framing.training.config import TrainConfig
+from framing.training.errors import TrainingError
+from framing.training.sentence_stack import StackParts, fit_stack, nested_scores
+
+T = len(TECHNIQUES)
+LOADED = TECHNIQUE_INDEX["Loaded_Language"]
+
+
+def _scores(sentences: np.ndarray) -> DocumentScores:
+    return DocumentScores(np.zeros((3, T), np.float32), sentences.astype(np.float32),
+                          np.zeros((len(sentences), 14), np.float32), np.zeros(14, np.float32))
+
+
+def _parts(n_articles: int = 40, sentences: int = 6, seed: int = 0) -> StackParts:
+    """Articles whose Loaded_Language label is read off the TF-IDF part alone; the network's and the
+    embedding model's scores are noise. Other techniques have no positive sentence."""
+    rng = np.random.default_rng(seed)
+    network, tfidf, own, labels = [], [], [], []
+    for _ in range(n_articles):
+        gold = np.zeros((sentences, T), dtype=bool)
+        gold[:, LOADED] = rng.random(sentences) < 0.4
+        lexical = rng.uniform(0.05, 0.35, (sentences, T))
+        lexical[gold[:, LOADED], LOADED] = rng.uniform(0.6, 0.95, int(gold[:, LOADED].sum()))
+        network.append(_scores(rng.uniform(0.05, 0.95, (sentences, T))))
+        tfidf.append(_scores(lexical))
+        own.append(rng.uniform(0.05, 0.95, (sentences, T)).astype(np.float32))
+        labels.append(gold)
+    return StackParts(network, tfidf, own, labels)
+
+
+def test_the_stack_trusts_the_part_that_knows_and_leaves_unfittable_techniques_to_the_blend() -> None:
+    parts = _parts()
+    stack = fit_stack(parts, range(40))
+    assert stack.fitted.tolist() == [t == LOADED for t in range(T)]  # no other technique has 5 positives
+    weights = dict(zip(PARTS, stack.weights[LOADED], strict=True))
+    assert weights["tfidf"] > 1.0 and abs(weights["network"]) < 0.5 and abs(weights["sentence_techniques"]) < 0.5
+    blended = np.full((6, T), 0.123, np.float32)
+    out = stack.apply(parts.network[0].sentence_techniques, parts.tfidf[0].sentence_techniques, parts.own[0],
+                      blended)
+    assert np.all(out[:, [t for t in range(T) if t != LOADED]] == np.float32(0.123))
+    z = (stack.bias[LOADED] + logit(parts.tfidf[0].sentence_techniques[:, LOADED]) * weights["tfidf"]
+         + logit(parts.network[0].sentence_techniques[:, LOADED]) * weights["network"]
+         + logit(parts.own[0][:, LOADED]) * weights["sentence_techniques"])
+    expected = 1 / (1 + np.exp(-z))
+    assert np.allclose(out[:, LOADED], expected, atol=1e-5)
+    # Sentences the TF-IDF part marks come out above those it does not.
+    gold = np.concatenate(parts.labels)[:, LOADED]
+    scored = np.concatenate([stack.apply(parts.network[i].sentence_techniques, parts.tfidf[i].sentence_techniques,
+                                         parts.own[i], blended)[:, LOADED] for i in range(40)])
+    assert scored[gold].min() > scored[~gold].max()
+
+
+def test_a_judged_fold_never_informs_the_stacks_it_is_judged_with() -> None:
+    """Fold 0's labels turned upside down change nothing in the scores fold 0 is judged with (its own
+    articles' and those its thresholds are fitted on), and do change what another fold is judged with."""
+    parts = _parts(n_articles=30)
+    fold_of = [i % 3 for i in range(30)]
+    served = [_scores(np.full((6, T), 0.5)) for _ in range(30)]
+    flipped = StackParts(parts.network, parts.tfidf, parts.own,
+                         [~labels if fold_of[i] == 0 else labels for i, labels in enumerate(parts.labels)])
+    before, after = nested_scores(served, parts, fold_of), nested_scores(served, flipped, fold_of)
+    assert all(np.array_equal(a.sentence_techniques, b.sentence_techniques)
+               for a, b in zip(before(0), after(0), strict=True))
+    assert not all(np.array_equal(a.sentence_techniques, b.sentence_techniques)
+                   for a, b in zip(before(1), after(1), strict=True))
+
+
+def test_a_stack_survives_its_file_and_a_bad_file_is_refused(tmp_path: Path) -> None:
+    stack = fit_stack(_parts(), range(40))
+    stack.save(tmp_path)
+    again = SentenceStack.load(tmp_path)
+    assert np.allclose(again.weights, stack.weights, atol=1e-6) and np.array_equal(again.fitted, stack.fitted)
+    raw = json.loads((tmp_path / "sentence_stack.json").read_text())
+    for broken, message in (({**raw, "format": "other/1"}, "format 'other/1'"),
+                            ({**raw, "parts": ["network"]}, "other parts or techniques"),
+                            ({**raw, "weights": raw["weights"][:3]}, "shapes"),
+                            ({**raw, "bias": "nope"}, "malformed arrays"),
+                            ({**raw, "weights": [[float("nan")] * 3] * T}, "finite")):
+        (tmp_path / "sentence_stack.json").write_text(json.dumps(broken))
+        with pytest.raises(SentenceStackFormatError, match=message):
+            SentenceStack.load(tmp_path)
+
+
+def test_the_config_refuses_a_stack_without_its_parts(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"sentence_stack": True, "sentence_technique_weight": 0.0}))
+    with pytest.raises(TrainingError, match=r"sentence_stack .* needs lexical_weight and sentence_technique_weight"):
+        TrainConfig.from_file(settings)
+    assert TrainConfig(sentence_stack=True, sentence_technique_weight=0.15).sentence_stack
+
+
+def _stacking(analyzer: Analyzer) -> StackingScorer:
+    """The stacking scorer inside the served chain (the frame models wrap it)."""
+    scorer = analyzer.scorer
+    while not isinstance(scorer, StackingScorer):
+        scorer = scorer.base
+    return scorer
+
+
+def test_a_folder_with_a_stack_serves_it_and_an_empty_stack_serves_the_blend(
+        tmp_path: Path, shipped_model_dir: Path, analyzer: Analyzer) -> None:
+    text = ("The corrupt regime's thugs crushed the peaceful protest. Officials said the budget would be "
+            "published on Monday.\n\nWe must act now, before it is too late!")
+    _, blended = analyzer.score([text])
+    empty = SentenceStack(np.zeros((T, len(PARTS))), np.zeros(T), np.zeros(T, dtype=bool))
+    folder = linked_copy(shipped_model_dir, tmp_path / "empty")
+    empty.save(folder)  # not in hashes.json: an extra file is not checked, only listed ones
+    served = Analyzer.load(folder)
+    assert _stacking(served).stack is not None
+    _, same = served.score([text])
+    assert np.allclose(same[0].sentence_techniques, blended[0].sentence_techniques, atol=1e-6)
+    assert np.array_equal(same[0].word_techniques, blended[0].word_techniques)
+    # A stack that trusts only the network: the served sentence scores are the network's own.
+    network_only = SentenceStack(np.tile([1.0, 0.0, 0.0], (T, 1)), np.zeros(T), np.ones(T, dtype=bool))
+    network_only.save(folder)
+    stacked = Analyzer.load(folder)
+    _, own = stacked.score([text])
+    network = _stacking(stacked).neural.score([stacked.prepare(text)])[0]
+    assert np.allclose(own[0].sentence_techniques, np.clip(network.sentence_techniques, 1e-4, 1 - 1e-4), atol=1e-5)
+    assert not np.allclose(own[0].sentence_techniques, blended[0].sentence_techniques, atol=1e-3)
+    (folder / "sentence_stack.json").write_text("{}")
+    with pytest.raises(ModelLoadError, match=r"sentence_stack\.json: format"):
+        ModelFolder(folder).sentence_stack()

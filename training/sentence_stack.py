@@ -1,0 +1,99 @@
+"""Fitting the sentence stack (model.sentence_stack) on out-of-fold scores, and judging it nested.
+
+The stack learns how far to trust each part for each technique, so it must see the parts' scores
+on articles they never trained on: the out-of-fold scores of cross-validation. It is judged the
+way thresholds are: the fold whose figures are measured never informs anything decided about it.
+For fold f, every other fold g is stacked by a stack fitted on the folds other than f and g (the
+thresholds fitted on g's scores never saw f), and f by one fitted on all folds but f; the served
+stack is fitted on every out-of-fold score, as the served thresholds are.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from framing.model.scores import DocumentScores, PreparedText
+from framing.model.sentence_stack import PARTS, SentenceStack, features, stacked
+from framing.model.taxonomy import TECHNIQUES
+from framing.training.documents import Document
+from framing.training.sentence_techniques import sentence_labels
+
+log = logging.getLogger("framing.train")
+# Inverse regularisation of each technique's regression: four numbers fitted on thousands of
+# sentences, so the penalty matters little (docs/model-experiments.md, section 11).
+STACK_C = 0.1
+# Positive (and negative) sentences a technique needs before it is stacked; below, the fixed blend.
+MIN_POSITIVES = 5
+
+
+@dataclass
+class StackParts:
+    """Each article's sentence scores from every part, and its gold sentence labels."""
+
+    network: list[DocumentScores]
+    tfidf: list[DocumentScores]
+    own: list[np.ndarray]  # the sentence-technique model's [sentences, techniques]
+    labels: list[np.ndarray]  # [sentences, techniques] bool
+
+    @classmethod
+    def of(cls, documents: Sequence[Document], prepared: Sequence[PreparedText],
+           network: Sequence[DocumentScores], tfidf: Sequence[DocumentScores],
+           own: Sequence[np.ndarray]) -> StackParts:
+        return cls(list(network), list(tfidf), list(own),
+                   [sentence_labels(d, p) for d, p in zip(documents, prepared, strict=True)])
+
+    def features(self, i: int) -> np.ndarray:
+        """[sentences, techniques, parts] of article `i`."""
+        return features(self.network[i].sentence_techniques, self.tfidf[i].sentence_techniques, self.own[i])
+
+
+def fit_stack(parts: StackParts, rows: Sequence[int], c: float = STACK_C,
+              min_positives: int = MIN_POSITIVES) -> SentenceStack:
+    """The stack fitted on the sentences of articles `rows`."""
+    weights = np.zeros((len(TECHNIQUES), len(PARTS)))
+    bias = np.zeros(len(TECHNIQUES))
+    fitted = np.zeros(len(TECHNIQUES), dtype=bool)
+    usable = [i for i in rows if len(parts.labels[i])]
+    if not usable:
+        return SentenceStack(weights, bias, fitted)
+    x = np.concatenate([parts.features(i) for i in usable])  # [sentences, techniques, parts]
+    y = np.concatenate([parts.labels[i] for i in usable])
+    for t in range(len(TECHNIQUES)):
+        positives = int(y[:, t].sum())
+        if positives < min_positives or len(y) - positives < min_positives:
+            continue
+        regression = LogisticRegression(C=c, max_iter=2000).fit(x[:, t, :], y[:, t])
+        weights[t], bias[t], fitted[t] = regression.coef_[0], regression.intercept_[0], True
+    return SentenceStack(weights, bias, fitted)
+
+
+def apply_stack(served: Sequence[DocumentScores], parts: StackParts, stack: SentenceStack,
+                rows: Sequence[int]) -> dict[int, DocumentScores]:
+    """Articles `rows` of the served blend with their sentence techniques stacked."""
+    done = stacked([served[i] for i in rows], [parts.network[i] for i in rows], [parts.tfidf[i] for i in rows],
+                   [parts.own[i] for i in rows], stack)
+    return dict(zip(rows, done, strict=True))
+
+
+def nested_scores(served: Sequence[DocumentScores], parts: StackParts,
+                  fold_of: Sequence[int]) -> Callable[[int], list[DocumentScores]]:
+    """For a judged fold, every article's stacked scores as the module docstring deals them. With two
+    folds there is no third to fit the other fold's stack on: it is fitted on that fold itself."""
+    folds = sorted(set(fold_of))
+    members = {f: [i for i, g in enumerate(fold_of) if g == f] for f in folds}
+
+    def of_fold(judged: int) -> list[DocumentScores]:
+        scores = list(served)
+        for g in folds:
+            fit_folds = [h for h in folds if h not in (judged, g)] if g != judged else [h for h in folds if h != g]
+            rows = [i for h in (fit_folds or [g]) for i in members[h]]
+            for i, value in apply_stack(served, parts, fit_stack(parts, rows), members[g]).items():
+                scores[i] = value
+        return scores
+
+    return of_fold
