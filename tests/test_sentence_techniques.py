@@ -152,15 +152,23 @@ def test_an_empty_document_scores_no_sentence(tokenizer) -> None:
 
 
 @pytest.mark.slow
-def test_framing_train_fits_it_when_the_config_gives_it_a_share(sample_corpus: Path, tmp_path: Path) -> None:
+def test_framing_train_fits_it_when_the_config_gives_it_a_share(sample_corpus: Path, tmp_path: Path,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
     """The `framing train` path (also `retrain` and `calibrate`): fitted on the training articles,
-    judged with the rest, recorded in the manifest and the card, and served."""
+    judged with the rest, recorded in the manifest and the card, and served. A sentence stack asked
+    of it is not fitted (no out-of-fold scores): the folder serves the blend, and says so."""
+    import logging
+
+    from framing.model.layout import SENTENCE_STACK
     from framing.model.manifest import Manifest
     from framing.training.train import train
 
     config = TrainConfig(max_steps=2, heldout_fraction=0.34, threads=1, fold_assignments=1,
-                         sentence_technique_weight=0.2, version="st")
-    train(read_semeval_folder(sample_corpus), tmp_path / "model", config)
+                         sentence_technique_weight=0.2, version="st", sentence_stack=True)
+    with caplog.at_level(logging.WARNING, logger="framing.train"):
+        train(read_semeval_folder(sample_corpus), tmp_path / "model", config)
+    assert "only `framing crossval` has: this folder serves the fixed blend" in caplog.text
+    assert not (tmp_path / "model" / SENTENCE_STACK).exists()
     assert Manifest.load(tmp_path / "model").sentence_technique_weight == 0.2
     assert (tmp_path / "model" / SENTENCE_TECHNIQUE_ARRAYS).is_file()
     assert "Sentence technique scores blend in, at share 0.2" in (tmp_path / "model" / "MODEL_CARD.md").read_text()
