@@ -137,3 +137,32 @@ def test_a_folder_with_a_stack_serves_it_and_an_empty_stack_serves_the_blend(
     (folder / "sentence_stack.json").write_text("{}")
     with pytest.raises(ModelLoadError, match=r"sentence_stack\.json: format"):
         ModelFolder(folder).sentence_stack()
+
+
+@pytest.mark.slow
+def test_a_descendant_and_a_recalibrated_folder_keep_the_stack_they_started_from(
+        sample_corpus: Path, tmp_path: Path) -> None:
+    """Only crossval fits a stack; a model fine-tuned from a stacked one (a retraining round) or
+    recalibrated keeps it, is calibrated with it and serves it, and its card says where it came from."""
+    from framing.training.packaging import recalibrate
+    from framing.training.readers import read_semeval_folder
+    from framing.training.train import train
+
+    documents = read_semeval_folder(sample_corpus)
+    config = TrainConfig(max_steps=2, heldout_fraction=0.34, threads=1, fold_assignments=1,
+                         sentence_technique_weight=0.2, version="v1")
+    parent = tmp_path / "v1"
+    train(documents, parent, config)
+    stack = SentenceStack(np.tile([0.5, 1.0, 0.5], (T, 1)), np.full(T, -0.5), np.arange(T) % 2 == 0)
+    stack.save(parent)
+    ModelFolder(parent).save_hashes()
+    child = tmp_path / "v2"
+    train(documents, child, config.model_copy(update={"version": "v2"}), init_from=parent)
+    kept = ModelFolder(child).sentence_stack()
+    assert kept is not None and np.allclose(kept.weights, stack.weights) and np.array_equal(kept.fitted, stack.fitted)
+    assert "inherited from the model this one was fine-tuned from" in (child / "MODEL_CARD.md").read_text()
+    assert _stacking(Analyzer.load(child)).stack.fitted.sum() == (T + 1) // 2
+    again = tmp_path / "v1-again"
+    recalibrate(parent, documents, again)
+    assert ModelFolder(again).sentence_stack() is not None
+    ModelFolder(again).check_hashes()

@@ -168,9 +168,12 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
         fitted = sum(json.loads((directory / SENTENCE_STACK).read_text(encoding="utf-8"))["fitted"])
         ensemble += (f" For {fitted} of the {len(TECHNIQUES)} techniques, the sentence scores are not blended at "
                      "those fixed shares but stacked: a logistic regression per technique over the logits of the "
-                     "network's, the TF-IDF model's and the embedding model's sentence scores, fitted on the "
-                     "out-of-fold scores of the cross-validation below, each fold judged by stacks fitted "
-                     "without it (model.sentence_stack); the rest keep the blend.")
+                     "network's, the TF-IDF model's and the embedding model's sentence scores (model.sentence_stack), "
+                     + ("fitted on the out-of-fold scores of the cross-validation below, each fold judged by stacks "
+                        "fitted without it" if metrics.cross_validation is not None else
+                        "inherited from the model this one was fine-tuned from or recalibrated, which fitted it on "
+                        "its out-of-fold scores")
+                     + "; the rest keep the blend.")
     if (directory / SPAN_MEMORY_ARRAYS).is_file():
         ensemble += (" The Loaded_Language and Name_Calling word scores blend in, at share "
                      f"{config.span_memory_share}, a nearest-neighbour memory of the network's states of "

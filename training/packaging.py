@@ -25,6 +25,7 @@ from framing.model.network import FramingNetwork
 from framing.model.quantization import quantize
 from framing.model.schema import ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
+from framing.model.sentence_stack import SentenceStack, stacked
 from framing.model.sentence_techniques import blend_sentence_techniques
 from framing.model.tfidf import BaselineScorer
 from framing.model.thresholds import SpanGrowth, Thresholds
@@ -64,12 +65,14 @@ def calibrate_systems(documents: Sequence[Document], prepared: Sequence[Prepared
                       seed: int, assignments: int,
                       article_frames: tuple[Sequence[np.ndarray], float] | None = None,
                       growth: SpanGrowth = SPAN_GROWTH,
-                      sentence_techniques: tuple[Sequence[np.ndarray], float] | None = None) -> Calibration:
+                      sentence_techniques: tuple[Sequence[np.ndarray], float] | None = None,
+                      stack: SentenceStack | None = None) -> Calibration:
     """Each system judged with cross-fitted thresholds: the network alone, the baseline (when its
     scores and identity are given) and, when the TF-IDF model has a share, their ensemble, which is then
     the one served. `article_frames` (the article-frame model's scores and share) blend into the served
     system's article frames, `sentence_techniques` (the sentence-technique model's) into its sentence
-    techniques. Word-unit spans grow by `growth` in every fit."""
+    techniques, or are stacked with the network's and the TF-IDF model's by `stack` (the ensemble only).
+    Word-unit spans grow by `growth` in every fit."""
     def blended(scores: Sequence[DocumentScores]) -> Sequence[DocumentScores]:
         if article_frames is not None:
             scores = blend_article_frames(list(scores), list(article_frames[0]), article_frames[1])
@@ -89,6 +92,9 @@ def calibrate_systems(documents: Sequence[Document], prepared: Sequence[Prepared
                                                                 seed=seed, assignments=assignments, growth=growth)
         if ensemble:
             served_scores = blended(combine(list(network_scores), list(baseline_scores), shares))
+            if stack is not None and sentence_techniques is not None:
+                served_scores = stacked(list(served_scores), list(network_scores), list(baseline_scores),
+                                        list(sentence_techniques[0]), stack)
             reports["ensemble"], thresholds = cross_fitted(documents, prepared, served_scores, info, seed=seed,
                                                            assignments=assignments, growth=growth)
     served = "ensemble" if "ensemble" in reports else "network"
@@ -102,13 +108,18 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
                   heldout_docs: Sequence[Document], output: Path,
                   history: list[dict[str, Any]], sources: Sequence[dict] = (),
                   final_entry: dict[str, Any] | None = None,
-                  sentence_frames: SentenceFramePlan | None = None) -> TrainingMetrics:
+                  sentence_frames: SentenceFramePlan | None = None,
+                  stack: SentenceStack | None = None) -> TrainingMetrics:
     """Calibrate on the held-out articles, measure every system there, and write the model folder,
     with a sentence-frame model fitted as `sentence_frames` says (default: `config`'s examples).
 
+    No out-of-fold scores here, so no sentence stack is fitted: `stack` is one inherited (the
+    folder fine-tuned from, or recalibrated), kept and calibrated with when the folder serves the
+    ensemble with a sentence-technique model; without one the folder serves the fixed blend.
+
     The network is judged in the arithmetic it will be served in (`config.quantization`).
     """
-    if config.sentence_stack:
+    if config.sentence_stack and stack is None:
         log.warning("sentence_stack is fitted on out-of-fold scores, which only `framing crossval` has: this "
                     "folder serves the fixed blend of the sentence scores, calibrated as such")
     served_network = quantize(network.eval(), config.quantization)
@@ -136,18 +147,22 @@ def package_model(network: FramingNetwork, tokenizer: Any, config: TrainConfig, 
         heldout_docs, prepared, neural_scores, ModelInfo(name=config.name, version=config.version),
         (baseline.score(prepared), ModelInfo(name=baseline.name, version=config.version)) if baseline else None,
         config.lexical_shares(), config.seed, config.fold_assignments, article_scores, config.span_growth(),
-        sentence_scores)
+        sentence_scores, stack)
     history.append({**(final_entry or {"epoch": config.epochs}),
                     **calibration.reports["model"].summary().model_dump()})
     folder = ModelFolder(output)
     keep_baseline = baseline is not None and calibration.baseline_thresholds is not None
+    if stack is not None and (sentence_model is None or calibration.served != "ensemble"):
+        log.warning("the inherited sentence stack is dropped: it stacks the TF-IDF and sentence-technique "
+                    "models' scores, and this folder serves no ensemble with both")
+        stack = None
     folder.save(network, tokenizer, config.manifest(encoder, calibration.served, history,
                                                     article_frames=article_model is not None,
                                                     sentence_techniques=sentence_model is not None),
                 calibration.thresholds, tfidf=baseline if keep_baseline else None,
                 tfidf_thresholds=calibration.baseline_thresholds if keep_baseline else None,
                 sensitive=calibration.sensitive, article_frames=article_model, span_memory=memory,
-                sentence_techniques=sentence_model)
+                sentence_techniques=sentence_model, sentence_stack=stack)
     split = Split(training_articles=len(train_docs), heldout_articles=len(heldout_docs),
                   heldout_ids=[d.id for d in heldout_docs], seed=config.seed,
                   protocol=protocol(config.fold_assignments))
@@ -181,6 +196,7 @@ def recalibrate(model: Path, documents: Sequence[Document], output: Path, source
     # before `output` (maybe `model` itself) is rewritten.
     sentence_frames = plan_sentence_frames(config.model_copy(update={"sentence_frame_examples": None}), model)
     folder = ModelFolder(model)
+    stack = folder.sentence_stack()  # kept: only crossval fits one
     recorded = folder.heldout_ids()
     lineage = (folder.data_record() or {}).get("lineage")
     if lineage is not None:
@@ -201,7 +217,7 @@ def recalibrate(model: Path, documents: Sequence[Document], output: Path, source
     metrics = package_model(network, tokenizer, config, manifest.encoder, documents, train_docs, heldout_docs,
                             output, list(manifest.extra.get("history", [])), sources,
                             final_entry={"recalibrated": datetime.now(UTC).date().isoformat(), **(note or {})},
-                            sentence_frames=sentence_frames)
+                            sentence_frames=sentence_frames, stack=stack)
     if lineage is not None:  # keep the lineage, so descendants stay judged on articles none of them saw
         from framing.training.lineage import Lineage, record_lineage
 

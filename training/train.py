@@ -90,8 +90,11 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     trainer = Trainer.for_documents(network, tokenizer, config, train_docs, heldout_docs, work_dir,
                                     fresh_ids=fresh_ids)
     history = trainer.fit()
+    # A descendant keeps the sentence stack of the model it was fine-tuned from: it has no out-of-fold
+    # scores to fit one, and the stack reads the same parts of a slightly moved network.
+    stack = ModelFolder(init_from).sentence_stack() if init_from else None
     metrics = package_model(network, tokenizer, config, encoder_name, documents, train_docs, heldout_docs, output,
-                            history, sources, sentence_frames=sentence_frames)
+                            history, sources, sentence_frames=sentence_frames, stack=stack)
     if lineage is not None:
         metrics = record_lineage(output, metrics, config, lineage, train_docs, heldout_docs)
     return metrics
