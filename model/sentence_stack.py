@@ -2,11 +2,12 @@
 
 Three parts score every sentence for every technique: the network (context), the TF-IDF model
 (exact words) and the sentence-technique embedding model (words in embedding space). A fixed blend
-gives every technique the same shares, though the parts are not equally good at every technique
-(the TF-IDF model knows slogans by their words, the network knows loaded language by its context).
-The stack learns, per technique, one logistic regression over the three parts' logits, fitted on
-out-of-fold scores (only `framing crossval` has them: `training.sentence_stack`). Techniques with
-too few positive sentences to fit keep the fixed blend. Word scores, spans and frames are not
+of their probabilities, at shares chosen by hand, weighs a confident part no more than a hesitant
+one. The stack is a
+logistic regression over the three parts' logits, fitted on out-of-fold scores (only `framing
+crossval` has them: `training.sentence_stack`); the file holds a weight per part and technique and
+a bias per technique (the fit shares the weights between techniques). Techniques with too few
+positive sentences to fit keep the fixed blend. Word scores, spans and frames are not
 touched. Measurements: docs/model-experiments.md, section 11.
 
 Saved as plain JSON (`sentence_stack.json`): a few hundred numbers.

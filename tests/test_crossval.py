@@ -309,7 +309,7 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     stack = ModelFolder(run / "model").sentence_stack()
     assert stack is not None and stack.fitted.any()
     assert "sentence_stack.json" in json.loads((run / "model" / "hashes.json").read_text())["sha256"]
-    assert "stacked: a logistic regression per technique" in (run / "model" / "MODEL_CARD.md").read_text()
+    assert "stacked: a logistic regression over the logits" in (run / "model" / "MODEL_CARD.md").read_text()
     stacking = Analyzer.load(run / "model").scorer.base  # the sentence-frame model wraps the stack
     assert type(stacking).__name__ == "StackingScorer" and stacking.stack.fitted.any()
     settings.write_text(json.dumps(config.model_dump(exclude={"threads"})))

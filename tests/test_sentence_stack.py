@@ -20,6 +20,7 @@ from framing.training.sentence_stack import StackParts, fit_stack, nested_scores
 
 T = len(TECHNIQUES)
 LOADED = TECHNIQUE_INDEX["Loaded_Language"]
+NAMING = TECHNIQUE_INDEX["Name_Calling-Labeling"]
 
 
 def _scores(sentences: np.ndarray) -> DocumentScores:
@@ -28,15 +29,16 @@ def _scores(sentences: np.ndarray) -> DocumentScores:
 
 
 def _parts(n_articles: int = 40, sentences: int = 6, seed: int = 0) -> StackParts:
-    """Articles whose Loaded_Language label is read off the TF-IDF part alone; the network's and the
-    embedding model's scores are noise. Other techniques have no positive sentence."""
+    """Articles whose Loaded_Language and Name_Calling labels are read off the TF-IDF part alone; the
+    network's and the embedding model's scores are noise. Other techniques have no positive sentence."""
     rng = np.random.default_rng(seed)
     network, tfidf, own, labels = [], [], [], []
     for _ in range(n_articles):
         gold = np.zeros((sentences, T), dtype=bool)
-        gold[:, LOADED] = rng.random(sentences) < 0.4
         lexical = rng.uniform(0.05, 0.35, (sentences, T))
-        lexical[gold[:, LOADED], LOADED] = rng.uniform(0.6, 0.95, int(gold[:, LOADED].sum()))
+        for t, rate in ((LOADED, 0.4), (NAMING, 0.2)):
+            gold[:, t] = rng.random(sentences) < rate
+            lexical[gold[:, t], t] = rng.uniform(0.6, 0.95, int(gold[:, t].sum()))
         network.append(_scores(rng.uniform(0.05, 0.95, (sentences, T))))
         tfidf.append(_scores(lexical))
         own.append(rng.uniform(0.05, 0.95, (sentences, T)).astype(np.float32))
@@ -47,13 +49,15 @@ def _parts(n_articles: int = 40, sentences: int = 6, seed: int = 0) -> StackPart
 def test_the_stack_trusts_the_part_that_knows_and_leaves_unfittable_techniques_to_the_blend() -> None:
     parts = _parts()
     stack = fit_stack(parts, range(40))
-    assert stack.fitted.tolist() == [t == LOADED for t in range(T)]  # no other technique has 5 positives
+    assert stack.fitted.tolist() == [t in (LOADED, NAMING) for t in range(T)]  # no other has 5 positives
+    assert np.array_equal(stack.weights[LOADED], stack.weights[NAMING]), "one weight per part, shared"
+    assert stack.bias[NAMING] < stack.bias[LOADED], "a bias per technique: Name_Calling is the rarer"
     weights = dict(zip(PARTS, stack.weights[LOADED], strict=True))
     assert weights["tfidf"] > 1.0 and abs(weights["network"]) < 0.5 and abs(weights["sentence_techniques"]) < 0.5
     blended = np.full((6, T), 0.123, np.float32)
     out = stack.apply(parts.network[0].sentence_techniques, parts.tfidf[0].sentence_techniques, parts.own[0],
                       blended)
-    assert np.all(out[:, [t for t in range(T) if t != LOADED]] == np.float32(0.123))
+    assert np.all(out[:, [t for t in range(T) if t not in (LOADED, NAMING)]] == np.float32(0.123))
     z = (stack.bias[LOADED] + logit(parts.tfidf[0].sentence_techniques[:, LOADED]) * weights["tfidf"]
          + logit(parts.network[0].sentence_techniques[:, LOADED]) * weights["network"]
          + logit(parts.own[0][:, LOADED]) * weights["sentence_techniques"])

@@ -167,8 +167,9 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
     if (directory / SENTENCE_STACK).is_file():
         fitted = sum(json.loads((directory / SENTENCE_STACK).read_text(encoding="utf-8"))["fitted"])
         ensemble += (f" For {fitted} of the {len(TECHNIQUES)} techniques, the sentence scores are not blended at "
-                     "those fixed shares but stacked: a logistic regression per technique over the logits of the "
-                     "network's, the TF-IDF model's and the embedding model's sentence scores (model.sentence_stack), "
+                     "those fixed shares but stacked: a logistic regression over the logits of the "
+                     "network's, the TF-IDF model's and the embedding model's sentence scores, its weights shared "
+                     "by the techniques and a bias for each (model.sentence_stack), "
                      + ("fitted on the out-of-fold scores of the cross-validation below, each fold judged by stacks "
                         "fitted without it" if metrics.cross_validation is not None else
                         "inherited from the model this one was fine-tuned from or recalibrated, which fitted it on "

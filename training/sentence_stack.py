@@ -24,11 +24,13 @@ from framing.training.documents import Document
 from framing.training.sentence_techniques import sentence_labels
 
 log = logging.getLogger("framing.train")
-# Inverse regularisation of each technique's regression: four numbers fitted on thousands of
-# sentences, so the penalty matters little (docs/model-experiments.md, section 11).
+# Inverse regularisation of the regression: three shared weights and the biases, fitted on tens of
+# thousands of sentence-technique pairs, so the penalty matters little.
 STACK_C = 0.1
 # Positive (and negative) sentences a technique needs before it is stacked; below, the fixed blend.
 MIN_POSITIVES = 5
+# Each technique's indicator feature is this large, so its coefficient (its bias) is barely penalised.
+INDICATOR_SCALE = 10.0
 
 
 @dataclass
@@ -54,21 +56,31 @@ class StackParts:
 
 def fit_stack(parts: StackParts, rows: Sequence[int], c: float = STACK_C,
               min_positives: int = MIN_POSITIVES) -> SentenceStack:
-    """The stack fitted on the sentences of articles `rows`."""
+    """The stack fitted on the sentences of articles `rows`: one weight per part, shared by every
+    technique that has `min_positives` positive (and negative) sentences, and a bias per technique.
+
+    Shared, because a weight per part and technique was measured and did worse: fitted on a third
+    of the corpus, the rare techniques' weights are noise (docs/model-experiments.md, section 11).
+    The technique indicators are scaled up so the penalty leaves their biases nearly free."""
     weights = np.zeros((len(TECHNIQUES), len(PARTS)))
     bias = np.zeros(len(TECHNIQUES))
-    fitted = np.zeros(len(TECHNIQUES), dtype=bool)
     usable = [i for i in rows if len(parts.labels[i])]
     if not usable:
-        return SentenceStack(weights, bias, fitted)
+        return SentenceStack(weights, bias, np.zeros(len(TECHNIQUES), dtype=bool))
     x = np.concatenate([parts.features(i) for i in usable])  # [sentences, techniques, parts]
     y = np.concatenate([parts.labels[i] for i in usable])
-    for t in range(len(TECHNIQUES)):
-        positives = int(y[:, t].sum())
-        if positives < min_positives or len(y) - positives < min_positives:
-            continue
-        regression = LogisticRegression(C=c, max_iter=2000).fit(x[:, t, :], y[:, t])
-        weights[t], bias[t], fitted[t] = regression.coef_[0], regression.intercept_[0], True
+    positives = y.sum(axis=0)
+    fitted = (positives >= min_positives) & (len(y) - positives >= min_positives)
+    chosen = np.flatnonzero(fitted)
+    if not len(chosen):
+        return SentenceStack(weights, bias, fitted)
+    indicators = np.eye(len(chosen)) * INDICATOR_SCALE
+    design = np.concatenate([np.concatenate([x[:, t, :], np.repeat(indicators[k][None, :], len(y), axis=0)], axis=1)
+                             for k, t in enumerate(chosen)])
+    regression = LogisticRegression(C=c, max_iter=5000).fit(design, np.concatenate([y[:, t] for t in chosen]))
+    coefficients = regression.coef_[0]
+    weights[chosen] = coefficients[: len(PARTS)]
+    bias[chosen] = coefficients[len(PARTS):] * INDICATOR_SCALE + regression.intercept_[0]
     return SentenceStack(weights, bias, fitted)
 
 
