@@ -312,6 +312,10 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     assert "stacked: a logistic regression over the logits" in (run / "model" / "MODEL_CARD.md").read_text()
     stacking = Analyzer.load(run / "model").scorer.base  # the sentence-frame model wraps the stack
     assert type(stacking).__name__ == "StackingScorer" and stacking.stack.fitted.any()
+    # ... and without it again: the blend, and no stack left in the figures for a later packaging to load.
+    repackage(version="parts.1", sentence_technique_weight=0.3)
+    assert ModelFolder(run / "model").sentence_stack() is None
+    assert not (run / "figures" / "sentence_stack.json").exists()
     settings.write_text(json.dumps(config.model_dump(exclude={"threads"})))
 
     assert main([*command, "--part", "fold:4"]) == 2

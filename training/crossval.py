@@ -275,6 +275,8 @@ class Figures:
             self.baseline_thresholds.save(directory / "baseline_thresholds.json")
         if self.stack is not None:
             self.stack.save(directory)
+        else:  # figures refitted without a stack must not load the one an earlier packaging left
+            (directory / SENTENCE_STACK).unlink(missing_ok=True)
         (directory / "folds.json").write_text(json.dumps(
             {"served": self.served, "folds_used": self.folds, "version": self.version, "serving": self.serving,
              **{name: f.model_dump() for name, f in self.systems.items()}}, indent=2))
