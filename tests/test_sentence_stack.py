@@ -170,3 +170,14 @@ def test_a_descendant_and_a_recalibrated_folder_keep_the_stack_they_started_from
     recalibrate(parent, documents, again)
     assert ModelFolder(again).sentence_stack() is not None
     ModelFolder(again).check_hashes()
+
+
+def test_a_stack_beside_a_folder_without_its_parts_is_refused(tmp_path: Path, shipped_model_dir: Path) -> None:
+    folder = linked_copy(shipped_model_dir, tmp_path / "model")
+    manifest = json.loads((folder / "framing.json").read_text(encoding="utf-8"))
+    manifest["sentence_technique_weight"] = 0.0  # serves no sentence-technique model
+    (folder / "framing.json").unlink()  # a hard link: replace, never write through
+    (folder / "framing.json").write_text(json.dumps(manifest), encoding="utf-8")
+    SentenceStack(np.zeros((T, len(PARTS))), np.zeros(T), np.ones(T, dtype=bool)).save(folder)
+    with pytest.raises(ModelLoadError, match="the sentence stack needs the TF-IDF model and the sentence-technique"):
+        Analyzer.load(folder)
