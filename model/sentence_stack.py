@@ -3,11 +3,10 @@
 Three parts score every sentence for every technique: the network (context), the TF-IDF model
 (exact words) and the sentence-technique embedding model (words in embedding space). A fixed blend
 of their probabilities, at shares chosen by hand, weighs a confident part no more than a hesitant
-one. The stack is a
-logistic regression over the three parts' logits, fitted on out-of-fold scores (only `framing
-crossval` has them: `training.sentence_stack`); the file holds a weight per part and technique and
-a bias per technique (the fit shares the weights between techniques). Techniques with too few
-positive sentences to fit keep the fixed blend. Word scores, spans and frames are not
+one. The stack is a logistic regression over the three parts' logits, fitted on out-of-fold scores
+(only `framing crossval` has them: `training.sentence_stack`); the file holds a weight per part and
+technique and a bias per technique (the fit shares the weights between techniques). Techniques with
+too few positive sentences to fit keep the fixed blend. Word scores, spans and frames are not
 touched. Measurements: docs/model-experiments.md, section 11.
 
 Saved as plain JSON (`sentence_stack.json`): a few hundred numbers.
@@ -16,7 +15,6 @@ Saved as plain JSON (`sentence_stack.json`): a few hundred numbers.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -129,7 +127,7 @@ class StackingScorer:
     def __init__(self, neural: Scorer, lexical: Scorer, lexical_shares: LexicalShares,
                  sentence_model: SentenceTechniqueModel, tokenizer: Any,
                  table: np.ndarray, own_share: float, stack: SentenceStack) -> None:
-        if not 0.0 < own_share <= 1.0 or math.isnan(own_share):
+        if not 0.0 < own_share <= 1.0:  # NaN fails the comparison too
             raise ValueError(f"the sentence-technique model's share must lie in (0, 1], got {own_share}")
         self.neural, self.lexical, self.shares = neural, lexical, lexical_shares
         self.sentence_model, self.tokenizer, self.table = sentence_model, tokenizer, table

@@ -126,7 +126,7 @@ class TrainConfig(BaseModel):
                                      "in the served sentence-technique scores, blended after the TF-IDF share; "
                                      "0 = not fitted")
     sentence_stack: bool = Field(
-        False, description="serve sentence techniques from a per-technique logistic regression over the "
+        False, description="serve sentence techniques from a logistic regression over the logits of the "
                            "network's, the TF-IDF model's and the sentence-technique model's scores "
                            "(model.sentence_stack), fitted on out-of-fold scores: `framing crossval` only; needs "
                            "lexical_weight and sentence_technique_weight above 0 (its fallback blend)")

@@ -333,15 +333,14 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
     if config.article_frame_weight > 0:  # the served system's article frames blend in the article-frame model's
         scores[served] = blend_article_frames(scores[served], [by_system[ARTICLE_FRAMES][d.id].article_frames
                                                                for d in rest], config.article_frame_weight)
+    own_sentences = ([by_system[SENTENCE_TECHNIQUES][d.id].sentence_techniques for d in rest]
+                     if config.sentence_technique_weight > 0 else [])
     if config.sentence_technique_weight > 0:  # and its sentence techniques the sentence-technique model's
-        scores[served] = blend_sentence_techniques(
-            scores[served], [by_system[SENTENCE_TECHNIQUES][d.id].sentence_techniques for d in rest],
-            config.sentence_technique_weight)
+        scores[served] = blend_sentence_techniques(scores[served], own_sentences, config.sentence_technique_weight)
     fold_of = plan.fold_of(rest)
     stack, stacked_folds = None, None
     if config.sentence_stack:  # the parts' sentence scores stacked; each fold judged by stacks that never saw it
-        parts = StackParts.of(rest, prepared, scores["network"], scores["baseline"],
-                              [by_system[SENTENCE_TECHNIQUES][d.id].sentence_techniques for d in rest])
+        parts = StackParts.of(rest, prepared, scores["network"], scores["baseline"], own_sentences)
         stacked_folds = nested_scores(scores[served], parts, fold_of)
         stack = fit_stack(parts, range(len(rest)))
         scores[served] = list(apply_stack(scores[served], parts, stack, range(len(rest))).values())

@@ -15,6 +15,7 @@ from framing.model.layout import (
     SPAN_MEMORY_ARRAYS,
     THRESHOLDS,
 )
+from framing.model.sentence_stack import SentenceStack
 from framing.model.taxonomy import TECHNIQUES
 from framing.training.config import TrainConfig
 from framing.training.fold_figures import spread_table
@@ -165,7 +166,7 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
                      "regression per technique over the same embedding features of the sentence "
                      "(model.sentence_techniques).")
     if (directory / SENTENCE_STACK).is_file():
-        fitted = sum(json.loads((directory / SENTENCE_STACK).read_text(encoding="utf-8"))["fitted"])
+        fitted = int(SentenceStack.load(directory).fitted.sum())
         ensemble += (f" For {fitted} of the {len(TECHNIQUES)} techniques, the sentence scores are not blended at "
                      "those fixed shares but stacked: a logistic regression over the logits of the "
                      "network's, the TF-IDF model's and the embedding model's sentence scores, its weights shared "

@@ -10,7 +10,7 @@ stack is fitted on every out-of-fold score, as the served thresholds are.
 
 from __future__ import annotations
 
-import logging
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +23,6 @@ from framing.model.taxonomy import TECHNIQUES
 from framing.training.documents import Document
 from framing.training.sentence_techniques import sentence_labels
 
-log = logging.getLogger("framing.train")
 # Inverse regularisation of the regression: three shared weights and the biases, fitted on tens of
 # thousands of sentence-technique pairs, so the penalty matters little.
 STACK_C = 0.1
@@ -99,12 +98,15 @@ def nested_scores(served: Sequence[DocumentScores], parts: StackParts,
     folds = sorted(set(fold_of))
     members = {f: [i for i, g in enumerate(fold_of) if g == f] for f in folds}
 
+    @functools.cache  # the stack without folds {f, g} serves judging f and judging g
+    def fitted_on(fit_folds: tuple[int, ...]) -> SentenceStack:
+        return fit_stack(parts, [i for h in fit_folds for i in members[h]])
+
     def of_fold(judged: int) -> list[DocumentScores]:
         scores = list(served)
         for g in folds:
-            fit_folds = [h for h in folds if h not in (judged, g)] if g != judged else [h for h in folds if h != g]
-            rows = [i for h in (fit_folds or [g]) for i in members[h]]
-            for i, value in apply_stack(served, parts, fit_stack(parts, rows), members[g]).items():
+            fit_folds = tuple(h for h in folds if h not in (judged, g)) or (g,)
+            for i, value in apply_stack(served, parts, fitted_on(fit_folds), members[g]).items():
                 scores[i] = value
         return scores
 
