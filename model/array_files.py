@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 from safetensors import SafetensorError
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file, save
 
+from framing.model.files import write_atomic
 from framing.model.taxonomy import FRAMES
 
 
@@ -25,9 +26,9 @@ def save_frame_arrays(directory: Path, settings_name: str, arrays_name: str, set
     """Writes `settings` (with the order of the labels the rows mean) and the named arrays in float32."""
     directory.mkdir(parents=True, exist_ok=True)
     ordered = {"format": settings.get("format"), label_kind: list(labels), **settings}  # format and labels first
-    (directory / settings_name).write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
-    save_file({name: np.ascontiguousarray(arrays[name], dtype=np.float32) for name in names},
-              str(directory / arrays_name))
+    write_atomic(directory / settings_name, json.dumps(ordered, indent=2) + "\n")
+    write_atomic(directory / arrays_name,
+                 save({name: np.ascontiguousarray(arrays[name], dtype=np.float32) for name in names}))
 
 
 def read_frame_arrays(directory: Path, settings_name: str, arrays_name: str, format_name: str, what: str,

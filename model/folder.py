@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from framing.model.errors import FramingError
+from framing.model.files import write_atomic
 from framing.model.layout import (
     ARTICLE_FRAME_FILES,
     BASELINE_THRESHOLDS,
@@ -402,7 +403,7 @@ class ModelFolder:
         if examples:
             lines = [json.dumps({"id": f"example-{i + 1}", "frame": frame, "text": text}, ensure_ascii=False)
                      for i, (frame, text) in enumerate(examples)]
-            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            write_atomic(path, "\n".join(lines) + "\n")
         else:
             path.unlink(missing_ok=True)
         self.save_hashes()
@@ -455,11 +456,11 @@ class ModelFolder:
         manifest records this version's label order, the order the network's outputs are in.
         """
         import torch
-        from safetensors.torch import save_file
+        from safetensors.torch import save
 
         self.path.mkdir(parents=True, exist_ok=True)
         state = {key: value.detach().to(torch.float16).contiguous() for key, value in network.state_dict().items()}
-        save_file(state, str(self.path / WEIGHTS))
+        write_atomic(self.path / WEIGHTS, save(state))
         network.encoder.config.save_pretrained(self.path)
         tokenizer.save_pretrained(self.path)
         replace(manifest, techniques=list(TECHNIQUES), frames=list(FRAMES)).save(self.path)
@@ -491,4 +492,4 @@ class ModelFolder:
 
     def _write_json(self, name: str, value: Any) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
-        (self.path / name).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+        write_atomic(self.path / name, json.dumps(value, indent=2) + "\n")

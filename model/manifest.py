@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from framing.model.ensemble import LexicalShares
+from framing.model.files import write_atomic
 from framing.model.layout import MANIFEST
 from framing.model.taxonomy import FRAMES, TECHNIQUES
 
@@ -39,7 +40,7 @@ class Manifest:
     extra: dict = field(default_factory=dict)
 
     def save(self, directory: Path) -> None:
-        (directory / MANIFEST).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        write_atomic(directory / MANIFEST, json.dumps(asdict(self), indent=2) + "\n")
 
     @classmethod
     def load(cls, directory: Path) -> Manifest:

@@ -23,6 +23,7 @@ import numpy as np
 
 from framing.model.ensemble import LexicalShares, combine
 from framing.model.errors import FramingError
+from framing.model.files import write_atomic
 from framing.model.layout import SENTENCE_STACK
 from framing.model.scores import DocumentScores, PreparedText, Scorer
 from framing.model.sentence_techniques import SentenceTechniqueModel, blend_sentence_techniques
@@ -100,7 +101,7 @@ class SentenceStack:
             raise SentenceStackFormatError(f"{source}: {error}") from error
 
     def save(self, directory: Path) -> None:
-        (directory / SENTENCE_STACK).write_text(json.dumps(self.to_json()) + "\n", encoding="utf-8")
+        write_atomic(directory / SENTENCE_STACK, json.dumps(self.to_json()) + "\n")
 
     @classmethod
     def load(cls, directory: Path) -> SentenceStack:

@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 import torch
 from safetensors import SafetensorError
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file, save
 
 from framing.model.errors import FramingError
+from framing.model.files import write_atomic
 from framing.model.layout import SPAN_MEMORY_ARRAYS, SPAN_MEMORY_SETTINGS
 from framing.model.scores import PreparedText
 from framing.model.taxonomy import TECHNIQUE_INDEX
@@ -136,10 +137,10 @@ class SpanMemory:
         directory.mkdir(parents=True, exist_ok=True)
         settings = {"format": FORMAT, "techniques": list(MEMORY_TECHNIQUES), "share": self.share,
                     "floor": self.floor, "neighbours": self.neighbours, "power": self.power, "fit": self.settings}
-        (directory / SPAN_MEMORY_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+        write_atomic(directory / SPAN_MEMORY_SETTINGS, json.dumps(settings, indent=2) + "\n")
         arrays = {name: np.ascontiguousarray(self.arrays[name], dtype=np.float32) for name in ARRAY_NAMES}
         arrays["keys"] = arrays["keys"].astype(np.float16)  # the bulk of the file; fp16 changes no decision
-        save_file(arrays, str(directory / SPAN_MEMORY_ARRAYS))
+        write_atomic(directory / SPAN_MEMORY_ARRAYS, save(arrays))
 
     @classmethod
     def load(cls, directory: Path, state_size: int | None = None) -> SpanMemory:

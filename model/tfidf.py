@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file, save
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from framing.model.errors import FramingError
+from framing.model.files import write_atomic
 from framing.model.layout import (  # noqa: F401 (the file names, re-exported for older callers)
     BASELINE_THRESHOLDS,
     LEGACY_TFIDF_FILE,
@@ -141,13 +142,13 @@ class BaselineScorer:
                     "sublinear_tf": self.vectorizer.sublinear_tf,
                     "techniques": list(TECHNIQUES), "frames": list(FRAMES), "vocabulary": vocabulary}
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / TFIDF_SETTINGS).write_text(json.dumps(settings, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_atomic(directory / TFIDF_SETTINGS, json.dumps(settings, ensure_ascii=False) + "\n")
         arrays = {"idf": np.asarray(self.vectorizer.idf_, dtype=np.float64)}
         for prefix, heads in (("techniques", techniques), ("frames", frames)):
             arrays.update({f"{prefix}.weights": heads.weights.astype(np.float32),
                            f"{prefix}.bias": heads.bias.astype(np.float64),
                            f"{prefix}.constant": heads.constant.astype(np.float64)})
-        save_file(arrays, str(directory / TFIDF_ARRAYS))
+        write_atomic(directory / TFIDF_ARRAYS, save(arrays))
 
     @staticmethod
     def load(directory: Path) -> BaselineScorer:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from framing.model.errors import FramingError
+from framing.model.files import write_atomic
 from framing.model.taxonomy import FRAMES, TECHNIQUES
 
 WORD, SENTENCE = "word", "sentence"
@@ -61,7 +62,7 @@ class Thresholds:
         return np.array([self.frame[name] for name in FRAMES])
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        write_atomic(path, json.dumps(asdict(self), indent=2) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> Thresholds:
