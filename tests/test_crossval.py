@@ -242,13 +242,13 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     name = next(n for n in weights if n.endswith("token_head.weight"))
     assert torch.allclose(weights[name].float(), trained[name], atol=1e-3)
 
-    def repackage(**overrides) -> None:
+    def repackage(*flags: str, **overrides) -> None:
         """The finished run packaged again with other settings (its model folder written anew)."""
         settings.write_text(json.dumps(config.model_dump(exclude={"threads"}) | overrides))
         shutil.rmtree(run / "model")
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="framing"):
-            assert main(command) == 0
+            assert main([*command, *flags]) == 0
 
     # The finished run packaged again under a new version: thresholds fitted anew, nothing trained.
     repackage(version="parts.1")
@@ -316,6 +316,24 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     repackage(version="parts.1", sentence_technique_weight=0.3)
     assert ModelFolder(run / "model").sentence_stack() is None
     assert not (run / "figures" / "sentence_stack.json").exists()
+    # Packaged again with the stack, keeping the reference rows: the network-alone and baseline rows
+    # (and the baseline's thresholds) are the last packaging's, only the served system is fitted.
+    before = json.loads((run / "figures" / "folds.json").read_text())
+    baseline_thresholds = (run / "figures" / "baseline_thresholds.json").read_text()
+    repackage("--reuse-reference-figures", version="parts.2", sentence_technique_weight=0.3, sentence_stack=True)
+    assert caplog.text.count("kept from the last packaging") == 2
+    assert caplog.text.count("cross-validated figures of ensemble") == 1
+    assert caplog.text.count("cross-validated figures of network") == 0
+    after = json.loads((run / "figures" / "folds.json").read_text())
+    assert after["network"] == before["network"] and after["baseline"] == before["baseline"]
+    assert after["serving"]["sentence_stack"] is True and after["version"] == "parts.2"
+    assert (run / "figures" / "baseline_thresholds.json").read_text() == baseline_thresholds
+    assert (run / "model" / "baseline_thresholds.json").read_text() == baseline_thresholds
+    assert ModelFolder(run / "model").sentence_stack() is not None
+    # ... but not when a setting that shapes those rows changed (span growth): all three are fitted.
+    repackage("--reuse-reference-figures", version="parts.2", sentence_technique_weight=0.3, span_bridge=0)
+    assert "kept from the last packaging" not in caplog.text
+    assert caplog.text.count("cross-validated figures of") == 3
     settings.write_text(json.dumps(config.model_dump(exclude={"threads"})))
 
     assert main([*command, "--part", "fold:4"]) == 2

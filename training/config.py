@@ -41,6 +41,9 @@ IDENTITY_SETTINGS = ("name", "version")
 SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_weight", "sentence_technique_weight",
                     "sentence_stack", "span_extension", "span_bridge",
                     "span_memory_share", "span_memory_floor")
+# The serving settings that shape the reference rows of cross-validated figures (the network alone and
+# the TF-IDF baseline alone): the others only change the served system (`crossval.figures`).
+REFERENCE_SETTINGS = ("span_extension", "span_bridge", "span_memory_share", "span_memory_floor")
 # Settings of what is fitted beside the network once it is trained (the sentence-frame model): they
 # change neither the network nor the figures, so a finished run may be packaged again with others.
 BESIDE_SETTINGS = ("sentence_frames", "sentence_frame_examples")

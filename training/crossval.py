@@ -44,7 +44,7 @@ from framing.model.tfidf import BaselineScorer
 from framing.model.thresholds import Thresholds
 from framing.training.article_frames import fit_article_frames
 from framing.training.calibrate import calibrate, sensitive_thresholds
-from framing.training.config import TrainConfig
+from framing.training.config import REFERENCE_SETTINGS, TrainConfig
 from framing.training.documents import Document
 from framing.training.errors import TrainingError
 from framing.training.evaluate import score_analyses, write_report
@@ -301,11 +301,13 @@ class Figures:
 
 
 def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config: TrainConfig,
-            folds: Sequence[int] | None = None) -> Figures:
+            folds: Sequence[int] | None = None, reuse_references: bool = False) -> Figures:
     """Every system's cross-validated figures from the out-of-fold scores of `folds` (0-based; default
     all), computed once for a given set of folds, model version and serving settings: packaging a
     finished run under a new version, or with other TF-IDF shares, fits its thresholds anew (with the
-    calibration of the code at hand)."""
+    calibration of the code at hand). With `reuse_references`, the rows of the network alone and the
+    baseline (a third of the fits each) are taken from the last figures when their folds and
+    REFERENCE_SETTINGS match: only the served system is fitted anew."""
     folds = list(range(plan.k)) if folds is None else sorted(folds)
     for fold in folds:
         _backfill_parts(plan, fold, documents, run_dir, config)
@@ -345,7 +347,13 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
         stack = fit_stack(parts, range(len(rest)))
         scores[served] = list(apply_stack(scores[served], parts, stack, range(len(rest))).values())
     reports, systems, thresholds = {}, {}, {}
+    kept = _reference_rows(cached, plan.k, folds, config, served) if reuse_references else {}
     for system in [served, *(s for s in scores if s != served)]:
+        if system in kept:
+            log.info("%s: cross-validated figures kept from the last packaging (same folds and span settings)",
+                     system)
+            reports[system], systems[system], thresholds[system] = kept[system]
+            continue
         log.info("cross-validated figures of %s (%d threshold fits)", system, plan.k + 1)
         info = ModelInfo(name=BaselineScorer.name if system == "baseline" else config.name, version=config.version)
         report, fold_figures, fitted = cross_validated(rest, prepared, scores[system], fold_of, info,
@@ -359,6 +367,23 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
                      config.version, config.serving_settings(), stack)
     result.save(run_dir / FIGURES)
     return result
+
+
+def _reference_rows(cached: Figures | None, k: int, folds: Sequence[int], config: TrainConfig, served: str
+                    ) -> dict[str, tuple[Any, FoldFigures, Thresholds | None]]:
+    """The network-alone and baseline rows of the last figures, when they were fitted on the same
+    folds with the same REFERENCE_SETTINGS; their scores do not pass through the other serving
+    settings. The baseline's row comes with its thresholds, which the model folder keeps."""
+    if cached is None or (cached.folds or list(range(k))) != list(folds):
+        return {}
+    if cached.serving is None or any(cached.serving.get(key) != getattr(config, key) for key in REFERENCE_SETTINGS):
+        return {}
+    rows: dict[str, tuple[Any, FoldFigures, Thresholds | None]] = {}
+    if served != "network" and "network" in cached.reports:
+        rows["network"] = (cached.reports["network"], cached.systems["network"], None)
+    if "baseline" in cached.reports and cached.baseline_thresholds is not None:
+        rows["baseline"] = (cached.reports["baseline"], cached.systems["baseline"], cached.baseline_thresholds)
+    return rows
 
 
 def _gate_figures(network: Any, tokenizer: Any, baseline: BaselineScorer | None,
@@ -440,10 +465,12 @@ def crossval_part(documents: Sequence[Document], run_dir: Path, config: TrainCon
 
 def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, k: int,
              gate_fraction: float = 0.0, gate_ids: Sequence[str] | None = None,
-             sources: Sequence[dict] = (), use_folds: Sequence[int] | None = None) -> TrainingMetrics:
+             sources: Sequence[dict] = (), use_folds: Sequence[int] | None = None,
+             reuse_references: bool = False) -> TrainingMetrics:
     """Run (or resume) the whole protocol; the model is written to `run_dir / "model"`. With
     `use_folds` (0-based, at least two), only those folds are trained and their out-of-fold scores
-    give the thresholds and figures: for a run whose other fold models were lost."""
+    give the thresholds and figures: for a run whose other fold models were lost. `reuse_references`:
+    see `figures`."""
     folds = list(range(k)) if use_folds is None else sorted(set(use_folds))
     if len(folds) < 2 or not all(0 <= f < k for f in folds):
         raise TrainingError(f"the folds used must be at least two of 1 to {k}")
@@ -453,7 +480,7 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     log.info("%d-fold cross-validation over %d articles, %d in the gate set", k, len(rest), len(gate))
     for fold in folds:
         run_fold(plan, fold, documents, run_dir, config)
-    result = figures(plan, documents, run_dir, config, folds)
+    result = figures(plan, documents, run_dir, config, folds, reuse_references)
     network, tokenizer, encoder, final_config, history = train_final(plan, documents, run_dir, config)
     training = plan.training(documents)
     baseline = BaselineScorer().fit(training) if config.fits_tfidf() else None
