@@ -111,9 +111,17 @@ def test_the_config_refuses_a_stack_without_its_parts(tmp_path: Path) -> None:
 
 def _stacking(analyzer: Analyzer) -> StackingScorer:
     """The stacking scorer inside the served chain (the frame models wrap it)."""
+    scorer = _stacking_or_none(analyzer)
+    assert scorer is not None, "no stacking scorer in the served chain"
+    return scorer
+
+
+def _stacking_or_none(analyzer: Analyzer) -> StackingScorer | None:
     scorer = analyzer.scorer
     while not isinstance(scorer, StackingScorer):
-        scorer = scorer.base
+        scorer = getattr(scorer, "base", None)
+        if scorer is None:
+            return None
     return scorer
 
 
@@ -121,15 +129,24 @@ def test_a_folder_with_a_stack_serves_it_and_an_empty_stack_serves_the_blend(
         tmp_path: Path, shipped_model_dir: Path, analyzer: Analyzer) -> None:
     text = ("The corrupt regime's thugs crushed the peaceful protest. Officials said the budget would be "
             "published on Monday.\n\nWe must act now, before it is too late!")
-    _, blended = analyzer.score([text])
+    assert _stacking(analyzer).stack is not None, "the shipped model serves a stack (since 2.4.1)"
+    _, shipped = analyzer.score([text])
+    # The same folder without its stack serves the fixed blend.
+    folder = linked_copy(shipped_model_dir, tmp_path / "blend")
+    (folder / "sentence_stack.json").unlink()
+    ModelFolder(folder).save_hashes()
+    unstacked = Analyzer.load(folder)
+    assert _stacking_or_none(unstacked) is None
+    _, blended = unstacked.score([text])
+    assert not np.allclose(shipped[0].sentence_techniques, blended[0].sentence_techniques, atol=1e-3)
+    assert np.array_equal(shipped[0].word_techniques, blended[0].word_techniques), "spans do not pass the stack"
+    # A stack fitted for no technique serves the blend too.
     empty = SentenceStack(np.zeros((T, len(PARTS))), np.zeros(T), np.zeros(T, dtype=bool))
-    folder = linked_copy(shipped_model_dir, tmp_path / "empty")
-    empty.save(folder)  # not in hashes.json: an extra file is not checked, only listed ones
+    empty.save(folder)  # not in hashes.json now: an extra file is not checked, only listed ones
     served = Analyzer.load(folder)
     assert _stacking(served).stack is not None
     _, same = served.score([text])
     assert np.allclose(same[0].sentence_techniques, blended[0].sentence_techniques, atol=1e-6)
-    assert np.array_equal(same[0].word_techniques, blended[0].word_techniques)
     # A stack that trusts only the network: the served sentence scores are the network's own.
     network_only = SentenceStack(np.tile([1.0, 0.0, 0.0], (T, 1)), np.zeros(T), np.ones(T, dtype=bool))
     network_only.save(folder)
@@ -141,6 +158,8 @@ def test_a_folder_with_a_stack_serves_it_and_an_empty_stack_serves_the_blend(
     (folder / "sentence_stack.json").write_text("{}")
     with pytest.raises(ModelLoadError, match=r"sentence_stack\.json: format"):
         ModelFolder(folder).sentence_stack()
+    # Files are replaced, never written in place, so the hard-linked copy never wrote through.
+    ModelFolder(shipped_model_dir).check_hashes()
 
 
 @pytest.mark.slow
@@ -179,5 +198,6 @@ def test_a_stack_beside_a_folder_without_its_parts_is_refused(tmp_path: Path, sh
     (folder / "framing.json").unlink()  # a hard link: replace, never write through
     (folder / "framing.json").write_text(json.dumps(manifest), encoding="utf-8")
     SentenceStack(np.zeros((T, len(PARTS))), np.zeros(T), np.ones(T, dtype=bool)).save(folder)
+    ModelFolder(folder).save_hashes()  # the stack file is a listed one
     with pytest.raises(ModelLoadError, match="the sentence stack needs the TF-IDF model and the sentence-technique"):
         Analyzer.load(folder)
