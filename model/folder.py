@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -461,8 +462,11 @@ class ModelFolder:
         self.path.mkdir(parents=True, exist_ok=True)
         state = {key: value.detach().to(torch.float16).contiguous() for key, value in network.state_dict().items()}
         write_atomic(self.path / WEIGHTS, save(state))
-        network.encoder.config.save_pretrained(self.path)
-        tokenizer.save_pretrained(self.path)
+        with tempfile.TemporaryDirectory(dir=self.path, prefix=".pretrained.") as staging:
+            network.encoder.config.save_pretrained(staging)  # transformers writes in place: staged, then
+            tokenizer.save_pretrained(staging)                # moved, so a hard-linked file is replaced
+            for item in Path(staging).iterdir():
+                os.replace(item, self.path / item.name)
         replace(manifest, techniques=list(TECHNIQUES), frames=list(FRAMES)).save(self.path)
         thresholds.save(self.path / THRESHOLDS)
         if sensitive is not None:

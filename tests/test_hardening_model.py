@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,20 @@ def test_a_folder_without_hashes_loads_as_before_and_save_hashes_records_them(tm
     replace_file(folder / THRESHOLDS, b"{}")
     with pytest.raises(ModelLoadError, match="does not match"):
         ModelFolder(folder).load_network()
+
+
+def test_saving_over_a_hard_linked_copy_replaces_its_files_and_never_writes_through(
+        tmp_path: Path, shipped_model_dir: Path) -> None:
+    """Every file a folder save writes (ours and those transformers writes) is replaced, not
+    rewritten in place: the copy gets new files, the shipped folder it was linked from keeps its own."""
+    copy = linked_copy(shipped_model_dir, tmp_path / "copy")
+    folder = ModelFolder(copy)
+    network, tokenizer, manifest, thresholds = folder.load_network(trainable=True)
+    linked = {item.name: item.stat().st_ino for item in copy.iterdir() if item.is_file()}
+    folder.save(network, tokenizer, manifest, replace(thresholds, span={name: 0.9 for name in thresholds.span}))
+    rewritten = [name for name, inode in linked.items()
+                 if (copy / name).is_file() and (copy / name).stat().st_ino == inode
+                 and name in {"weights.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json",
+                              MANIFEST, THRESHOLDS, HASHES}]
+    assert rewritten == [], f"written in place: {rewritten}"
+    ModelFolder(shipped_model_dir).check_hashes()
