@@ -121,7 +121,9 @@ def test_save_records_this_versions_label_order_and_the_tfidf_files(tmp_path: Pa
     written = json.loads((folder.path / MANIFEST).read_text(encoding="utf-8"))
     assert written["techniques"] == list(TECHNIQUES) and written["frames"] == list(FRAMES)
     assert written["version"] == "9.9.9" and manifest.frames == ["Economic"], "the caller's manifest is untouched"
-    assert saved == [folder.path, folder.path]
+    # transformers' files are written to a staging folder inside the model folder, then moved in
+    assert len(saved) == 2 and all(d.parent == folder.path and d.name.startswith(".pretrained.") for d in saved)
+    assert not any(d.exists() for d in saved), "the staging folder is removed"
     for name in (WEIGHTS, THRESHOLDS, BASELINE_THRESHOLDS, "tfidf.json"):
         assert (folder.path / name).is_file(), name
     folder.save_metrics({"summary": {}})
