@@ -394,3 +394,27 @@ def test_a_run_with_the_span_memory_fits_each_fold_s_memory_on_its_training_docu
     memory = ModelFolder(run / "model").span_memory()
     assert memory is not None and memory.settings["documents"] == len(plan.training(documents))
     Analyzer.load(run / "model").analyze("Thugs and hired goons beat the protesters.", "x")
+
+
+def test_figures_cut_off_mid_save_are_not_loaded_as_complete(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A packaging killed while it rewrites the run's figures must refit them, never serve the new
+    thresholds beside the last packaging's report (report.json marks a complete set)."""
+    from framing.model.thresholds import Thresholds
+    from framing.training.crossval import Figures
+
+    Figures("network", {}, {}, Thresholds(), None, version="1").save(tmp_path)
+    assert Figures.load(tmp_path).version == "1"
+
+    def killed(self, directory: Path) -> None:
+        raise KeyboardInterrupt
+
+    from framing.model.sentence_stack import SentenceStack
+    from framing.model.taxonomy import TECHNIQUES
+
+    monkeypatch.setattr(SentenceStack, "save", killed)  # the save dies after the thresholds are written
+    n = len(TECHNIQUES)
+    stack = SentenceStack(np.zeros((n, 3)), np.zeros(n), np.zeros(n, dtype=bool))
+    with pytest.raises(KeyboardInterrupt):
+        Figures("network", {}, {}, Thresholds(), None, version="2", stack=stack).save(tmp_path)
+    assert (tmp_path / "thresholds.json").is_file() and Figures.load(tmp_path) is None

@@ -32,6 +32,7 @@ import torch
 from framing.model.article_frames import ArticleFrameModel, blend_article_frames
 from framing.model.embedding_regression import EmbeddingRegression, embedding_table
 from framing.model.ensemble import combine
+from framing.model.files import write_atomic
 from framing.model.folder import ModelFolder
 from framing.model.layout import SENSITIVE_THRESHOLDS, SENTENCE_STACK
 from framing.model.quantization import quantize
@@ -268,6 +269,9 @@ class Figures:
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
+        # report.json marks a complete set: dropped first, so figures cut off mid-save are refitted
+        # rather than loaded with some files of the last packaging.
+        (directory / "report.json").unlink(missing_ok=True)
         self.thresholds.save(directory / "thresholds.json")
         if self.sensitive is not None:
             self.sensitive.save(directory / SENSITIVE_THRESHOLDS)
@@ -277,10 +281,10 @@ class Figures:
             self.stack.save(directory)
         else:  # figures refitted without a stack must not load the one an earlier packaging left
             (directory / SENTENCE_STACK).unlink(missing_ok=True)
-        (directory / "folds.json").write_text(json.dumps(
+        write_atomic(directory / "folds.json", json.dumps(
             {"served": self.served, "folds_used": self.folds, "version": self.version, "serving": self.serving,
              **{name: f.model_dump() for name, f in self.systems.items()}}, indent=2))
-        (directory / "report.json").write_text(reports_json(self.reports), encoding="utf-8")  # written last
+        write_atomic(directory / "report.json", reports_json(self.reports))  # written last: marks them complete
 
     @classmethod
     def load(cls, directory: Path) -> Figures | None:
