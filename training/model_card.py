@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+from framing.model.files import write_atomic
 from framing.model.layout import (
     ARTICLE_FRAME_ARRAYS,
     MODEL_CARD,
@@ -120,7 +121,7 @@ def update_sentence_frames_section(directory: Path, record: dict) -> None:
     """Rewrites the folder's card with the section of its (re)fitted sentence-frame model."""
     path = directory / MODEL_CARD
     card = path.read_text(encoding="utf-8") if path.is_file() else ""
-    path.write_text(with_sentence_frames(card, sentence_frames_section(record)), encoding="utf-8")
+    write_atomic(path, with_sentence_frames(card, sentence_frames_section(record)))
 
 
 def shown_path(path: str) -> str:
@@ -252,7 +253,7 @@ or block authors or outlets automatically.
         record = json.loads(settings.read_text(encoding="utf-8")).get("fit") or {}
         card = with_sentence_frames(card, sentence_frames_section(record)) if record else card
     path = directory / MODEL_CARD
-    path.write_text(card, encoding="utf-8")
+    write_atomic(path, card)
     return path
 
 
