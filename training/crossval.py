@@ -316,8 +316,9 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
     for fold in folds:
         _backfill_parts(plan, fold, documents, run_dir, config)
     cached = Figures.load(run_dir / FIGURES)
-    if (cached is not None and (cached.folds or list(range(plan.k))) == folds and cached.version == config.version
-            and cached.serving == config.serving_settings()):
+    if cached is not None and (cached.folds or list(range(plan.k))) != folds:
+        cached = None  # figures of other folds: nothing of them applies
+    if cached is not None and cached.version == config.version and cached.serving == config.serving_settings():
         return cached
     rest = [d for d in plan.rest(documents) if plan.folds[d.id] in folds]
     by_system: dict[str, dict[str, DocumentScores]] = {}
@@ -351,7 +352,7 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
         stack = fit_stack(parts, range(len(rest)))
         scores[served] = list(apply_stack(scores[served], parts, stack, range(len(rest))).values())
     reports, systems, thresholds = {}, {}, {}
-    kept = _reference_rows(cached, plan.k, folds, config, served) if reuse_references else {}
+    kept = _reference_rows(cached, config, served) if reuse_references else {}
     for system in [served, *(s for s in scores if s != served)]:
         if system in kept:
             log.info("%s: cross-validated figures kept from the last packaging (same folds and span settings)",
@@ -373,14 +374,13 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
     return result
 
 
-def _reference_rows(cached: Figures | None, k: int, folds: Sequence[int], config: TrainConfig, served: str
+def _reference_rows(cached: Figures | None, config: TrainConfig, served: str
                     ) -> dict[str, tuple[Any, FoldFigures, Thresholds | None]]:
-    """The network-alone and baseline rows of the last figures, when they were fitted on the same
-    folds with the same REFERENCE_SETTINGS; their scores do not pass through the other serving
+    """The network-alone and baseline rows of the last figures (of the same folds), when they were
+    fitted with the same REFERENCE_SETTINGS; their scores do not pass through the other serving
     settings. The baseline's row comes with its thresholds, which the model folder keeps."""
-    if cached is None or (cached.folds or list(range(k))) != list(folds):
-        return {}
-    if cached.serving is None or any(cached.serving.get(key) != getattr(config, key) for key in REFERENCE_SETTINGS):
+    if cached is None or cached.serving is None or any(cached.serving.get(key) != getattr(config, key)
+                                                       for key in REFERENCE_SETTINGS):
         return {}
     rows: dict[str, tuple[Any, FoldFigures, Thresholds | None]] = {}
     if served != "network" and "network" in cached.reports:
