@@ -11,3 +11,11 @@ from __future__ import annotations
 
 class FramingError(Exception):
     """A problem with the user's input, files or settings, explained by its message."""
+
+
+def require_format(raw: object, expected: str, error: type[FramingError], source: str) -> dict:
+    """`raw` as a dict when its "format" is `expected`; else `error`, naming what was found instead."""
+    if not isinstance(raw, dict) or raw.get("format") != expected:
+        found = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
+        raise error(f"{source}: format {found!r}, expected {expected!r}")
+    return raw

@@ -20,7 +20,8 @@ A model folder:
     article_frames.safetensors   its arrays (optional)
     sentence_techniques.json  sentence-technique embedding model: settings (optional, model.sentence_techniques)
     sentence_techniques.safetensors  its arrays (optional)
-    sentence_stack.json       per-technique weights of the parts' sentence scores (optional, model.sentence_stack)
+    sentence_stack.json       per-technique weights of the parts' sentence scores, and the word stack's weights
+                              and lexicon when fitted (optional, model.sentence_stack, model.word_stack)
     span_memory.json          nearest-neighbour memory of annotated loaded words: settings (optional, model.span_memory)
     span_memory.safetensors   its arrays (optional)
     metrics.json              held-out metrics measured when the folder was written

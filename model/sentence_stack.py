@@ -6,8 +6,9 @@ of their probabilities, at shares chosen by hand, weighs a confident part no mor
 one. The stack is a logistic regression over the three parts' logits, fitted on out-of-fold scores
 (only `framing crossval` has them: `training.sentence_stack`); the file holds a weight per part and
 technique and a bias per technique (the fit shares the weights between techniques). Techniques with
-too few positive sentences to fit keep the fixed blend. Word scores, spans and frames are not
-touched. Measurements: docs/model-experiments.md, section 11.
+too few positive sentences to fit keep the fixed blend. Frames are not touched, and word scores only
+by the word stack (model.word_stack) the file may carry beside. Measurements:
+docs/model-experiments.md, sections 11 and 13.
 
 Saved as plain JSON (`sentence_stack.json`): a few hundred numbers.
 """
@@ -15,6 +16,7 @@ Saved as plain JSON (`sentence_stack.json`): a few hundred numbers.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,12 +24,13 @@ from typing import Any, ClassVar
 import numpy as np
 
 from framing.model.ensemble import LexicalShares, combine
-from framing.model.errors import FramingError
+from framing.model.errors import FramingError, require_format
 from framing.model.files import write_atomic
 from framing.model.layout import SENTENCE_STACK
 from framing.model.scores import DocumentScores, PreparedText, Scorer
 from framing.model.sentence_techniques import SentenceTechniqueModel, blend_sentence_techniques
 from framing.model.taxonomy import TECHNIQUES
+from framing.model.word_stack import WordStack, WordStackFormatError
 
 # The parts, in the order of the weights' columns.
 PARTS = ("network", "tfidf", "sentence_techniques")
@@ -56,6 +59,7 @@ class SentenceStack:
     weights: np.ndarray  # [techniques, parts]
     bias: np.ndarray  # [techniques]
     fitted: np.ndarray  # [techniques] bool
+    words: WordStack | None = None  # Loaded_Language and Name_Calling word scores stacked too, when fitted
 
     FORMAT: ClassVar[str] = "framing-sentence-stack/1"
 
@@ -79,13 +83,11 @@ class SentenceStack:
     def to_json(self) -> dict[str, Any]:
         return {"format": self.FORMAT, "parts": list(PARTS), "techniques": list(TECHNIQUES),
                 "weights": self.weights.round(6).tolist(), "bias": self.bias.round(6).tolist(),
-                "fitted": self.fitted.tolist()}
+                "fitted": self.fitted.tolist(), **({"words": self.words.to_json()} if self.words else {})}
 
     @classmethod
     def from_json(cls, raw: Any, source: str = "sentence stack") -> SentenceStack:
-        if not isinstance(raw, dict) or raw.get("format") != cls.FORMAT:
-            found = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
-            raise SentenceStackFormatError(f"{source}: format {found!r}, expected {cls.FORMAT!r}")
+        raw = require_format(raw, cls.FORMAT, SentenceStackFormatError, source)
         if raw.get("parts") != list(PARTS) or raw.get("techniques") != list(TECHNIQUES):
             raise SentenceStackFormatError(f"{source}: fitted for other parts or techniques than this version's "
                                            f"({', '.join(PARTS)}; {len(TECHNIQUES)} techniques)")
@@ -96,7 +98,10 @@ class SentenceStack:
         except (KeyError, TypeError, ValueError) as error:
             raise SentenceStackFormatError(f"{source}: missing or malformed arrays ({error})") from error
         try:
-            return cls(weights, bias, fitted)
+            words = WordStack.from_json(raw["words"], f"{source}, words") if "words" in raw else None
+            return cls(weights, bias, fitted, words)
+        except WordStackFormatError as error:
+            raise SentenceStackFormatError(str(error)) from error
         except SentenceStackFormatError as error:
             raise SentenceStackFormatError(f"{source}: {error}") from error
 
@@ -113,12 +118,19 @@ class SentenceStack:
         return cls.from_json(raw, str(path))
 
 
-def stacked(scores: list[DocumentScores], network: list[DocumentScores], tfidf: list[DocumentScores],
-            own: list[np.ndarray], stack: SentenceStack) -> list[DocumentScores]:
-    """`scores` (the served blend) with their sentence techniques from the stack; nothing else changes."""
-    return [replace(s, sentence_techniques=stack.apply(n.sentence_techniques, x.sentence_techniques, o,
+def stacked(prepared: Sequence[PreparedText] | None, scores: list[DocumentScores], network: list[DocumentScores],
+            tfidf: list[DocumentScores], own: list[np.ndarray], stack: SentenceStack) -> list[DocumentScores]:
+    """`scores` (the served blend) with their sentence techniques from the stack, and the stacked
+    techniques' word scores from its word stack when it has one (which reads the `prepared` texts'
+    words); nothing else changes."""
+    done = [replace(s, sentence_techniques=stack.apply(n.sentence_techniques, x.sentence_techniques, o,
                                                        s.sentence_techniques))
             for s, n, x, o in zip(scores, network, tfidf, own, strict=True)]
+    if stack.words is None:
+        return done
+    if prepared is None:
+        raise ValueError("the word stack reads the texts' words: stacked() needs the prepared texts")
+    return [stack.words.apply(p, s, n, x) for p, s, n, x in zip(prepared, done, network, tfidf, strict=True)]
 
 
 class StackingScorer:
@@ -139,4 +151,4 @@ class StackingScorer:
         network, tfidf = self.neural.score(documents), self.lexical.score(documents)
         own = self.sentence_model.score(documents, self.tokenizer, self.table)
         served = blend_sentence_techniques(combine(network, tfidf, self.shares), own, self.own_share)
-        return stacked(served, network, tfidf, own, self.stack)
+        return stacked(documents, served, network, tfidf, own, self.stack)

@@ -330,6 +330,16 @@ def test_parts_run_apart_and_a_plain_run_only_packages_them(
     assert (run / "figures" / "baseline_thresholds.json").read_text() == baseline_thresholds
     assert (run / "model" / "baseline_thresholds.json").read_text() == baseline_thresholds
     assert ModelFolder(run / "model").sentence_stack() is not None
+    # ... and with the word stack: fitted with the sentence stack, its folds nested the same way; only
+    # the served system is fitted again, and the folder serves it.
+    repackage("--reuse-reference-figures", version="parts.2", sentence_technique_weight=0.3, sentence_stack=True,
+              word_stack=True)
+    assert caplog.text.count("cross-validated figures of ensemble") == 1
+    words = ModelFolder(run / "model").sentence_stack().words
+    assert words is not None and words.fitted[0] and words.lexicon.counts
+    assert json.loads((run / "figures" / "folds.json").read_text())["serving"]["word_stack"] is True
+    assert "word scores are stacked too" in (run / "model" / "MODEL_CARD.md").read_text()
+    assert Analyzer.load(run / "model").scorer.base.stack.words is not None
     # ... but not when a setting that shapes those rows changed (span growth): all three are fitted.
     repackage("--reuse-reference-figures", version="parts.2", sentence_technique_weight=0.3, span_bridge=0)
     assert "kept from the last packaging" not in caplog.text

@@ -39,7 +39,7 @@ IDENTITY_SETTINGS = ("name", "version")
 # Settings that say how the trained scores are combined when served, not what is trained: a finished run
 # may be packaged again with other values (its cached figures are refitted; `crossval.Figures`).
 SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_weight", "sentence_technique_weight",
-                    "sentence_stack", "span_extension", "span_bridge",
+                    "sentence_stack", "word_stack", "span_extension", "span_bridge",
                     "span_memory_share", "span_memory_floor")
 # The serving settings that shape the reference rows of cross-validated figures (the network alone and
 # the TF-IDF baseline alone): the others only change the served system (`crossval.figures`).
@@ -133,6 +133,12 @@ class TrainConfig(BaseModel):
                            "network's, the TF-IDF model's and the sentence-technique model's scores "
                            "(model.sentence_stack), fitted on out-of-fold scores: `framing crossval` only; needs "
                            "lexical_weight and sentence_technique_weight above 0 (its fallback blend)")
+    word_stack: bool = Field(
+        False, description="serve Loaded_Language and Name_Calling word scores from a logistic regression over "
+                           "the network's word and sentence logits, the TF-IDF model's sentence logits and a "
+                           "smoothed prior of how often the corpus marks each word (model.word_stack), fitted "
+                           "with the sentence stack on out-of-fold scores: `framing crossval` only; needs "
+                           "sentence_stack")
     quantization: Literal["none", "int8"] = Field(
         SERVED_QUANTIZATION, description="arithmetic the model is served and calibrated in (model.quantization)")
     span_extension: float = Field(
@@ -161,6 +167,8 @@ class TrainConfig(BaseModel):
         if self.sentence_stack and (self.lexical_weight <= 0 or self.sentence_technique_weight <= 0):
             raise ValueError("sentence_stack stacks the TF-IDF and sentence-technique models' scores with the "
                              "network's: it needs lexical_weight and sentence_technique_weight above 0")
+        if self.word_stack and not self.sentence_stack:
+            raise ValueError("word_stack is fitted and served with the sentence stack: it needs sentence_stack")
         return self
 
     def training_settings(self) -> dict[str, Any]:

@@ -165,7 +165,7 @@ def serve(config: TrainConfig, prepared: Sequence[PreparedText], network: Sequen
     if sentence_techniques is not None and config.sentence_technique_weight > 0:
         scores = blend_sentence_techniques(scores, list(sentence_techniques), config.sentence_technique_weight)
         if stack is not None and baseline is not None:
-            scores = stacked(scores, list(network), list(baseline), list(sentence_techniques), stack)
+            scores = stacked(list(prepared), scores, list(network), list(baseline), list(sentence_techniques), stack)
     return served, scores
 
 
@@ -346,10 +346,10 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
         scores[served] = blend_sentence_techniques(scores[served], own_sentences, config.sentence_technique_weight)
     fold_of = plan.fold_of(rest)
     stack, stacked_folds = None, None
-    if config.sentence_stack:  # the parts' sentence scores stacked; each fold judged by stacks that never saw it
+    if config.sentence_stack:  # sentence (and word) scores stacked; each fold judged by stacks that never saw it
         parts = StackParts.of(rest, prepared, scores["network"], scores["baseline"], own_sentences)
-        stacked_folds = nested_scores(scores[served], parts, fold_of)
-        stack = fit_stack(parts, range(len(rest)))
+        stacked_folds = nested_scores(scores[served], parts, fold_of, words=config.word_stack)
+        stack = fit_stack(parts, range(len(rest)), groups=fold_of if config.word_stack else None)
         scores[served] = list(apply_stack(scores[served], parts, stack, range(len(rest))).values())
     reports, systems, thresholds = {}, {}, {}
     kept = _reference_rows(cached, config, served) if reuse_references else {}

@@ -18,6 +18,7 @@ from framing.model.layout import (
 )
 from framing.model.sentence_stack import SentenceStack
 from framing.model.taxonomy import TECHNIQUES
+from framing.model.word_stack import STACKED
 from framing.training.config import TrainConfig
 from framing.training.fold_figures import spread_table
 from framing.training.metrics import BOOTSTRAP_SAMPLES, HEADLINE
@@ -166,8 +167,9 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
         ensemble += (f" Sentence technique scores blend in, at share {config.sentence_technique_weight}, a logistic "
                      "regression per technique over the same embedding features of the sentence "
                      "(model.sentence_techniques).")
-    if (directory / SENTENCE_STACK).is_file():
-        fitted = int(SentenceStack.load(directory).fitted.sum())
+    stack = SentenceStack.load(directory) if (directory / SENTENCE_STACK).is_file() else None
+    if stack is not None:
+        fitted = int(stack.fitted.sum())
         ensemble += (f" For {fitted} of the {len(TECHNIQUES)} techniques, the sentence scores are not blended at "
                      "those fixed shares but stacked: a logistic regression over the logits of the "
                      "network's, the TF-IDF model's and the embedding model's sentence scores, its weights shared "
@@ -177,6 +179,14 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
                         "inherited from the model this one was fine-tuned from or recalibrated, which fitted it on "
                         "its out-of-fold scores")
                      + "; the rest keep the blend.")
+        if stack.words is not None:
+            stacked_words = [name for name, on in zip(STACKED, stack.words.fitted, strict=True) if on]
+            ensemble += (f" The {' and '.join(stacked_words)} word scores are stacked too (model.word_stack): a "
+                         "logistic regression over the network's word and sentence logits, the TF-IDF model's "
+                         "sentence logits and a smoothed prior of how often the annotators marked the word, "
+                         f"counted over the {len(stack.words.lexicon.counts):,} words of the training articles "
+                         "kept in its lexicon (a word they never saw gets the base rate), fitted with the "
+                         "sentence stack.")
     if (directory / SPAN_MEMORY_ARRAYS).is_file():
         ensemble += (" The Loaded_Language and Name_Calling word scores blend in, at share "
                      f"{config.span_memory_share}, a nearest-neighbour memory of the network's states of "

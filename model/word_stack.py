@@ -1,0 +1,165 @@
+"""Loaded_Language and Name_Calling word scores stacked with their context and the corpus's words
+(issue 14: Loaded_Language F1 and span F1).
+
+The network scores each word from its window alone. Two things it weighs badly: how the sentence
+as a whole reads (the network's and the TF-IDF model's sentence scores), and how often annotators
+marked this very word loaded elsewhere in the corpus ("regime", "terrorists", "slammed"). The word
+stack is a logistic regression per technique over those logits and a smoothed lexical prior (a
+word's share of occurrences inside a gold span of the technique in the articles the stack was
+fitted on), fitted on out-of-fold scores by `framing crossval` (`training.word_stack`). A word the
+corpus never had gets the corpus's base rate, so unseen pejoratives are judged on context alone,
+as before. Its output replaces the two techniques' word scores; nothing else changes.
+Measurements: docs/model-experiments.md, section 13.
+
+Kept inside `sentence_stack.json` under "words": the stack is fitted and served with the sentence
+stack, from the same parts' scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+import numpy as np
+
+from framing.model.errors import FramingError, require_format
+from framing.model.scores import DocumentScores, PreparedText
+from framing.model.taxonomy import TECHNIQUE_INDEX
+
+# The techniques whose word scores are stacked, in the order of the weights' rows.
+STACKED = ("Loaded_Language", "Name_Calling-Labeling")
+FEATURES = ("network_word_ll", "network_word_nc", "network_sentence_ll", "network_sentence_nc",
+            "tfidf_sentence_ll", "tfidf_sentence_nc", "prior_ll", "prior_nc", "log_count", "alphabetic")
+# Pseudo-occurrences at the base rate added to every word's count: a word seen once is not certain.
+SMOOTHING = 2.0
+CLIP = 1e-4
+# Words seen fewer times than this with no marked occurrence are not stored (the prior of such a word
+# is close to the base rate); the same cut is made when fitting, so serving reads what was fitted.
+MIN_COUNT = 2
+
+
+class WordStackFormatError(FramingError, ValueError):
+    """The saved word stack is missing fields, has the wrong shape or an unknown format."""
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), CLIP, 1.0 - CLIP)
+    return np.log(p / (1.0 - p))
+
+
+def words_of(prepared: PreparedText) -> list[str]:
+    """The lexicon's keys of a text's words: lower-cased as written."""
+    return [prepared.text[start:end].lower() for start, end in prepared.words]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Per word: occurrences, and occurrences inside a gold span of each stacked technique."""
+
+    counts: Mapping[str, tuple[int, int, int]]
+    base: tuple[float, float]  # each technique's share of all word occurrences counted
+
+    @classmethod
+    def count(cls, texts: Iterable[tuple[list[str], np.ndarray]]) -> Lexicon:
+        """From (words, [words, 2] bool marked) pairs; rare words without a mark are dropped."""
+        totals: dict[str, list[int]] = {}
+        n, marked = 0, np.zeros(2)
+        for words, gold in texts:
+            n += len(words)
+            marked += gold.sum(axis=0)
+            for word, (ll, nc) in zip(words, gold.tolist(), strict=True):
+                entry = totals.setdefault(word, [0, 0, 0])
+                entry[0] += 1
+                entry[1] += ll
+                entry[2] += nc
+        base = tuple(float(x) for x in np.clip(marked / max(n, 1), CLIP, 1.0 - CLIP))
+        kept = {w: (c, ll, nc) for w, (c, ll, nc) in totals.items() if c >= MIN_COUNT or ll or nc}
+        return cls(kept, (base[0], base[1]))
+
+    def features(self, words: list[str]) -> np.ndarray:
+        """[words, 4]: the two priors' logits, log count and whether the word is alphabetic."""
+        out = np.zeros((len(words), 4))
+        for j, word in enumerate(words):
+            count, ll, nc = self.counts.get(word, (0, 0, 0))
+            out[j, 0] = (ll + SMOOTHING * self.base[0]) / (count + SMOOTHING)
+            out[j, 1] = (nc + SMOOTHING * self.base[1]) / (count + SMOOTHING)
+            out[j, 2] = np.log1p(count)
+            out[j, 3] = word.isalpha()
+        out[:, :2] = logit(out[:, :2])
+        return out
+
+
+def features(prepared: PreparedText, network: DocumentScores, tfidf: DocumentScores, lexicon: Lexicon) -> np.ndarray:
+    """[words, FEATURES]: the network's word and sentence logits, the TF-IDF model's sentence logits
+    (of each word's sentence) and the lexicon's features."""
+    columns = [TECHNIQUE_INDEX[t] for t in STACKED]
+    sentence = prepared.word_sentence
+    return np.concatenate([logit(network.word_techniques[:, columns]),
+                           logit(network.sentence_techniques[sentence][:, columns]),
+                           logit(tfidf.sentence_techniques[sentence][:, columns]),
+                           lexicon.features(words_of(prepared))], axis=1)
+
+
+@dataclass(frozen=True)
+class WordStack:
+    """Per stacked technique `sigmoid(weights · features + bias)` where `fitted` (the network's word
+    scores elsewhere), read beside `lexicon`."""
+
+    weights: np.ndarray  # [len(STACKED), len(FEATURES)]
+    bias: np.ndarray  # [len(STACKED)]
+    fitted: np.ndarray  # [len(STACKED)] bool: the technique had enough marked words to fit
+    lexicon: Lexicon
+
+    FORMAT: ClassVar[str] = "framing-word-stack/1"
+
+    def __post_init__(self) -> None:
+        shapes = (self.weights.shape, self.bias.shape, self.fitted.shape)
+        if shapes != ((len(STACKED), len(FEATURES)), (len(STACKED),), (len(STACKED),)):
+            raise WordStackFormatError(f"word stack arrays have shapes {shapes}, expected "
+                                       f"({len(STACKED)}, {len(FEATURES)}), ({len(STACKED)},) and ({len(STACKED)},)")
+        if not (np.isfinite(self.weights).all() and np.isfinite(self.bias).all()):
+            raise WordStackFormatError("word stack weights must be finite numbers")
+        if not all(0.0 < b < 1.0 for b in self.lexicon.base):
+            raise WordStackFormatError(f"word stack base rates must lie in (0, 1), got {self.lexicon.base}")
+
+    def apply(self, prepared: PreparedText, scores: DocumentScores, network: DocumentScores,
+              tfidf: DocumentScores) -> DocumentScores:
+        """`scores` with the stacked techniques' word scores from the stack."""
+        if not len(prepared.words) or not self.fitted.any():
+            return scores
+        z = features(prepared, network, tfidf, self.lexicon) @ self.weights.T + self.bias
+        words = scores.word_techniques.copy()
+        for k in np.flatnonzero(self.fitted):
+            words[:, TECHNIQUE_INDEX[STACKED[k]]] = 1.0 / (1.0 + np.exp(-z[:, k]))
+        return replace(scores, word_techniques=words.astype(np.float32))
+
+    def to_json(self) -> dict[str, Any]:
+        ordered = sorted(self.lexicon.counts.items())
+        return {"format": self.FORMAT, "techniques": list(STACKED), "features": list(FEATURES),
+                "weights": self.weights.round(6).tolist(), "bias": self.bias.round(6).tolist(),
+                "fitted": self.fitted.tolist(), "base": list(self.lexicon.base), "words": [w for w, _ in ordered],
+                "counts": [list(c) for _, c in ordered]}
+
+    @classmethod
+    def from_json(cls, raw: Any, source: str = "word stack") -> WordStack:
+        raw = require_format(raw, cls.FORMAT, WordStackFormatError, source)
+        if raw.get("techniques") != list(STACKED) or raw.get("features") != list(FEATURES):
+            raise WordStackFormatError(f"{source}: fitted for other techniques or features than this version's")
+        try:
+            weights = np.array(raw["weights"], dtype=np.float64)
+            bias = np.array(raw["bias"], dtype=np.float64)
+            fitted = np.array(raw["fitted"], dtype=bool)
+            base = tuple(float(b) for b in raw["base"])
+            words, counts = list(raw["words"]), [tuple(int(x) for x in c) for c in raw["counts"]]
+            if len(words) != len(counts) or len(base) != 2 or any(len(c) != 3 for c in counts):
+                raise ValueError("words, counts and base rates do not match")
+            if not all(isinstance(w, str) for w in words):
+                raise ValueError("words must be strings")
+        except (KeyError, TypeError, ValueError) as error:
+            raise WordStackFormatError(f"{source}: missing or malformed fields ({error})") from error
+        lexicon = Lexicon(dict(zip(words, counts, strict=True)), (base[0], base[1]))  # type: ignore[arg-type]
+        try:
+            return cls(weights, bias, fitted, lexicon)
+        except WordStackFormatError as error:
+            raise WordStackFormatError(f"{source}: {error}") from error

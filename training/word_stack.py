@@ -1,0 +1,65 @@
+"""Fitting the word stack (model.word_stack) on out-of-fold scores.
+
+Like the sentence stack it must see the parts' scores on articles they never trained on, and its
+lexical prior must not count the words it is fitted to predict: a training word's prior comes from
+the articles of the other folds only (with a single fold, the other half of the articles), and the
+served lexicon counts every article the stack was fitted on. `training.sentence_stack` nests it
+with the sentence stack, so each fold is judged by a word stack whose lexicon never saw it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from framing.model.scores import DocumentScores, PreparedText
+from framing.model.word_stack import FEATURES, STACKED, Lexicon, WordStack, features, words_of
+from framing.training.documents import Document
+
+# Inverse regularisation: ten weights fitted on hundreds of thousands of words.
+WORD_STACK_C = 1.0
+# Marked words a technique needs before its word scores are stacked.
+MIN_MARKED = 20
+
+
+def word_labels(document: Document, prepared: PreparedText) -> np.ndarray:
+    """[words, len(STACKED)]: whether a gold span of each stacked technique overlaps the word."""
+    gold = np.zeros((len(prepared.words), len(STACKED)), dtype=bool)
+    if not len(prepared.words):
+        return gold
+    for span in document.spans:
+        if span.technique in STACKED:
+            inside = (prepared.words[:, 0] < span.end) & (prepared.words[:, 1] > span.start)
+            gold[inside, STACKED.index(span.technique)] = True
+    return gold
+
+
+def fit_word_stack(prepared: Sequence[PreparedText], network: Sequence[DocumentScores],
+                   tfidf: Sequence[DocumentScores], labels: Sequence[np.ndarray], rows: Sequence[int],
+                   groups: Sequence[int]) -> WordStack | None:
+    """The word stack fitted on articles `rows` (`groups`: their folds), for each stacked technique
+    with MIN_MARKED marked (and unmarked) words among them; None when neither has."""
+    kept = [(i, g) for i, g in zip(rows, groups, strict=True) if len(prepared[i].words)]
+    if not kept:
+        return None
+    rows = [i for i, _ in kept]
+    by_row = (dict(kept) if len({g for _, g in kept}) > 1 else {i: k % 2 for k, i in enumerate(rows)})
+    words = {i: words_of(prepared[i]) for i in rows}
+    x, y = [], []
+    for group in sorted(set(by_row.values())):
+        lexicon = Lexicon.count((words[i], labels[i]) for i in rows if by_row[i] != group)
+        for i in rows:
+            if by_row[i] == group:
+                x.append(features(prepared[i], network[i], tfidf[i], lexicon))
+                y.append(labels[i])
+    design, gold = np.concatenate(x), np.concatenate(y)
+    fitted = (gold.sum(axis=0) >= MIN_MARKED) & ((~gold).sum(axis=0) >= MIN_MARKED)
+    if not fitted.any():
+        return None
+    weights, bias = np.zeros((len(STACKED), len(FEATURES))), np.zeros(len(STACKED))
+    for t in np.flatnonzero(fitted):
+        regression = LogisticRegression(C=WORD_STACK_C, max_iter=3000).fit(design, gold[:, t])
+        weights[t], bias[t] = regression.coef_[0], regression.intercept_[0]
+    return WordStack(weights, bias, fitted, Lexicon.count((words[i], labels[i]) for i in rows))
