@@ -50,7 +50,8 @@ def logit(p: np.ndarray) -> np.ndarray:
 
 def words_of(prepared: PreparedText) -> list[str]:
     """The lexicon's keys of a text's words: lower-cased as written."""
-    return [prepared.text[start:end].lower() for start, end in prepared.words]
+    text = prepared.text
+    return [text[start:end].lower() for start, end in prepared.words.tolist()]
 
 
 @dataclass(frozen=True)
@@ -79,15 +80,12 @@ class Lexicon:
 
     def features(self, words: list[str]) -> np.ndarray:
         """[words, 4]: the two priors' logits, log count and whether the word is alphabetic."""
-        out = np.zeros((len(words), 4))
-        for j, word in enumerate(words):
-            count, ll, nc = self.counts.get(word, (0, 0, 0))
-            out[j, 0] = (ll + SMOOTHING * self.base[0]) / (count + SMOOTHING)
-            out[j, 1] = (nc + SMOOTHING * self.base[1]) / (count + SMOOTHING)
-            out[j, 2] = np.log1p(count)
-            out[j, 3] = word.isalpha()
-        out[:, :2] = logit(out[:, :2])
-        return out
+        unseen = (0, 0, 0)
+        counts = np.array([self.counts.get(word, unseen) for word in words], dtype=np.float64).reshape(-1, 3)
+        total = counts[:, :1] + SMOOTHING
+        priors = (counts[:, 1:] + SMOOTHING * np.array(self.base)) / total
+        alphabetic = np.array([word.isalpha() for word in words], dtype=np.float64)
+        return np.column_stack([logit(priors), np.log1p(counts[:, 0]), alphabetic])
 
 
 def features(prepared: PreparedText, network: DocumentScores, tfidf: DocumentScores, lexicon: Lexicon) -> np.ndarray:

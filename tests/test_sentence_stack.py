@@ -139,7 +139,8 @@ def test_a_folder_with_a_stack_serves_it_and_an_empty_stack_serves_the_blend(
     assert _stacking_or_none(unstacked) is None
     _, blended = unstacked.score([text])
     assert not np.allclose(shipped[0].sentence_techniques, blended[0].sentence_techniques, atol=1e-3)
-    assert np.array_equal(shipped[0].word_techniques, blended[0].word_techniques), "spans do not pass the stack"
+    others = [t for t in range(T) if t not in (LOADED, NAMING)]  # the word stack's (model.word_stack) only
+    assert np.array_equal(shipped[0].word_techniques[:, others], blended[0].word_techniques[:, others])
     # A stack fitted for no technique serves the blend too.
     empty = SentenceStack(np.zeros((T, len(PARTS))), np.zeros(T), np.zeros(T, dtype=bool))
     empty.save(folder)  # not in hashes.json now: an extra file is not checked, only listed ones
