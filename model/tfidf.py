@@ -12,6 +12,7 @@ a saved model survives moving this module or upgrading scikit-learn.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,12 @@ if TYPE_CHECKING:
 
 FORMAT = "framing-tfidf/1"
 NGRAM_RANGE = (1, 2)
+
+
+def composed(text: str) -> str:
+    """`text` in composed form (NFC): the vocabulary was read from composed text, so a decomposed "é"
+    (e + combining accent) would split its word into pieces the model never saw."""
+    return unicodedata.normalize("NFC", text)
 
 
 class TfidfFormatError(FramingError, ValueError):
@@ -93,21 +100,21 @@ class BaselineScorer:
         for document in documents:
             prepared = PreparedText.from_text(document.text)
             for sentence in prepared.sentences:
-                sentences.append(document.text[sentence.start:sentence.end])
+                sentences.append(composed(document.text[sentence.start:sentence.end]))
                 target = np.zeros(len(TECHNIQUES))
                 for span in document.spans:
                     if span.start < sentence.end and span.end > sentence.start:
                         target[TECHNIQUE_INDEX[span.technique]] = 1
                 sentence_targets.append(target)
         framed = [d for d in documents if d.frames is not None]
-        self.vectorizer.fit(sentences + [d.text for d in framed])
+        self.vectorizer.fit(sentences + [composed(d.text) for d in framed])
         self.techniques = LinearHeads.fit(self.vectorizer.transform(sentences),
                                           np.array(sentence_targets).reshape(-1, len(TECHNIQUES)))
         frame_targets = np.zeros((len(framed), len(FRAMES)))
         for i, document in enumerate(framed):
             for frame in document.frames or []:
                 frame_targets[i, FRAME_INDEX[frame]] = 1
-        framed_features = (self.vectorizer.transform([d.text for d in framed]) if framed
+        framed_features = (self.vectorizer.transform([composed(d.text) for d in framed]) if framed
                            else np.zeros((0, len(self.vectorizer.vocabulary_))))
         self.frames = LinearHeads.fit(framed_features, frame_targets)
         return self
@@ -121,7 +128,7 @@ class BaselineScorer:
         techniques, frames = self._heads()
         results = []
         for prepared in documents:
-            texts = [prepared.text[s.start:s.end] for s in prepared.sentences]
+            texts = [composed(prepared.text[s.start:s.end]) for s in prepared.sentences]
             features = self.vectorizer.transform(texts)
             sentence_techniques = techniques.predict(features)
             word_techniques = (sentence_techniques[prepared.word_sentence] if len(prepared.words)
@@ -130,7 +137,7 @@ class BaselineScorer:
                 word_techniques=word_techniques,
                 sentence_techniques=sentence_techniques,
                 sentence_frames=frames.predict(features),
-                article_frames=frames.predict(self.vectorizer.transform([prepared.text]))[0],
+                article_frames=frames.predict(self.vectorizer.transform([composed(prepared.text)]))[0],
             ))
         return results
 

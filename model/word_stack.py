@@ -17,6 +17,7 @@ stack, from the same parts' scores.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
@@ -48,10 +49,21 @@ def logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1.0 - p))
 
 
+# Invisible characters that may sit inside a word (soft hyphen, zero-width space and joiners): not part
+# of its key, so "re\u00adgime" is looked up as "regime".
+INVISIBLE = str.maketrans("", "", "\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+
+def key(word: str) -> str:
+    """A word's lexicon key: composed (NFC), lower-cased, without invisible characters, so the same
+    word typed decomposed or with a soft hyphen finds the same entry."""
+    return unicodedata.normalize("NFC", word.translate(INVISIBLE)).lower()
+
+
 def words_of(prepared: PreparedText) -> list[str]:
-    """The lexicon's keys of a text's words: lower-cased as written."""
+    """The lexicon's keys of a text's words."""
     text = prepared.text
-    return [text[start:end].lower() for start, end in prepared.words.tolist()]
+    return [key(text[start:end]) for start, end in prepared.words.tolist()]
 
 
 @dataclass(frozen=True)
@@ -156,7 +168,11 @@ class WordStack:
                 raise ValueError("words must be strings")
         except (KeyError, TypeError, ValueError) as error:
             raise WordStackFormatError(f"{source}: missing or malformed fields ({error})") from error
-        lexicon = Lexicon(dict(zip(words, counts, strict=True)), (base[0], base[1]))  # type: ignore[arg-type]
+        merged: dict[str, tuple[int, int, int]] = {}
+        for word, count in zip(words, counts, strict=True):  # keys as this version makes them
+            before = merged.get(key(word), (0, 0, 0))
+            merged[key(word)] = (before[0] + count[0], before[1] + count[1], before[2] + count[2])
+        lexicon = Lexicon(merged, (base[0], base[1]))
         try:
             return cls(weights, bias, fitted, lexicon)
         except WordStackFormatError as error:

@@ -175,3 +175,17 @@ def test_a_folder_whose_stack_has_words_serves_them(tmp_path: Path, shipped_mode
 def test_the_word_stack_needs_the_sentence_stack() -> None:
     with pytest.raises(ValueError, match="needs sentence_stack"):
         TrainConfig(word_stack=True)
+
+
+def test_a_word_typed_decomposed_or_with_a_soft_hyphen_finds_its_lexicon_entry() -> None:
+    import unicodedata
+
+    lexicon = Lexicon({"régime": (10, 8, 0)}, (0.05, 0.02))
+    typed = [unicodedata.normalize("NFD", "Régime"), "ré\u00adgime", "re\u200dgime", "régime"]
+    words = words_of(PreparedText.from_text(" ".join(typed)))
+    assert words[:3] == ["régime", "régime", "regime"]
+    f = lexicon.features(words)
+    assert f[0, 0] == f[1, 0] == f[3, 0] > f[2, 0], "decomposed and soft-hyphenated forms read the entry"
+    saved = WordStack(np.zeros((2, len(FEATURES))), np.zeros(2), np.ones(2, dtype=bool),
+                      Lexicon({unicodedata.normalize("NFD", "régime"): (4, 1, 0), "régime": (6, 2, 0)}, (0.1, 0.1)))
+    assert WordStack.from_json(saved.to_json()).lexicon.counts == {"régime": (10, 3, 0)}, "merged on load"
