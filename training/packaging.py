@@ -94,8 +94,7 @@ def calibrate_systems(documents: Sequence[Document], prepared: Sequence[Prepared
             served_scores = blended(combine(list(network_scores), list(baseline_scores), shares))
             if stack is not None and sentence_techniques is not None:
                 served_scores = stacked(list(prepared), list(served_scores), list(network_scores),
-                                        list(baseline_scores),
-                                        list(sentence_techniques[0]), stack)
+                                        list(baseline_scores), list(sentence_techniques[0]), stack)
             reports["ensemble"], thresholds = cross_fitted(documents, prepared, served_scores, info, seed=seed,
                                                            assignments=assignments, growth=growth)
     served = "ensemble" if "ensemble" in reports else "network"
