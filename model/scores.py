@@ -23,6 +23,16 @@ _INNER = r"[\p{L}\p{N}_\p{M}\u00ad\u200c\u200d\u2060]"
 _WORD = regex.compile(rf"{_START}{_INNER}*(?:[-'’]{_START}{_INNER}*)*|[^\p{{L}}\p{{N}}_\s\x1c-\x1f]")
 
 
+# Probabilities are clipped here before a logit: a score certain of a text does not outvote the others
+# it is weighed against (the stacks of model.sentence_stack and model.word_stack).
+LOGIT_CLIP = 1e-4
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), LOGIT_CLIP, 1.0 - LOGIT_CLIP)
+    return np.log(p / (1.0 - p))
+
+
 @dataclass
 class PreparedText:
     """A text cut into paragraphs, sentences and words, with code-point offsets."""

@@ -27,24 +27,18 @@ from framing.model.ensemble import LexicalShares, combine
 from framing.model.errors import FramingError, require_format
 from framing.model.files import write_atomic
 from framing.model.layout import SENTENCE_STACK
-from framing.model.scores import DocumentScores, PreparedText, Scorer
+from framing.model.scores import DocumentScores, PreparedText, Scorer, logit
 from framing.model.sentence_techniques import SentenceTechniqueModel, blend_sentence_techniques
 from framing.model.taxonomy import TECHNIQUES
 from framing.model.word_stack import WordStack, WordStackFormatError
 
 # The parts, in the order of the weights' columns.
 PARTS = ("network", "tfidf", "sentence_techniques")
-# Probabilities are clipped here before the logit: a part certain of a sentence does not outvote the rest.
-CLIP = 1e-4
 
 
 class SentenceStackFormatError(FramingError, ValueError):
     """The saved stack is missing fields, has the wrong shape or an unknown format."""
 
-
-def logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=np.float64), CLIP, 1.0 - CLIP)
-    return np.log(p / (1.0 - p))
 
 
 def features(network: np.ndarray, tfidf: np.ndarray, own: np.ndarray) -> np.ndarray:

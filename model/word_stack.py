@@ -25,16 +25,16 @@ from typing import Any, ClassVar
 import numpy as np
 
 from framing.model.errors import FramingError, require_format
-from framing.model.scores import DocumentScores, PreparedText
+from framing.model.scores import LOGIT_CLIP, DocumentScores, PreparedText, logit
 from framing.model.taxonomy import TECHNIQUE_INDEX
 
 # The techniques whose word scores are stacked, in the order of the weights' rows.
 STACKED = ("Loaded_Language", "Name_Calling-Labeling")
+COLUMNS = [TECHNIQUE_INDEX[t] for t in STACKED]  # their columns in the scores' technique axis
 FEATURES = ("network_word_ll", "network_word_nc", "network_sentence_ll", "network_sentence_nc",
             "tfidf_sentence_ll", "tfidf_sentence_nc", "prior_ll", "prior_nc", "log_count", "alphabetic")
 # Pseudo-occurrences at the base rate added to every word's count: a word seen once is not certain.
 SMOOTHING = 2.0
-CLIP = 1e-4
 # Words seen fewer times than this with no marked occurrence are not stored (the prior of such a word
 # is close to the base rate); the same cut is made when fitting, so serving reads what was fitted.
 MIN_COUNT = 2
@@ -42,11 +42,6 @@ MIN_COUNT = 2
 
 class WordStackFormatError(FramingError, ValueError):
     """The saved word stack is missing fields, has the wrong shape or an unknown format."""
-
-
-def logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=np.float64), CLIP, 1.0 - CLIP)
-    return np.log(p / (1.0 - p))
 
 
 # Invisible characters that may sit inside a word (soft hyphen, zero-width space and joiners): not part
@@ -86,7 +81,7 @@ class Lexicon:
                 entry[0] += 1
                 entry[1] += ll
                 entry[2] += nc
-        base = tuple(float(x) for x in np.clip(marked / max(n, 1), CLIP, 1.0 - CLIP))
+        base = tuple(float(x) for x in np.clip(marked / max(n, 1), LOGIT_CLIP, 1.0 - LOGIT_CLIP))
         kept = {w: (c, ll, nc) for w, (c, ll, nc) in totals.items() if c >= MIN_COUNT or ll or nc}
         return cls(kept, (base[0], base[1]))
 
@@ -100,15 +95,15 @@ class Lexicon:
         return np.column_stack([logit(priors), np.log1p(counts[:, 0]), alphabetic])
 
 
-def features(prepared: PreparedText, network: DocumentScores, tfidf: DocumentScores, lexicon: Lexicon) -> np.ndarray:
+def features(prepared: PreparedText, words: list[str], network: DocumentScores, tfidf: DocumentScores,
+             lexicon: Lexicon) -> np.ndarray:
     """[words, FEATURES]: the network's word and sentence logits, the TF-IDF model's sentence logits
-    (of each word's sentence) and the lexicon's features."""
-    columns = [TECHNIQUE_INDEX[t] for t in STACKED]
+    (of each word's sentence) and the lexicon's features of `words` (the text's, `words_of`)."""
     sentence = prepared.word_sentence
-    return np.concatenate([logit(network.word_techniques[:, columns]),
-                           logit(network.sentence_techniques[sentence][:, columns]),
-                           logit(tfidf.sentence_techniques[sentence][:, columns]),
-                           lexicon.features(words_of(prepared))], axis=1)
+    return np.concatenate([logit(network.word_techniques[:, COLUMNS]),
+                           logit(network.sentence_techniques[sentence][:, COLUMNS]),
+                           logit(tfidf.sentence_techniques[sentence][:, COLUMNS]),
+                           lexicon.features(words)], axis=1)
 
 
 @dataclass(frozen=True)
@@ -138,10 +133,10 @@ class WordStack:
         """`scores` with the stacked techniques' word scores from the stack."""
         if not len(prepared.words) or not self.fitted.any():
             return scores
-        z = features(prepared, network, tfidf, self.lexicon) @ self.weights.T + self.bias
+        z = features(prepared, words_of(prepared), network, tfidf, self.lexicon) @ self.weights.T + self.bias
         words = scores.word_techniques.copy()
         for k in np.flatnonzero(self.fitted):
-            words[:, TECHNIQUE_INDEX[STACKED[k]]] = 1.0 / (1.0 + np.exp(-z[:, k]))
+            words[:, COLUMNS[k]] = 1.0 / (1.0 + np.exp(-z[:, k]))
         return replace(scores, word_techniques=words.astype(np.float32))
 
     def to_json(self) -> dict[str, Any]:

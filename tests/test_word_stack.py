@@ -163,7 +163,7 @@ def test_a_folder_whose_stack_has_words_serves_them(tmp_path: Path, shipped_mode
     prepared, (served,) = analyzer.score([text])
     network = scorer.neural.score(prepared)[0]
     tfidf = scorer.lexical.score(prepared)[0]
-    z = features(prepared[0], network, tfidf, words.lexicon) @ words.weights.T + words.bias
+    z = features(prepared[0], words_of(prepared[0]), network, tfidf, words.lexicon) @ words.weights.T + words.bias
     assert np.allclose(served.word_techniques[:, [LOADED, NAMING]], 1 / (1 + np.exp(-z)), atol=1e-6)
     (folder / "sentence_stack.json").unlink()
     (folder / "sentence_stack.json").write_text('{"format": "framing-sentence-stack/1", "words": {}}')

@@ -52,7 +52,7 @@ def fit_word_stack(prepared: Sequence[PreparedText], network: Sequence[DocumentS
         lexicon = Lexicon.count((words[i], labels[i]) for i in rows if by_row[i] != group)
         for i in rows:
             if by_row[i] == group:
-                x.append(features(prepared[i], network[i], tfidf[i], lexicon))
+                x.append(features(prepared[i], words[i], network[i], tfidf[i], lexicon))
                 y.append(labels[i])
     design, gold = np.concatenate(x), np.concatenate(y)
     fitted = (gold.sum(axis=0) >= MIN_MARKED) & ((~gold).sum(axis=0) >= MIN_MARKED)
