@@ -140,7 +140,8 @@ class Analyzer:
                sensitivity: str = PRECISE) -> Analysis:
         """The Analysis of scores this analyzer computed (`score`), at the `sensitivity` operating point."""
         return build_analysis(prepared, scores, self.points.choose(sensitivity), self.info, document_id,
-                              operating_point=sensitivity, own_sentence_frames=self.own_sentence_frames)
+                              operating_point=sensitivity, own_sentence_frames=self.own_sentence_frames,
+                              scale=self.points.precise)
 
     def analyze_each(self, texts: list[str], ids: Iterable[str | None] | None = None,
                      sensitivity: str = PRECISE) -> list[Analysis | Exception]:

@@ -29,7 +29,7 @@ import numpy as np
 
 from framing.model.language import foreign_script_warning
 from framing.model.schema import Analysis, AnalysisWarning, LabelScore, ModelInfo, SentenceAnalysis, Span
-from framing.model.scores import DocumentScores, PreparedText
+from framing.model.scores import DocumentScores, PreparedText, logit
 from framing.model.segmentation import snap_to_graphemes
 from framing.model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 from framing.model.thresholds import SENTENCE, SpanGrowth, Thresholds
@@ -155,13 +155,28 @@ def span_bounds(layout: SpanLayout, unit: str, word_probabilities: np.ndarray,
     return run_bounds(word_probabilities, threshold, layout.sentence, layout.edge, growth)
 
 
+def reported(probabilities: np.ndarray | float, thresholds: np.ndarray | float) -> np.ndarray:
+    """Scores as the Analysis reports them: each probability's odds against its label's decision
+    threshold, `sigmoid(logit(p) - logit(threshold))`, so the threshold reads 0.5.
+
+    Thresholds differ widely between labels (0.15 for Loaded_Language words, 0.875 for Repetition),
+    because the stacks' outputs are calibrated probabilities and the network's are not. Reported
+    raw, an asserted "thugs" read 0.23 beside an asserted Repetition at 0.9, and `min_score` 0.5
+    dropped most loaded words. On this scale every label asserted at the precise point scores 0.5 or
+    more, the order of each label's scores is unchanged, and `min_score` means the same for all.
+    """
+    z = logit(np.asarray(probabilities)) - logit(np.asarray(thresholds))
+    return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
 def decode_spans(
     prepared: PreparedText, scores: DocumentScores, thresholds: Thresholds, layout: SpanLayout | None = None
 ) -> list[tuple[int, int, int, float]]:
-    """(technique index, start, end, score) for every predicted span.
+    """(technique index, start, end, probability) for every predicted span.
 
-    A word-unit span scores the mean probability of its words; a sentence-unit span the
-    sentence's score. `layout` is `SpanLayout.of(prepared)`, when the caller has it already.
+    A word-unit span has the probability of its best word (the word that made it a span: the words
+    it grew over score less); a sentence-unit span the sentence's. `layout` is
+    `SpanLayout.of(prepared)`, when the caller has it already.
     """
     spans: list[tuple[int, int, int, float]] = []
     if len(prepared.words) == 0:
@@ -175,7 +190,7 @@ def decode_spans(
             if unit == SENTENCE:
                 score = float(sentences[prepared.word_sentence[first]])
             else:
-                score = float(words[first : last + 1].mean())
+                score = float(words[first : last + 1].max())
             start, end = snap_to_graphemes(prepared.text, int(prepared.words[first, 0]), int(prepared.words[last, 1]))
             spans.append((t, start, end, score))
     return spans
@@ -243,8 +258,13 @@ def build_analysis(
     document_id: str | None = None,
     operating_point: str = "precise",
     own_sentence_frames: bool = False,
+    scale: Thresholds | None = None,
 ) -> Analysis:
     """Decode with `thresholds`, which are those of `operating_point` (recorded in the Analysis).
+
+    Scores are reported against `scale`'s thresholds (`reported`: each reads 0.5); the analyzer
+    passes the precise point's, so a label scores the same at either operating point and what only
+    the sensitive point asserts scores under 0.5. `scale` defaults to `thresholds`.
 
     `own_sentence_frames`: the sentence frame scores are the sentence-frame model's calibrated ones
     (`model.sentence_frames`), see `sentence_frame_decisions`. Sentences in another script than the
@@ -252,6 +272,8 @@ def build_analysis(
     warns of them.
     """
     text = prepared.text
+    scale = thresholds if scale is None else scale
+    span_scale, sentence_scale, frame_scale = scale.span_array(), scale.sentence_array(), scale.frame_array()
     warnings: list[AnalysisWarning] = []
     foreign, scripts = prepared.foreign_script()
     if any(foreign):
@@ -265,7 +287,8 @@ def build_analysis(
     sentence_labels: list[dict[int, float]] = [{} for _ in prepared.sentences]
     spans: list[Span] = []
     placed: set[tuple[int, int]] = set()
-    for t, start, end, score in raw_spans:
+    for t, start, end, probability in raw_spans:
+        score = float(reported(probability, span_scale[t]))
         first = int(np.searchsorted(sentence_starts, start, side="right") - 1)
         spans.append(Span(start=start, end=end, text=text[start:end], label=TECHNIQUES[t],
                           score=round(score, 4), sentence=max(first, 0)))
@@ -282,16 +305,20 @@ def build_analysis(
         for f in range(len(FRAMES))
         if scores.article_frames[f] >= frame_thresholds[f]
     }
+    # Sentence frames of the sentence-frame model are decided at 0.5 at every point; the network's at
+    # the article thresholds.
+    sentence_frame_scale = np.full(len(FRAMES), OWN_SENTENCE_FRAME_THRESHOLD) if own_sentence_frames else frame_scale
     article_techniques: dict[int, float] = {}
     sentences: list[SentenceAnalysis] = []
     for s, sentence in enumerate(prepared.sentences):
         labels = sentence_labels[s]
         for t in np.nonzero(sentence_scores[s] >= sentence_thresholds)[0].tolist():
-            labels[t] = max(labels.get(t, 0.0), float(sentence_scores[s, t]))
+            labels[t] = max(labels.get(t, 0.0), float(reported(sentence_scores[s, t], sentence_scale[t])))
         for t, score in labels.items():
             article_techniques[t] = max(article_techniques.get(t, 0.0), score)
         frames = sentence_frame_decisions(scores.sentence_frames[s], article_frames, frame_thresholds,
                                           own_sentence_frames)
+        frames = {f: float(reported(score, sentence_frame_scale[f])) for f, score in frames.items()}
         sentences.append(
             SentenceAnalysis(index=s, start=sentence.start, end=sentence.end,
                              techniques=_ranked(labels, TECHNIQUES), frames=_ranked(frames, FRAMES))
@@ -304,7 +331,7 @@ def build_analysis(
     return Analysis(
         id=document_id,
         model=model,
-        frames=_ranked(article_frames, FRAMES),
+        frames=_ranked({f: float(reported(score, frame_scale[f])) for f, score in article_frames.items()}, FRAMES),
         techniques=_ranked(article_techniques, TECHNIQUES),
         sentences=sentences,
         spans=spans,

@@ -10,12 +10,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+SCORE = ("Model confidence on one scale for every label: 0.5 at the label's precise decision threshold, higher "
+         "is surer; what only the sensitive point asserts scores under 0.5 (README, \"Scores\").")
+
 
 class LabelScore(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     label: str = Field(description="A technique or frame name from the SemEval-2023 task 3 scheme.")
-    score: float = Field(ge=0.0, le=1.0, description="Calibrated model confidence.")
+    score: float = Field(ge=0.0, le=1.0, description=SCORE)
 
 
 class SentenceAnalysis(BaseModel):
@@ -31,7 +34,7 @@ class Span(BaseModel):
     end: int = Field(ge=0)
     text: str
     label: str
-    score: float = Field(ge=0.0, le=1.0)
+    score: float = Field(ge=0.0, le=1.0, description=SCORE)
     sentence: int = Field(ge=0, description="Index of the sentence the span starts in.")
     unit: Literal["words", "sentence"] = Field(
         "words",

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from framing.model.decoding import WORD_EVIDENCE_FLOOR, build_analysis, run_bounds, word_supported
-from framing.model.schema import ModelInfo
+from framing.model.decoding import WORD_EVIDENCE_FLOOR, build_analysis, reported, run_bounds, word_supported
+from framing.model.schema import Analysis, ModelInfo
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.taxonomy import FRAME_INDEX, FRAMES, TECHNIQUE_INDEX, TECHNIQUES
 from framing.model.thresholds import SpanGrowth, Thresholds
@@ -310,3 +310,48 @@ def test_loaded_language_and_name_calling_need_some_word_evidence_in_the_sentenc
     assert [(s.sentence, s.label, s.unit) for s in analysis.spans] == [
         (0, "Doubt", "sentence"), (1, "Name_Calling-Labeling", "sentence")]
     assert word_supported(scores, None)[:, naming].tolist() == [0.0, 0.0], "no words, no evidence"
+
+
+def test_reported_scores_read_one_half_at_the_threshold_and_keep_their_order() -> None:
+    probabilities = np.array([0.01, 0.1, 0.15, 0.3, 0.9])
+    for threshold in (0.15, 0.5, 0.875):
+        scores = reported(probabilities, threshold)
+        assert np.all(np.diff(scores) > 0)
+        assert float(reported(threshold, threshold)) == pytest.approx(0.5)
+        assert np.all((scores >= 0.5) == (probabilities >= threshold))
+    np.testing.assert_allclose(reported(probabilities, 0.5), probabilities)  # a threshold of 0.5 changes nothing
+
+
+def test_a_label_scores_the_same_at_both_points_and_sensitive_extras_score_under_one_half() -> None:
+    text = "The thugs and the looters ran from the crowd. Prices rose again."
+    prepared = PreparedText.from_text(text)
+    scores = scores_for(prepared)
+    for word, probability in (("thugs", 0.23), ("looters", 0.12)):
+        scores.word_techniques[word_index(prepared, word), LOADED] = probability
+    scores.sentence_techniques[1, DOUBT] = 0.2
+    precise, sensitive = Thresholds(), Thresholds()
+    precise.span["Loaded_Language"], sensitive.span["Loaded_Language"] = 0.15, 0.1
+    precise.sentence["Doubt"], sensitive.sentence["Doubt"] = 0.3, 0.15
+    strict = build_analysis(prepared, scores, precise, INFO, scale=precise)
+    loose = build_analysis(prepared, scores, sensitive, INFO, operating_point="sensitive", scale=precise)
+
+    def scored(analysis: Analysis) -> dict[str, float]:
+        return {span.text: span.score for span in analysis.spans}
+
+    assert list(scored(strict)) == ["thugs"]
+    assert scored(strict)["thugs"] > 0.6  # 0.23 against a threshold of 0.15
+    assert scored(loose)["thugs"] == scored(strict)["thugs"]
+    assert scored(loose)["looters"] < 0.5  # asserted by the sensitive point only
+    assert [(t.label, t.score) for t in strict.techniques] == [("Loaded_Language", scored(strict)["thugs"])]
+    doubt = {t.label: t.score for t in loose.sentences[1].techniques}
+    assert 0.0 < doubt["Doubt"] < 0.5
+
+
+def test_a_grown_span_scores_its_best_word() -> None:
+    prepared = PreparedText.from_text("Officials said the radical Islamist terrorists attacked the town.")
+    scores = scores_for(prepared)
+    for word, probability in (("radical", 0.42), ("Islamist", 0.4), ("terrorists", 0.8)):
+        scores.word_techniques[word_index(prepared, word), LOADED] = probability
+    thresholds = Thresholds(span_growth=SpanGrowth(extension=0.75))
+    [span] = build_analysis(prepared, scores, thresholds, INFO).spans
+    assert (span.text, span.score) == ("radical Islamist terrorists", 0.8)

@@ -129,7 +129,8 @@ class AnalyzeOptions(BaseModel):
     min_score: float | None = Field(
         None, ge=0.0, le=1.0, allow_inf_nan=False, strict=True,
         description="Drop every technique, frame and span scoring below this (a number, not a string or "
-                    "a boolean).", examples=[0.5],
+                    "a boolean). Scores read 0.5 at each label's precise threshold, so 0.5 keeps what the "
+                    "precise point asserts, at either sensitivity.", examples=[0.5],
     )
     sentences: bool = Field(True, strict=True, description="Include the per-sentence breakdown (true or false; "
                                                            "not 0 or 1).")

@@ -31,7 +31,8 @@ def add_parser(subparsers) -> None:
                         help="model directory, or a registry to use its promoted version (default: the shipped model)")
     parser.add_argument("--pretty", action="store_true", help="print the text with highlighted spans")
     parser.add_argument("--min-score", type=float, metavar="X",
-                        help="drop labels and spans scored below X (0 to 1), as the API's options.min_score")
+                        help="drop labels and spans scored below X (0 to 1; 0.5 is each label's precise threshold), "
+                             "as the API's options.min_score")
     parser.add_argument("--techniques", metavar="NAMES",
                         help="keep only these techniques, comma-separated (names as `framing labelstudio "
                              "config` or GET /v1/labels list them), as the API's options.techniques")
