@@ -172,6 +172,34 @@ def test_a_folder_with_both_points_serves_both_and_records_which(both: Analyzer)
     assert marked(precise.spans) <= marked(sensitive.spans)
 
 
+def test_the_shipped_model_reports_precise_assertions_at_one_half_or_more_at_either_point(analyzer: Analyzer) -> None:
+    text = LOADED + " Can anyone believe a word of what they say? The economy grew by two percent."
+    precise, sensitive = analyzer.analyze(text), analyzer.analyze(text, sensitivity="sensitive")
+
+    def scored(analysis) -> dict[tuple, float]:
+        items = {("span", s.label, s.start, s.end): s.score for s in analysis.spans}
+        items |= {("technique", t.label): t.score for t in analysis.techniques}
+        items |= {("frame", f.label): f.score for f in analysis.frames}
+        for sentence in analysis.sentences:
+            items |= {("sentence", sentence.index, t.label): t.score for t in sentence.techniques}
+        return items
+
+    strict, loose = scored(precise), scored(sensitive)
+    assert any(key[1] == "Loaded_Language" for key in strict) and len(loose) > len(strict)
+    assert min(strict.values()) >= 0.5
+    # What both points assert scores the same; what only the sensitive point adds scores under 0.5,
+    # but for a span it grew further around a precise one (its lower threshold reaches more neighbours).
+    assert {key: loose[key] for key in strict if key in loose} == {key: strict[key] for key in strict if key in loose}
+    precise_spans = [key for key in strict if key[0] == "span"]
+
+    def grown(key: tuple) -> bool:
+        return any(p[1] == key[1] and key[2] <= p[2] and p[3] <= key[3] for p in precise_spans)
+
+    extra = {key: score for key, score in loose.items() if key not in strict}
+    assert extra and all(score < 0.5 for key, score in extra.items() if not grown(key))
+    assert all(loose[key] in strict.values() for key in extra if grown(key))
+
+
 def test_sensitive_thresholds_are_hash_checked(two_point_model: Path, tmp_path: Path) -> None:
     copy = tmp_path / "model"
     shutil.copytree(two_point_model, copy)
