@@ -16,6 +16,7 @@ import numpy as np
 from safetensors import SafetensorError
 from safetensors.numpy import load_file, save
 
+from framing.model.errors import FramingError, require_format
 from framing.model.files import write_atomic
 from framing.model.taxonomy import FRAMES
 
@@ -32,7 +33,7 @@ def save_frame_arrays(directory: Path, settings_name: str, arrays_name: str, set
 
 
 def read_frame_arrays(directory: Path, settings_name: str, arrays_name: str, format_name: str, what: str,
-                      error: type[Exception], label_kind: str = "frames",
+                      error: type[FramingError], label_kind: str = "frames",
                       labels: Sequence[str] = FRAMES) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The settings and arrays, refused with `error` when unreadable, of another format or label order."""
     try:
@@ -40,8 +41,7 @@ def read_frame_arrays(directory: Path, settings_name: str, arrays_name: str, for
         arrays = load_file(str(directory / arrays_name))
     except (OSError, ValueError, SafetensorError) as problem:
         raise error(f"{directory}: cannot read the {what}: {problem}") from problem
-    if not isinstance(settings, dict) or settings.get("format") != format_name:
-        raise error(f"{directory / settings_name}: not a {format_name} file")
+    settings = require_format(settings, format_name, error, str(directory / settings_name))
     if settings.get(label_kind) != list(labels):
         raise error(f"{directory / settings_name}: its {label_kind[:-1]} order differs from this version's")
     return settings, dict(arrays)

@@ -30,7 +30,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.numpy import load_file, save
 
-from framing.model.errors import FramingError
+from framing.model.errors import FramingError, require_format
 from framing.model.files import write_atomic
 from framing.model.layout import SPAN_MEMORY_ARRAYS, SPAN_MEMORY_SETTINGS
 from framing.model.scores import PreparedText
@@ -151,8 +151,7 @@ class SpanMemory:
             arrays = dict(load_file(str(directory / SPAN_MEMORY_ARRAYS)))
         except (OSError, ValueError, SafetensorError) as problem:
             raise SpanMemoryFormatError(f"{directory}: cannot read the span memory: {problem}") from problem
-        if not isinstance(settings, dict) or settings.get("format") != FORMAT:
-            raise SpanMemoryFormatError(f"{directory / SPAN_MEMORY_SETTINGS}: not a {FORMAT} file")
+        settings = require_format(settings, FORMAT, SpanMemoryFormatError, str(directory / SPAN_MEMORY_SETTINGS))
         if settings.get("techniques") != list(MEMORY_TECHNIQUES):
             raise SpanMemoryFormatError(f"{directory / SPAN_MEMORY_SETTINGS}: it scores other techniques than "
                                         f"this version's ({', '.join(MEMORY_TECHNIQUES)})")

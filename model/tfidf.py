@@ -24,7 +24,7 @@ from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from framing.model.errors import FramingError
+from framing.model.errors import FramingError, require_format
 from framing.model.files import write_atomic
 from framing.model.layout import (  # noqa: F401 (the file names, re-exported for older callers)
     BASELINE_THRESHOLDS,
@@ -164,8 +164,7 @@ class BaselineScorer:
             arrays = load_file(str(directory / TFIDF_ARRAYS))
         except (OSError, ValueError) as error:
             raise TfidfFormatError(f"{directory}: cannot read the TF-IDF model: {error}") from error
-        if not isinstance(settings, dict) or settings.get("format") != FORMAT:
-            raise TfidfFormatError(f"{directory / TFIDF_SETTINGS}: not a {FORMAT} file")
+        settings = require_format(settings, FORMAT, TfidfFormatError, str(directory / TFIDF_SETTINGS))
         if settings.get("techniques") != list(TECHNIQUES) or settings.get("frames") != list(FRAMES):
             raise TfidfFormatError(f"{directory / TFIDF_SETTINGS}: its label order differs from this version's")
         vocabulary = settings["vocabulary"]

@@ -10,10 +10,13 @@ import pytest
 import torch
 
 from framing.model.analyzer import Analyzer
+from framing.model.article_frames import ArticleFrameFormatError, ArticleFrameModel
 from framing.model.folder import SHIPPED_MODEL_DIR, ModelFolder, ModelLoadError, RegistryError
 from framing.model.layout import BASELINE_THRESHOLDS, MANIFEST, METRICS, THRESHOLDS, WEIGHTS
 from framing.model.manifest import Manifest
+from framing.model.sentence_frames import SentenceFrameFormatError, SentenceFrameModel
 from framing.model.taxonomy import FRAMES, TECHNIQUES
+from framing.model.tfidf import BaselineScorer, TfidfFormatError
 from framing.model.thresholds import Thresholds
 from framing.service.cli import main
 
@@ -155,3 +158,23 @@ def test_batch_serves_a_registrys_promoted_version_like_analyze(tmp_path: Path, 
     assert main(["batch", str(source), "-o", str(tmp_path / "other.jsonl"), "--model", str(registry),
                  "--workers", "1", "--no-progress"]) == 2
     assert "no version is promoted" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("settings", "arrays", "load", "error", "expected"),
+    [("tfidf.json", "tfidf.safetensors", BaselineScorer.load, TfidfFormatError, "framing-tfidf/1"),
+     ("article_frames.json", "article_frames.safetensors", ArticleFrameModel.load, ArticleFrameFormatError,
+      ArticleFrameModel.FORMAT),
+     ("sentence_frames.json", "sentence_frames.safetensors", SentenceFrameModel.load, SentenceFrameFormatError,
+      "framing-sentence-frames/1")],
+)
+def test_a_part_saved_in_another_format_is_refused_naming_both_formats(
+        tmp_path: Path, shipped_model_dir: Path, settings: str, arrays: str, load, error, expected: str) -> None:
+    raw = json.loads((shipped_model_dir / settings).read_text(encoding="utf-8"))
+    (tmp_path / settings).write_text(json.dumps({**raw, "format": "other/1"}), encoding="utf-8")
+    (tmp_path / arrays).symlink_to(shipped_model_dir / arrays)
+    with pytest.raises(error, match=f"{settings}: format 'other/1', expected '{expected}'"):
+        load(tmp_path)
+    (tmp_path / settings).write_text("[]", encoding="utf-8")
+    with pytest.raises(error, match=f"{settings}: format 'list', expected '{expected}'"):
+        load(tmp_path)

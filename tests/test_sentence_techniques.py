@@ -99,7 +99,8 @@ def test_files_round_trip_and_bad_files_are_refused(tokenizer, tmp_path: Path, s
     with pytest.raises(SentenceTechniqueFormatError, match="technique order"):
         SentenceTechniqueModel.load(tmp_path)
     (tmp_path / SENTENCE_TECHNIQUE_SETTINGS).write_text(json.dumps({**settings, "format": "other/1"}))
-    with pytest.raises(SentenceTechniqueFormatError, match="not a framing-sentence-techniques/1 file"):
+    with pytest.raises(SentenceTechniqueFormatError,
+                       match=r"format 'other/1', expected 'framing-sentence-techniques/1'"):
         SentenceTechniqueModel.load(tmp_path)
 
 
