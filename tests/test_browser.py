@@ -139,6 +139,31 @@ def test_service_errors_are_shown_to_the_user(page):
     assert "busy" in status.inner_text() and "2 s" in status.inner_text()
 
 
+def test_words_only_the_sensitive_point_marks_get_a_paler_tint(page):
+    text = ("The brutal, barbaric terrorists slaughtered innocent civilians while the regime's thugs looted. "
+            "Can anyone believe a word of what they say?")
+    for point in ("precise", "sensitive"):
+        page.fill("#text", text)
+        page.select_option("#sensitivity", point)
+        with page.expect_response(lambda r: r.url.endswith("/v1/analyze")) as answered:
+            page.click("#analyse")
+        page.wait_for_selector("#results:not([hidden])")
+        expect(page.locator("#status")).to_contain_text(f"{point} operating point")
+        placed = [s for s in answered.value.json()["spans"] if s["unit"] == "words"]
+        pale = page.locator("#document mark.hl.tentative")
+        if point == "precise":  # everything the precise point asserts scores 0.5 or more
+            assert placed and min(s["score"] for s in placed) >= 0.5
+            expect(pale).to_have_count(0)
+            continue
+        unsure = [s for s in placed if s["score"] < 0.5]
+        assert unsure, placed
+        expect(pale.first).to_be_visible()
+        for piece in pale.all_inner_texts():  # each pale piece lies in a span under 0.5
+            assert any(piece.strip() in s["text"] for s in unsure), (piece, unsure)
+        strong = page.locator("#document mark.hl:not(.tentative):not(.whole)")
+        assert strong.count() > 0  # the words the precise point marks keep their tint
+
+
 def test_the_sensitivity_control_chooses_the_operating_point_of_the_request(page):
     import json
 

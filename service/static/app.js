@@ -20,6 +20,7 @@
     "The ministry said the plan would cost 2 billion over five years and would be reviewed in March.";
 
   const MAX_UNDERLINES = 4;
+  const SURE = 0.5; // every label's precise threshold, on the scale the Analysis reports
   const $ = (id) => document.getElementById(id);
   const state = {
     labels: null,          // /v1/labels
@@ -285,16 +286,19 @@
       const placed = covering.filter((s) => s.unit !== "sentence");
       const whole = covering.filter((s) => s.unit === "sentence");
       const inner = colourOf((placed[0] || covering[0]).label);
+      // Scores read 0.5 at each label's precise threshold: words only the sensitive point marks
+      // (every covering placed span under 0.5) get a paler tint. Corrections (no score) are sure.
+      const tentative = placed.length > 0 && placed.every((s) => s.score != null && s.score < SURE);
       const underlines = placed.slice(0, MAX_UNDERLINES)
         .flatMap((s, k) => [`0 ${2 + 4 * k}px 0 #fff`, `0 ${4 + 4 * k}px 0 ${colourOf(s.label)}`])
         .filter((_, k) => k > 0).join(", ");
       const mark = el("mark", {
-        class: placed.length ? "hl" : "hl whole",
+        class: (placed.length ? "hl" : "hl whole") + (tentative ? " tentative" : ""),
         tabindex: "0",
         "data-spans": covering.map((s) => s.index).join(" "),
         "data-labels": [...new Set(covering.map((s) => s.label))].join(" "),
         "aria-label": `${piece} — ${covering.map((s) => `${pretty(s.label)}${s.score == null ? "" : ` ${fmt(s.score)}`}${s.unit === "sentence" ? " (whole sentence)" : ""}`).join("; ")}`,
-        "--bg": placed.length ? tint(inner, 0.24) : "transparent",
+        "--bg": placed.length ? tint(inner, tentative ? 0.1 : 0.24) : "transparent",
         "--u": whole.length ? colourOf(whole[0].label) : null,
       }, piece);
       if (whole.length) mark.classList.add("sentence-mark");
