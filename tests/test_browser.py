@@ -154,6 +154,7 @@ def test_words_only_the_sensitive_point_marks_get_a_paler_tint(page):
         if point == "precise":  # everything the precise point asserts scores 0.5 or more
             assert placed and min(s["score"] for s in placed) >= 0.5
             expect(pale).to_have_count(0)
+            expect(page.locator("#document .chip.tentative")).to_have_count(0)
             continue
         unsure = [s for s in placed if s["score"] < 0.5]
         assert unsure, placed
@@ -162,6 +163,10 @@ def test_words_only_the_sensitive_point_marks_get_a_paler_tint(page):
             assert any(piece.strip() in s["text"] for s in unsure), (piece, unsure)
         strong = page.locator("#document mark.hl:not(.tentative):not(.whole)")
         assert strong.count() > 0  # the words the precise point marks keep their tint
+        faint = page.locator("#document .chip.technique.tentative")
+        assert faint.count() > 0 and all(float(t.split()[-1]) < 0.5 for t in faint.all_inner_texts())
+        sure = page.locator("#document .chip.technique:not(.tentative)")
+        assert sure.count() > 0 and all(float(t.split()[-1]) >= 0.5 for t in sure.all_inner_texts())
 
 
 def test_the_sensitivity_control_chooses_the_operating_point_of_the_request(page):

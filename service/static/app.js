@@ -239,12 +239,13 @@
       if (row.sentence) {
         for (const frame of row.sentence.frames) {
           if (common.has(frame.label)) continue;
-          labelCell.append(el("span", { class: "chip frame", title: state.definitions.get(frame.label) || "" },
+          labelCell.append(el("span", { class: chipClass("chip frame", frame.score), title: state.definitions.get(frame.label) || "" },
             pretty(frame.label), el("span", { class: "score", text: fmt(frame.score) })));
         }
         for (const technique of row.sentence.techniques) {
           if (state.hidden.has(technique.label)) continue;
-          labelCell.append(el("span", { class: "chip technique", title: state.definitions.get(technique.label) || "" },
+          labelCell.append(el("span", { class: chipClass("chip technique", technique.score),
+            title: state.definitions.get(technique.label) || "" },
             el("span", { class: "swatch", "--c": colourOf(technique.label), "aria-hidden": "true" }),
             pretty(technique.label), el("span", { class: "score", text: fmt(technique.score) })));
         }
@@ -257,6 +258,9 @@
       container.append(rowNode);
     }
   }
+
+  // A label under 0.5 is one only the sensitive point asserts: its chip is drawn fainter.
+  const chipClass = (base, score) => (score < SURE ? `${base} tentative` : base);
 
   // Cut [start, end) at every span boundary; each piece is plain text or a <mark> listing the
   // spans that cover it.
