@@ -69,8 +69,9 @@ class Lexicon:
     base: tuple[float, float]  # each technique's share of all word occurrences counted
 
     @classmethod
-    def count(cls, texts: Iterable[tuple[list[str], np.ndarray]]) -> Lexicon:
-        """From (words, [words, 2] bool marked) pairs; rare words without a mark are dropped."""
+    def count(cls, texts: Iterable[tuple[list[str], np.ndarray]], keep_rare: bool = False) -> Lexicon:
+        """From (words, [words, 2] bool marked) pairs; rare words without a mark are dropped, unless
+        `keep_rare` (counts to be `merged` into another lexicon, where the sums decide)."""
         totals: dict[str, list[int]] = {}
         n, marked = 0, np.zeros(2)
         for words, gold in texts:
@@ -82,8 +83,18 @@ class Lexicon:
                 entry[1] += ll
                 entry[2] += nc
         base = tuple(float(x) for x in np.clip(marked / max(n, 1), LOGIT_CLIP, 1.0 - LOGIT_CLIP))
-        kept = {w: (c, ll, nc) for w, (c, ll, nc) in totals.items() if c >= MIN_COUNT or ll or nc}
+        kept = {w: (c, ll, nc) for w, (c, ll, nc) in totals.items() if keep_rare or c >= MIN_COUNT or ll or nc}
         return cls(kept, (base[0], base[1]))
+
+    def merged(self, other: Lexicon) -> Lexicon:
+        """This lexicon's counts plus `other`'s, at this one's base rates (kept by the rule `count`
+        applies, on the sums): how a descendant learns the words of its fresh annotations."""
+        totals = dict(self.counts)
+        for word, (c, ll, nc) in other.counts.items():
+            before = totals.get(word, (0, 0, 0))
+            totals[word] = (before[0] + c, before[1] + ll, before[2] + nc)
+        kept = {w: (c, ll, nc) for w, (c, ll, nc) in totals.items() if c >= MIN_COUNT or ll or nc}
+        return Lexicon(kept, self.base)
 
     def features(self, words: list[str]) -> np.ndarray:
         """[words, 4]: the two priors' logits, log count and whether the word is alphabetic."""

@@ -14,7 +14,9 @@ from framing.model.folder import ModelFolder, ModelLoadError
 from framing.model.scores import DocumentScores
 from framing.model.sentence_stack import PARTS, SentenceStack, SentenceStackFormatError, StackingScorer, logit
 from framing.model.taxonomy import TECHNIQUE_INDEX, TECHNIQUES
+from framing.model.word_stack import FEATURES, Lexicon, WordStack
 from framing.training.config import TrainConfig
+from framing.training.documents import Document, GoldSpan
 from framing.training.errors import TrainingError
 from framing.training.sentence_stack import StackParts, fit_stack, nested_scores
 
@@ -177,14 +179,28 @@ def test_a_descendant_and_a_recalibrated_folder_keep_the_stack_they_started_from
                          sentence_technique_weight=0.2, version="v1")
     parent = tmp_path / "v1"
     train(documents, parent, config)
-    stack = SentenceStack(np.tile([0.5, 1.0, 0.5], (T, 1)), np.full(T, -0.5), np.arange(T) % 2 == 0)
+    words = WordStack(np.full((2, len(FEATURES)), 0.1), np.zeros(2), np.array([True, True]),
+                      Lexicon({"vile": (5, 3, 0)}, (0.02, 0.01)))
+    stack = SentenceStack(np.tile([0.5, 1.0, 0.5], (T, 1)), np.full(T, -0.5), np.arange(T) % 2 == 0, words)
     stack.save(parent)
     ModelFolder(parent).save_hashes()
+    # Fresh annotations teach a word no ancestor saw: the descendant's lexicon counts the ones it
+    # trains on, never those it is judged on.
+    fresh = [Document(id=f"fresh-{i}", text=f"Officials said the zorblax mob gathered on day {i}.",
+                      spans=[GoldSpan("Name_Calling-Labeling", 19, 26)]) for i in range(6)]
     child = tmp_path / "v2"
-    train(documents, child, config.model_copy(update={"version": "v2"}), init_from=parent)
+    train([*documents, *fresh], child, config.model_copy(update={"version": "v2"}), init_from=parent)
     kept = ModelFolder(child).sentence_stack()
     assert kept is not None and np.allclose(kept.weights, stack.weights) and np.array_equal(kept.fitted, stack.fitted)
-    assert "inherited from the model this one was fine-tuned from" in (child / "MODEL_CARD.md").read_text()
+    assert kept.words is not None and np.allclose(kept.words.weights, words.weights)
+    split = {d["id"]: d["split"] for d in ModelFolder(child).data_record()["documents"]}
+    trained = sum(split[d.id] == "train" for d in fresh)
+    assert 0 < trained < len(fresh)  # some fresh ones are held out
+    assert kept.words.lexicon.counts["zorblax"] == (trained, 0, trained)
+    assert kept.words.lexicon.counts["vile"] == (5, 3, 0) and kept.words.lexicon.base == words.lexicon.base
+    card = (child / "MODEL_CARD.md").read_text()
+    assert "inherited from the model this one was fine-tuned from" in card
+    assert "adds to the lexicon it inherits the fresh annotations it trains on" in card
     assert _stacking(Analyzer.load(child)).stack.fitted.sum() == (T + 1) // 2
     again = tmp_path / "v1-again"
     recalibrate(parent, documents, again)

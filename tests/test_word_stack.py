@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +13,21 @@ from framing.model.analyzer import Analyzer
 from framing.model.folder import ModelFolder, ModelLoadError
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.sentence_stack import PARTS, SentenceStack, StackingScorer
-from framing.model.taxonomy import TECHNIQUE_INDEX, TECHNIQUES
-from framing.model.word_stack import FEATURES, STACKED, Lexicon, WordStack, WordStackFormatError, features, words_of
+from framing.model.taxonomy import FRAMES, TECHNIQUE_INDEX, TECHNIQUES
+from framing.model.word_stack import (
+    COLUMNS,
+    FEATURES,
+    STACKED,
+    Lexicon,
+    WordStack,
+    WordStackFormatError,
+    features,
+    words_of,
+)
 from framing.training.config import TrainConfig
 from framing.training.documents import Document, GoldSpan
 from framing.training.sentence_stack import StackParts, fit_stack, nested_scores
-from framing.training.word_stack import word_labels
+from framing.training.word_stack import with_fresh_words, word_labels
 
 T = len(TECHNIQUES)
 LOADED = TECHNIQUE_INDEX["Loaded_Language"]
@@ -189,3 +199,29 @@ def test_a_word_typed_decomposed_or_with_a_soft_hyphen_finds_its_lexicon_entry()
     saved = WordStack(np.zeros((2, len(FEATURES))), np.zeros(2), np.ones(2, dtype=bool),
                       Lexicon({unicodedata.normalize("NFD", "régime"): (4, 1, 0), "régime": (6, 2, 0)}, (0.1, 0.1)))
     assert WordStack.from_json(saved.to_json()).lexicon.counts == {"régime": (10, 3, 0)}, "merged on load"
+
+
+def test_fresh_annotations_grow_the_lexicon_and_the_sums_decide_what_is_kept() -> None:
+    ancestor = Lexicon({"vile": (5, 3, 0), "met": (1, 0, 0)}, (0.02, 0.01))
+    fresh = [Document("f1", "The junta met again.", [GoldSpan("Name_Calling-Labeling", 4, 9)]),
+             Document("f2", "The junta vile plan.", [])]
+    stack = SentenceStack(np.zeros((len(TECHNIQUES), 3)), np.zeros(len(TECHNIQUES)), np.zeros(len(TECHNIQUES), bool),
+                          WordStack(np.full((2, len(FEATURES)), 0.1), np.zeros(2), np.ones(2, bool), ancestor))
+    grown = with_fresh_words(stack, fresh)
+    assert grown.words is not None
+    counts = grown.words.lexicon.counts
+    assert counts["junta"] == (2, 0, 1) and counts["vile"] == (6, 3, 0)
+    assert counts["met"] == (2, 0, 0)  # seen once before and once now: kept on the sum
+    assert "again" not in counts  # seen once, never marked: dropped, as Lexicon.count drops it
+    assert grown.words.lexicon.base == ancestor.base and np.array_equal(grown.words.weights, stack.words.weights)
+    # The taught word now scores above an unseen one in the same place; nothing else moved.
+    prepared = PreparedText.from_text("The junta left. The zorblax left.")
+    network = DocumentScores(np.full((len(prepared.words), len(TECHNIQUES)), 0.1, np.float32),
+                             np.full((2, len(TECHNIQUES)), 0.1, np.float32), np.zeros((2, len(FRAMES)), np.float32),
+                             np.zeros(len(FRAMES), np.float32))
+    before = stack.words.apply(prepared, network, network, network).word_techniques[:, COLUMNS[1]]
+    after = grown.words.apply(prepared, network, network, network).word_techniques[:, COLUMNS[1]]
+    junta, zorblax = words_of(prepared).index("junta"), words_of(prepared).index("zorblax")
+    assert before[junta] == pytest.approx(before[zorblax]) and after[junta] > before[junta]
+    assert after[zorblax] == pytest.approx(before[zorblax])
+    assert with_fresh_words(replace(stack, words=None), fresh).words is None

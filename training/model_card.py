@@ -186,7 +186,10 @@ def write_model_card(directory: Path, metrics: TrainingMetrics, config: TrainCon
                          "sentence logits and a smoothed prior of how often the annotators marked the word, "
                          f"counted over the {len(stack.words.lexicon.counts):,} words of the training articles "
                          "kept in its lexicon (a word they never saw gets the base rate), fitted with the "
-                         "sentence stack.")
+                         "sentence stack"
+                         + ("." if metrics.cross_validation is not None else
+                            "; a model fine-tuned from another adds to the lexicon it inherits the fresh "
+                            "annotations it trains on (never its held-out ones)."))
     if (directory / SPAN_MEMORY_ARRAYS).is_file():
         ensemble += (" The Loaded_Language and Name_Calling word scores blend in, at share "
                      f"{config.span_memory_share}, a nearest-neighbour memory of the network's states of "

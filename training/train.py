@@ -31,6 +31,7 @@ from framing.training.reports import TrainingMetrics
 from framing.training.sentence_frame_fit import plan_sentence_frames
 from framing.training.split import split_documents
 from framing.training.trainer import Trainer
+from framing.training.word_stack import with_fresh_words
 
 log = logging.getLogger("framing.train")
 
@@ -91,8 +92,13 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
                                     fresh_ids=fresh_ids)
     history = trainer.fit()
     # A descendant keeps the sentence stack of the model it was fine-tuned from: it has no out-of-fold
-    # scores to fit one, and the stack reads the same parts of a slightly moved network.
+    # scores to fit one, and the stack reads the same parts of a slightly moved network. Its word
+    # stack's lexicon counts the fresh training annotations too (never the held-out ones).
     stack = ModelFolder(init_from).sentence_stack() if init_from else None
+    if stack is not None and stack.words is not None and fresh_ids:
+        fresh_training = [d for d in train_docs if d.id in fresh_ids]
+        stack = with_fresh_words(stack, fresh_training)
+        log.info("word stack lexicon: %d fresh training documents counted", len(fresh_training))
     metrics = package_model(network, tokenizer, config, encoder_name, documents, train_docs, heldout_docs, output,
                             history, sources, sentence_frames=sentence_frames, stack=stack)
     if lineage is not None:

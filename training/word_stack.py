@@ -10,11 +10,13 @@ with the sentence stack, so each fold is judged by a word stack whose lexicon ne
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from framing.model.scores import DocumentScores, PreparedText
+from framing.model.sentence_stack import SentenceStack
 from framing.model.word_stack import FEATURES, STACKED, Lexicon, WordStack, features, words_of
 from framing.training.documents import Document
 
@@ -34,6 +36,19 @@ def word_labels(document: Document, prepared: PreparedText) -> np.ndarray:
             inside = (prepared.words[:, 0] < span.end) & (prepared.words[:, 1] > span.start)
             gold[inside, STACKED.index(span.technique)] = True
     return gold
+
+
+def with_fresh_words(stack: SentenceStack, documents: Sequence[Document]) -> SentenceStack:
+    """`stack` with its word stack's lexicon grown by the words of `documents`, a descendant's fresh
+    training annotations, so that a word annotators newly marked (or left unmarked) gets the prior
+    their marks say. Without it a correction round reached a word it taught only through the
+    network's moved scores, its prior staying the ancestor's (the base rate for a word the corpus
+    never had). The weights stay: there are no out-of-fold scores to refit them."""
+    if stack.words is None or not documents:
+        return stack
+    prepared = [(document, PreparedText.from_text(document.text)) for document in documents]
+    fresh = Lexicon.count(((words_of(p), word_labels(d, p)) for d, p in prepared), keep_rare=True)
+    return replace(stack, words=replace(stack.words, lexicon=stack.words.lexicon.merged(fresh)))
 
 
 def fit_word_stack(prepared: Sequence[PreparedText], network: Sequence[DocumentScores],
