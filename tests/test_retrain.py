@@ -235,3 +235,19 @@ def test_round_figures_count_false_marks_in_words_so_a_grown_span_finds_nothing_
     # "Officials said the thugs looted the old market overnight": found, with 8 words marked besides it.
     assert marked(slice(0, 9)) == (1, 8)
 
+
+
+def test_a_round_holds_corrections_out_whatever_the_base_recipe_trains_only(tmp_path: Path,
+                                                                            shipped_model_dir: Path) -> None:
+    """The shipped recipe trains every `simple` document (the team's sentences); a round from it must
+    still hold a share of its corrections out, or it has nothing to judge them on."""
+    from framing.training.retrain import round_config
+
+    assert "simple" in ModelFolder(shipped_model_dir).manifest().extra["config"]["train_only_formats"]
+    config = round_config(shipped_model_dir, "v2", None, None)
+    assert config.train_only_formats == ["semeval2021", "babe"]
+    assert (config.epochs, config.fresh_repeats, config.replay_articles) == (1.0, 4, 40)
+    # A --config file still has the last word.
+    settings = tmp_path / "round.json"
+    settings.write_text(json.dumps({"train_only_formats": ["simple"]}), encoding="utf-8")
+    assert round_config(shipped_model_dir, "v2", settings, None).train_only_formats == ["simple"]

@@ -71,11 +71,18 @@ def corpus_sources(base: Path, given: Sequence[str]) -> list[str]:
 
 
 def round_config(base: Path, version: str, settings: Path | None, threads: int | None) -> TrainConfig:
-    """The base version's own settings, with the round's defaults, then a --config file on top. The
+    """The base version's own settings, with the round's defaults (the team's own formats never
+    train-only), then a --config file on top. The
     base's sentence-frame examples come from its folder, not from the path it was trained with (which
     may not exist where the round runs)."""
     manifest = ModelFolder(base).manifest()
     raw = {**manifest.extra.get("config", {}), **ROUND_SETTINGS, "max_steps": None, "sentence_frame_examples": None}
+    # A round is judged on a held-out share of its corrections, whatever their format. The shipped recipe
+    # trains every `simple` document (the team's sentences, which the lineage knows and keeps where they
+    # were), so a round from it held no correction out and reported "0 of 0 corrected spans found".
+    # Only the auxiliary corpora of other schemes stay train-only.
+    auxiliary = TrainConfig.model_fields["train_only_formats"].default
+    raw["train_only_formats"] = [f for f in raw.get("train_only_formats", auxiliary) if f in auxiliary]
     if settings:
         raw.update(TrainConfig.from_file(settings).model_dump(exclude_unset=True))
     raw["version"] = version
