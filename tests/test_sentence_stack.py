@@ -188,15 +188,17 @@ def test_a_descendant_and_a_recalibrated_folder_keep_the_stack_they_started_from
     # trains on, never those it is judged on.
     fresh = [Document(id=f"fresh-{i}", text=f"Officials said the zorblax mob gathered on day {i}.",
                       spans=[GoldSpan("Name_Calling-Labeling", 19, 26)]) for i in range(6)]
+    # An auxiliary corpus's marks follow another scheme: it trains, the lexicon does not count it.
+    babe = Document(id="babe-1", text="The zorblax mob left.", spans=[GoldSpan("Loaded_Language", 4, 11)], kind="babe")
     child = tmp_path / "v2"
-    train([*documents, *fresh], child, config.model_copy(update={"version": "v2"}), init_from=parent)
+    train([*documents, *fresh, babe], child, config.model_copy(update={"version": "v2"}), init_from=parent)
     kept = ModelFolder(child).sentence_stack()
     assert kept is not None and np.allclose(kept.weights, stack.weights) and np.array_equal(kept.fitted, stack.fitted)
     assert kept.words is not None and np.allclose(kept.words.weights, words.weights)
     split = {d["id"]: d["split"] for d in ModelFolder(child).data_record()["documents"]}
     trained = sum(split[d.id] == "train" for d in fresh)
     assert 0 < trained < len(fresh)  # some fresh ones are held out
-    assert kept.words.lexicon.counts["zorblax"] == (trained, 0, trained)
+    assert split["babe-1"] == "train" and kept.words.lexicon.counts["zorblax"] == (trained, 0, trained)
     assert kept.words.lexicon.counts["vile"] == (5, 3, 0) and kept.words.lexicon.base == words.lexicon.base
     card = (child / "MODEL_CARD.md").read_text()
     assert "inherited from the model this one was fine-tuned from" in card

@@ -66,6 +66,11 @@ def _beside(config: Path, raw: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
+# The auxiliary corpora of other annotation schemes (memes, BABE's biased words): they always train,
+# and a descendant's word-stack lexicon does not count their marks.
+AUXILIARY_FORMATS = ("semeval2021", "babe")
+
+
 class TrainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -107,7 +112,7 @@ class TrainConfig(BaseModel):
                                 "epoch (a seeded sample, replayed so the model does not forget), beside the "
                                 "fresh ones; default: all of them")
     train_only_formats: list[str] = Field(
-        ["semeval2021", "babe"],
+        list(AUXILIARY_FORMATS),
         description="formats whose documents always train and are never held out or put in a fold: their "
                     "one-sentence texts would swamp the article-level calibration and figures")
     checkpoint_every: int = Field(50, ge=1)

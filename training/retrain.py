@@ -21,7 +21,7 @@ from typing import Any
 
 from framing.model.folder import ModelFolder
 from framing.model.layout import MANIFEST
-from framing.training.config import TrainConfig
+from framing.training.config import AUXILIARY_FORMATS, TrainConfig
 from framing.training.data_sources import TrainingData, load_training_data
 from framing.training.errors import TrainingError
 from framing.training.gate import Comparison, probed, rescored
@@ -81,8 +81,7 @@ def round_config(base: Path, version: str, settings: Path | None, threads: int |
     # trains every `simple` document (the team's sentences, which the lineage knows and keeps where they
     # were), so a round from it held no correction out and reported "0 of 0 corrected spans found".
     # Only the auxiliary corpora of other schemes stay train-only.
-    auxiliary = TrainConfig.model_fields["train_only_formats"].default
-    raw["train_only_formats"] = [f for f in raw.get("train_only_formats", auxiliary) if f in auxiliary]
+    raw["train_only_formats"] = [f for f in raw.get("train_only_formats", AUXILIARY_FORMATS) if f in AUXILIARY_FORMATS]
     if settings:
         raw.update(TrainConfig.from_file(settings).model_dump(exclude_unset=True))
     raw["version"] = version

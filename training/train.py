@@ -22,7 +22,7 @@ from framing.model.folder import ModelFolder
 from framing.model.layout import ENCODER_CONFIG
 from framing.model.manifest import Manifest
 from framing.model.network import FramingNetwork
-from framing.training.config import TrainConfig
+from framing.training.config import AUXILIARY_FORMATS, TrainConfig
 from framing.training.documents import Document
 from framing.training.errors import TrainingError
 from framing.training.lineage import fresh_documents, lineage_split, read_lineage, record_lineage
@@ -93,10 +93,11 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     history = trainer.fit()
     # A descendant keeps the sentence stack of the model it was fine-tuned from: it has no out-of-fold
     # scores to fit one, and the stack reads the same parts of a slightly moved network. Its word
-    # stack's lexicon counts the fresh training annotations too (never the held-out ones).
+    # stack's lexicon counts the fresh training annotations too (never the held-out ones, nor the
+    # auxiliary corpora's marks, which follow other schemes).
     stack = ModelFolder(init_from).sentence_stack() if init_from else None
     if stack is not None and stack.words is not None and fresh_ids:
-        fresh_training = [d for d in train_docs if d.id in fresh_ids]
+        fresh_training = [d for d in train_docs if d.id in fresh_ids and d.kind not in AUXILIARY_FORMATS]
         stack = with_fresh_words(stack, fresh_training)
         log.info("word stack lexicon: %d fresh training documents counted", len(fresh_training))
     metrics = package_model(network, tokenizer, config, encoder_name, documents, train_docs, heldout_docs, output,
