@@ -251,3 +251,18 @@ def test_a_round_holds_corrections_out_whatever_the_base_recipe_trains_only(tmp_
     settings = tmp_path / "round.json"
     settings.write_text(json.dumps({"train_only_formats": ["simple"]}), encoding="utf-8")
     assert round_config(shipped_model_dir, "v2", settings, None).train_only_formats == ["simple"]
+
+
+def test_a_versions_corpus_figures_do_not_move_with_the_fresh_sentences_judged_beside_them(
+        sample_corpus: Path, tmp_path: Path, analyzer: Analyzer) -> None:
+    """Corpus articles are cross-fitted among themselves: two rounds holding out different numbers of
+    corrections judge the base version identically on the same articles."""
+    from framing.training.round_report import judge
+
+    corpus = read_semeval_folder(sample_corpus)
+    fresh = load_training_data([write_corrections(tmp_path / "fixes.jsonl")]).documents
+    alone = judge(analyzer, corpus, set(), assignments=2)
+    beside = judge(analyzer, [*corpus, *fresh], {d.id for d in fresh}, assignments=2)
+    assert alone.corpus is not None and beside.corpus == alone.corpus
+    assert alone.counts is not None and beside.counts is not None and (beside.counts == alone.counts).all()
+    assert beside.fresh_articles == len(fresh) and beside.fresh_spans > 0

@@ -77,27 +77,30 @@ def found_spans(documents: Sequence[Document], prepared: Sequence[PreparedText],
 
 def judge(analyzer: Analyzer, documents: Sequence[Document], fresh_ids: set[str], seed: int = 13,
           assignments: int = 5) -> RoundFigures:
-    """The model's figures on held-out `documents`, thresholds cross-fitted over them (2 folds, `assignments`
-    deals). It takes the loaded model, which the round also runs on the loaded-language probe."""
+    """The model's figures on held-out `documents`: on the corpus articles with thresholds cross-fitted
+    among them (2 folds, `assignments` deals), on the fresh ones (`fresh_ids`) with thresholds fitted on
+    all the corpus articles. It takes the loaded model, which the round also runs on the probe."""
     growth = analyzer.thresholds.span_growth  # judged as it decodes
     prepared, scores = analyzer.score([d.text for d in documents])
     corpus = [i for i, d in enumerate(documents) if d.id not in fresh_ids]
     fresh = [i for i, d in enumerate(documents) if d.id in fresh_ids]
     reports, counts = [], []
-    for deal in range(assignments):
-        fold_of = fold_assignment(len(documents), 2, seed + deal)
-        slots: list[Analysis | None] = [None] * len(documents)
+    # The corpus articles are cross-fitted among themselves: with the fresh sentences in the deal, a
+    # version's figures on the same articles moved with how many corrections a round held out
+    # (2.5.0 read 0.376 and 0.394 in two rounds; docs/model-experiments.md, section 14).
+    for deal in range(assignments if corpus else 0):
+        fold_of = fold_assignment(len(corpus), 2, seed + deal)
+        slots: list[Analysis | None] = [None] * len(corpus)
         for fold in range(2):
-            fit = [i for i in range(len(documents)) if fold_of[i] != fold] or list(range(len(documents)))
+            fit = [corpus[j] for j in range(len(corpus)) if fold_of[j] != fold] or corpus
             thresholds = calibrate([documents[i] for i in fit], [prepared[i] for i in fit], [scores[i] for i in fit],
                                    span_growth=growth)
-            for i in np.flatnonzero(fold_of == fold).tolist():
-                slots[i] = build_analysis(prepared[i], scores[i], thresholds, analyzer.info, documents[i].id)
-        analyses = [a for a in slots if a is not None]
-        if corpus:
-            report, article_counts = scored_articles([documents[i] for i in corpus], [analyses[i] for i in corpus])
-            reports.append(report)
-            counts.append(article_counts)
+            for j in np.flatnonzero(fold_of == fold).tolist():
+                i = corpus[j]
+                slots[j] = build_analysis(prepared[i], scores[i], thresholds, analyzer.info, documents[i].id)
+        report, article_counts = scored_articles([documents[i] for i in corpus], [a for a in slots if a is not None])
+        reports.append(report)
+        counts.append(article_counts)
     found = extra = 0
     if fresh:  # thresholds from the corpus articles (all held-out articles when there are none)
         fit = corpus or list(range(len(documents)))
@@ -124,7 +127,8 @@ def comparison_lines(old_name: str, old: RoundFigures, new_name: str, new: Round
                      probe: tuple[ProbeOutcome, ProbeOutcome] | None = None) -> list[str]:
     """The before/after table `framing retrain` prints."""
     lines = [f"held out: {new.corpus_articles} corpus articles, {new.fresh_articles} fresh annotations "
-             f"({new.fresh_spans} corrected spans); thresholds cross-fitted over them for both models"]
+             f"({new.fresh_spans} corrected spans); thresholds cross-fitted over the corpus articles for both "
+             "models"]
     if old.corpus and new.corpus:
         differences = paired_intervals(old, new) or {}
         lines.append(f"{'metric':<22}{old_name:>12}{new_name:>12}   {new_name + ' 95% interval':<22}"
