@@ -155,6 +155,10 @@ def span_bounds(layout: SpanLayout, unit: str, word_probabilities: np.ndarray,
     return run_bounds(word_probabilities, threshold, layout.sentence, layout.edge, growth)
 
 
+# A reported score at or above this is asserted at the precise point (`reported` puts the threshold here).
+ASSERTED = 0.5
+
+
 def reported(probabilities: np.ndarray | float, thresholds: np.ndarray | float) -> np.ndarray:
     """Scores as the Analysis reports them: each probability's odds against its label's decision
     threshold, `sigmoid(logit(p) - logit(threshold))`, so the threshold reads 0.5.

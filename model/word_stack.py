@@ -61,11 +61,28 @@ def words_of(prepared: PreparedText) -> list[str]:
     return [key(text[start:end]) for start, end in prepared.words.tolist()]
 
 
+Counts = tuple[int, int, int]  # occurrences, inside a Loaded_Language span, inside a Name_Calling span
+
+
+def summed(entries: Iterable[tuple[str, Counts]]) -> dict[str, Counts]:
+    """The counts of each word, summed over the entries that name it."""
+    totals: dict[str, Counts] = {}
+    for word, (c, ll, nc) in entries:
+        before = totals.get(word, (0, 0, 0))
+        totals[word] = (before[0] + c, before[1] + ll, before[2] + nc)
+    return totals
+
+
+def kept(counts: Mapping[str, Counts]) -> dict[str, Counts]:
+    """The words a lexicon stores: seen MIN_COUNT times or ever marked."""
+    return {w: (c, ll, nc) for w, (c, ll, nc) in counts.items() if c >= MIN_COUNT or ll or nc}
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Per word: occurrences, and occurrences inside a gold span of each stacked technique."""
 
-    counts: Mapping[str, tuple[int, int, int]]
+    counts: Mapping[str, Counts]
     base: tuple[float, float]  # each technique's share of all word occurrences counted
 
     @classmethod
@@ -83,18 +100,13 @@ class Lexicon:
                 entry[1] += ll
                 entry[2] += nc
         base = tuple(float(x) for x in np.clip(marked / max(n, 1), LOGIT_CLIP, 1.0 - LOGIT_CLIP))
-        kept = {w: (c, ll, nc) for w, (c, ll, nc) in totals.items() if keep_rare or c >= MIN_COUNT or ll or nc}
-        return cls(kept, (base[0], base[1]))
+        counts = {w: (c, ll, nc) for w, (c, ll, nc) in totals.items()}
+        return cls(counts if keep_rare else kept(counts), (base[0], base[1]))
 
     def merged(self, other: Lexicon) -> Lexicon:
         """This lexicon's counts plus `other`'s, at this one's base rates (kept by the rule `count`
         applies, on the sums): how a descendant learns the words of its fresh annotations."""
-        totals = dict(self.counts)
-        for word, (c, ll, nc) in other.counts.items():
-            before = totals.get(word, (0, 0, 0))
-            totals[word] = (before[0] + c, before[1] + ll, before[2] + nc)
-        kept = {w: (c, ll, nc) for w, (c, ll, nc) in totals.items() if c >= MIN_COUNT or ll or nc}
-        return Lexicon(kept, self.base)
+        return Lexicon(kept(summed([*self.counts.items(), *other.counts.items()])), self.base)
 
     def features(self, words: list[str]) -> np.ndarray:
         """[words, 4]: the two priors' logits, log count and whether the word is alphabetic."""
@@ -174,11 +186,9 @@ class WordStack:
                 raise ValueError("words must be strings")
         except (KeyError, TypeError, ValueError) as error:
             raise WordStackFormatError(f"{source}: missing or malformed fields ({error})") from error
-        merged: dict[str, tuple[int, int, int]] = {}
-        for word, count in zip(words, counts, strict=True):  # keys as this version makes them
-            before = merged.get(key(word), (0, 0, 0))
-            merged[key(word)] = (before[0] + count[0], before[1] + count[1], before[2] + count[2])
-        lexicon = Lexicon(merged, (base[0], base[1]))
+        # Keys as this version makes them: entries saved under keys that now coincide are summed.
+        lexicon = Lexicon(summed((key(w), (c[0], c[1], c[2])) for w, c in zip(words, counts, strict=True)),
+                          (base[0], base[1]))
         try:
             return cls(weights, bias, fitted, lexicon)
         except WordStackFormatError as error:

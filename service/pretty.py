@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from framing.model.decoding import ASSERTED
 from framing.model.schema import Analysis
 from framing.model.taxonomy import TECHNIQUES
 
@@ -15,7 +16,7 @@ _PALETTE = ("red", "yellow", "magenta", "cyan", "green", "blue", "bright_red", "
 STYLES = {name: f"bold {_PALETTE[i % len(_PALETTE)]} underline" for i, name in enumerate(TECHNIQUES)}
 # Scores read 0.5 at each label's precise threshold: what scores under it only the sensitive point
 # asserts, and is drawn dim (as the page draws it paler).
-SURE = 0.5
+SURE = ASSERTED
 
 
 def style_of(label: str, score: float) -> str:
