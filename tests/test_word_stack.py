@@ -21,13 +21,17 @@ from framing.model.word_stack import (
     Lexicon,
     WordStack,
     WordStackFormatError,
+    feature_names,
     features,
+    stem,
     words_of,
 )
 from framing.training.config import TrainConfig
+from framing.training.crossval import lexicon_only, word_stack_recipe
 from framing.training.documents import Document, GoldSpan
+from framing.training.errors import TrainingError
 from framing.training.sentence_stack import StackParts, fit_stack, nested_scores
-from framing.training.word_stack import with_fresh_words, word_labels
+from framing.training.word_stack import WordStackRecipe, with_fresh_words, word_labels
 
 T = len(TECHNIQUES)
 LOADED = TECHNIQUE_INDEX["Loaded_Language"]
@@ -225,3 +229,86 @@ def test_fresh_annotations_grow_the_lexicon_and_the_sums_decide_what_is_kept() -
     assert before[junta] == pytest.approx(before[zorblax]) and after[junta] > before[junta]
     assert after[zorblax] == pytest.approx(before[zorblax])
     assert with_fresh_words(replace(stack, words=None), fresh).words is None
+
+
+# Optional feature groups (docs/model-experiments.md, section 15).
+
+def test_stems_let_an_unseen_plural_learn_from_its_singular() -> None:
+    lexicon = Lexicon({"mercenary": (3, 2, 0), "plan": (20, 0, 0)}, (0.05, 0.02))
+    assert stem("mercenaries") == stem("mercenary")
+    surface = lexicon.features(["mercenaries"])
+    stemmed = lexicon.stemmed.features([stem("mercenaries")])
+    assert surface[0, 0] == pytest.approx(np.log(0.05 / 0.95)), "the surface form is unseen: base rate"
+    assert stemmed[0, 0] > surface[0, 0] and stemmed[0, 2] == pytest.approx(np.log1p(3))
+    assert lexicon.stemmed is lexicon.stemmed, "the stemmed lexicon is made once"
+
+
+def test_neighbour_features_read_the_words_beside_within_the_sentence() -> None:
+    prepared = PreparedText.from_text("Brutal thugs came. Peace won.")
+    words = words_of(prepared)  # brutal thugs came . peace won .
+    n = len(words)
+    word_scores = np.full((n, T), 0.1, np.float32)
+    word_scores[0, LOADED] = 0.9  # "brutal"
+    scores = DocumentScores(word_scores, np.full((2, T), 0.2, np.float32), np.zeros((2, 14), np.float32),
+                            np.zeros(14, np.float32))
+    lexicon = Lexicon({"thugs": (4, 0, 4)}, (0.05, 0.02))
+    x = features(prepared, words, scores, scores, lexicon, groups=("neighbours",))
+    names = feature_names(("neighbours",))
+    assert x.shape == (n, len(names))
+    previous_ll, next_prior_nc = names.index("previous_word_ll"), names.index("next_prior_nc")
+    assert x[1, previous_ll] == pytest.approx(np.log(0.9 / 0.1), rel=1e-5), "'thugs' sees 'brutal' before it"
+    assert x[0, next_prior_nc] > x[2, next_prior_nc], "'brutal' sees the prior of 'thugs' after it"
+    assert x[0, previous_ll] < -9 and x[4, previous_ll] < -9, "a sentence's first word has no previous word"
+
+
+def test_a_stack_with_feature_groups_fits_saves_and_serves_them(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    documents = [_document(i, rng) for i in range(30)]
+    parts = _parts(documents)
+    auxiliary = {"babe": Lexicon({"vile": (5, 5, 0)}, (0.03, 0.001))}
+    recipe = WordStackRecipe(("stems", "neighbours", "auxiliary"), auxiliary, balanced=True)
+    stack = fit_stack(parts, range(30), groups=[i % 3 for i in range(30)], recipe=recipe)
+    assert stack.words is not None and stack.words.groups == recipe.groups
+    assert stack.words.features == feature_names(recipe.groups, ["babe"])
+    assert stack.words.weights.shape == (len(STACKED), len(stack.words.features))
+    plain = fit_stack(parts, range(30), groups=[i % 3 for i in range(30)]).words
+    assert plain is not None and plain.features == FEATURES
+    # Balanced class weights lift the marked words' scores: marked words are rare.
+    _, prepared = documents[0]
+    network, tfidf = parts.network[0], parts.tfidf[0]
+    balanced = stack.words.apply(prepared, network, network, tfidf).word_techniques[:, LOADED]
+    even = plain.apply(prepared, network, network, tfidf).word_techniques[:, LOADED]
+    assert balanced.mean() > even.mean()
+    whole = SentenceStack(np.zeros((T, len(PARTS))), np.zeros(T), np.zeros(T, dtype=bool), stack.words)
+    whole.save(tmp_path)
+    loaded = SentenceStack.load(tmp_path).words
+    assert loaded is not None and loaded.groups == recipe.groups and loaded.auxiliary == auxiliary
+    assert np.allclose(loaded.apply(prepared, network, network, tfidf).word_techniques,
+                       stack.words.apply(prepared, network, network, tfidf).word_techniques, atol=1e-5)
+    raw = whole.to_json()
+    with pytest.raises(ValueError, match="other techniques or features"):
+        SentenceStack.from_json(dict(raw, words=dict(raw["words"], groups=["stems"])))
+    with pytest.raises(ValueError, match="unknown word stack feature groups"):
+        WordStack(np.zeros((2, 10)), np.zeros(2), np.ones(2, dtype=bool), stack.words.lexicon, ("colour",))
+    with pytest.raises(ValueError, match="go together"):
+        WordStack(np.zeros((2, 10)), np.zeros(2), np.ones(2, dtype=bool), stack.words.lexicon, ("auxiliary",))
+
+
+def test_word_stack_switches_are_checked_and_lexicon_only_documents_stay_out_of_the_plan() -> None:
+    stacked = {"lexical_weight": 0.5, "sentence_technique_weight": 0.15, "sentence_stack": True}
+    with pytest.raises(ValueError, match="need word_stack"):
+        TrainConfig(**stacked, word_stack_balanced=True)
+    with pytest.raises(ValueError, match="give both or neither"):
+        TrainConfig(**stacked, word_stack=True, word_stack_features=["auxiliary"])
+    # Listed as train-only too (the shipped recipe's default), the lexicon-only kind is still only counted.
+    config = TrainConfig(**stacked, word_stack=True, word_stack_features=["auxiliary", "stems"],
+                         lexicon_only_formats=["babe"], train_only_formats=["babe", "simple"])
+    rng = np.random.default_rng(0)
+    corpus = [_document(i, rng)[0] for i in range(4)]
+    babe = [Document("b1", "The vile mob came.", [GoldSpan("Loaded_Language", 4, 8)], kind="babe")]
+    trained, counted = lexicon_only(corpus + babe, config)
+    assert [d.id for d in counted] == ["b1"] and all(d.kind == "semeval" for d in trained)
+    recipe = word_stack_recipe(config, counted)
+    assert recipe.groups == ("stems", "auxiliary") and recipe.auxiliary["babe"].counts["vile"] == (1, 1, 0)
+    with pytest.raises(TrainingError, match="give them with --data"):
+        word_stack_recipe(config, [])

@@ -39,7 +39,8 @@ IDENTITY_SETTINGS = ("name", "version")
 # Settings that say how the trained scores are combined when served, not what is trained: a finished run
 # may be packaged again with other values (its cached figures are refitted; `crossval.Figures`).
 SERVING_SETTINGS = ("lexical_weight", "frame_lexical_weight", "article_frame_weight", "sentence_technique_weight",
-                    "sentence_stack", "word_stack", "span_extension", "span_bridge",
+                    "sentence_stack", "word_stack", "word_stack_features", "word_stack_balanced",
+                    "lexicon_only_formats", "span_extension", "span_bridge",
                     "span_memory_share", "span_memory_floor")
 # The serving settings that shape the reference rows of cross-validated figures (the network alone and
 # the TF-IDF baseline alone): the others only change the served system (`crossval.figures`).
@@ -144,6 +145,17 @@ class TrainConfig(BaseModel):
                            "smoothed prior of how often the corpus marks each word (model.word_stack), fitted "
                            "with the sentence stack on out-of-fold scores: `framing crossval` only; needs "
                            "sentence_stack")
+    word_stack_features: list[Literal["stems", "neighbours", "auxiliary"]] = Field(
+        default_factory=list, description="optional feature groups of the word stack (model.word_stack.GROUPS): "
+                                          "lexicon counts summed over the word's stem, the neighbouring words' "
+                                          "logits and priors, priors counted on lexicon_only_formats' documents")
+    word_stack_balanced: bool = Field(
+        False, description="fit the word stack's regressions with balanced class weights")
+    lexicon_only_formats: list[str] = Field(
+        default_factory=list, description="formats whose documents are never trained on nor put in a fold, "
+                                          "even if train_only_formats lists them too (so a run trained without "
+                                          "them resumes): `framing crossval` counts them into the word stack's "
+                                          "auxiliary lexicons (word_stack_features \"auxiliary\"), one per format")
     quantization: Literal["none", "int8"] = Field(
         SERVED_QUANTIZATION, description="arithmetic the model is served and calibrated in (model.quantization)")
     span_extension: float = Field(
@@ -174,6 +186,11 @@ class TrainConfig(BaseModel):
                              "network's: it needs lexical_weight and sentence_technique_weight above 0")
         if self.word_stack and not self.sentence_stack:
             raise ValueError("word_stack is fitted and served with the sentence stack: it needs sentence_stack")
+        if (self.word_stack_features or self.word_stack_balanced) and not self.word_stack:
+            raise ValueError("word_stack_features and word_stack_balanced shape the word stack: they need word_stack")
+        if ("auxiliary" in self.word_stack_features) != bool(self.lexicon_only_formats):
+            raise ValueError("the word stack's auxiliary features read the lexicon_only_formats' documents: "
+                             "give both or neither")
         return self
 
     def training_settings(self) -> dict[str, Any]:

@@ -68,6 +68,7 @@ from framing.training.span_memory_fit import memory_for, recorded_memory_scores,
 from framing.training.split import data_record
 from framing.training.train import initial_network, seed_everything
 from framing.training.trainer import Trainer, score_documents
+from framing.training.word_stack import WordStackRecipe, auxiliary_lexicons
 
 log = logging.getLogger("framing.train")
 FIGURES = "figures"  # run folder: cross-validated reports, fold figures and thresholds, once computed
@@ -304,8 +305,28 @@ class Figures:
                    SentenceStack.load(directory) if (directory / SENTENCE_STACK).is_file() else None)
 
 
+def lexicon_only(documents: Sequence[Document], config: TrainConfig) -> tuple[list[Document], list[Document]]:
+    """(what the run trains and judges, the lexicon_only_formats' documents): the latter are only
+    counted into the word stack's auxiliary lexicons, and kept out of the fold plan, so a run
+    resumes whether or not they are given."""
+    counted = set(config.lexicon_only_formats)
+    return [d for d in documents if d.kind not in counted], [d for d in documents if d.kind in counted]
+
+
+def word_stack_recipe(config: TrainConfig, lexicon_documents: Sequence[Document]) -> WordStackRecipe:
+    """The word stack's fitting recipe from the config, its auxiliary lexicons counted on
+    `lexicon_documents`."""
+    groups = tuple(g for g in ("stems", "neighbours", "auxiliary") if g in config.word_stack_features)
+    auxiliary = auxiliary_lexicons(lexicon_documents) if "auxiliary" in groups else {}
+    if "auxiliary" in groups and not auxiliary:
+        raise TrainingError(f"the word stack's auxiliary features need documents of "
+                            f"{', '.join(config.lexicon_only_formats)}: give them with --data")
+    return WordStackRecipe(groups, auxiliary, config.word_stack_balanced)
+
+
 def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config: TrainConfig,
-            folds: Sequence[int] | None = None, reuse_references: bool = False) -> Figures:
+            folds: Sequence[int] | None = None, reuse_references: bool = False,
+            recipe: WordStackRecipe | None = None) -> Figures:
     """Every system's cross-validated figures from the out-of-fold scores of `folds` (0-based; default
     all), computed once for a given set of folds, model version and serving settings: packaging a
     finished run under a new version, or with other TF-IDF shares, fits its thresholds anew (with the
@@ -348,8 +369,8 @@ def figures(plan: FoldPlan, documents: Sequence[Document], run_dir: Path, config
     stack, stacked_folds = None, None
     if config.sentence_stack:  # sentence (and word) scores stacked; each fold judged by stacks that never saw it
         parts = StackParts.of(rest, prepared, scores["network"], scores["baseline"], own_sentences)
-        stacked_folds = nested_scores(scores[served], parts, fold_of, words=config.word_stack)
-        stack = fit_stack(parts, range(len(rest)), groups=fold_of if config.word_stack else None)
+        stacked_folds = nested_scores(scores[served], parts, fold_of, words=config.word_stack, recipe=recipe)
+        stack = fit_stack(parts, range(len(rest)), groups=fold_of if config.word_stack else None, recipe=recipe)
         scores[served] = list(apply_stack(scores[served], parts, stack, range(len(rest))).values())
     reports, systems, thresholds = {}, {}, {}
     kept = _reference_rows(cached, config, served) if reuse_references else {}
@@ -459,6 +480,7 @@ def crossval_part(documents: Sequence[Document], run_dir: Path, config: TrainCon
     """Train one part of the protocol (one fold model and its out-of-fold scores, or the final
     network) into the run folder, and stop; parts run side by side in separate processes."""
     fold = parse_part(part, k)
+    documents = lexicon_only(documents, config)[0]
     plan = _start(documents, run_dir, config, k, gate_fraction, gate_ids)
     if fold is None:
         train_final(plan, documents, run_dir, config)
@@ -479,12 +501,14 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     if len(folds) < 2 or not all(0 <= f < k for f in folds):
         raise TrainingError(f"the folds used must be at least two of 1 to {k}")
     sentence_frames = plan_sentence_frames(config)  # a bad examples file stops the run before it starts
+    documents, counted = lexicon_only(documents, config)
+    recipe = word_stack_recipe(config, counted)
     plan = _start(documents, run_dir, config, k, gate_fraction, gate_ids)
     rest, gate = plan.rest(documents), plan.gate(documents)
     log.info("%d-fold cross-validation over %d articles, %d in the gate set", k, len(rest), len(gate))
     for fold in folds:
         run_fold(plan, fold, documents, run_dir, config)
-    result = figures(plan, documents, run_dir, config, folds, reuse_references)
+    result = figures(plan, documents, run_dir, config, folds, reuse_references, recipe)
     network, tokenizer, encoder, final_config, history = train_final(plan, documents, run_dir, config)
     training = plan.training(documents)
     baseline = BaselineScorer().fit(training) if config.fits_tfidf() else None

@@ -24,7 +24,7 @@ from framing.model.taxonomy import TECHNIQUES
 from framing.model.word_stack import WordStack
 from framing.training.documents import Document
 from framing.training.sentence_techniques import sentence_labels
-from framing.training.word_stack import fit_word_stack, word_labels
+from framing.training.word_stack import WordStackRecipe, fit_word_stack, word_labels
 
 # Inverse regularisation of the regression: three shared weights and the biases, fitted on tens of
 # thousands of sentence-technique pairs, so the penalty matters little.
@@ -60,11 +60,12 @@ class StackParts:
 
 
 def fit_stack(parts: StackParts, rows: Sequence[int], c: float = STACK_C,
-              min_positives: int = MIN_POSITIVES, groups: Sequence[int] | None = None) -> SentenceStack:
+              min_positives: int = MIN_POSITIVES, groups: Sequence[int] | None = None,
+              recipe: WordStackRecipe | None = None) -> SentenceStack:
     """The stack fitted on the sentences of articles `rows`: one weight per part, shared by every
     technique that has `min_positives` positive (and negative) sentences, and a bias per technique.
-    With `groups` (the rows' folds), the word stack is fitted too, its training priors counted across
-    the groups.
+    With `groups` (the rows' folds), the word stack is fitted too (as `recipe` says), its training
+    priors counted across the groups.
 
     Shared, because a weight per part and technique was measured and did worse: fitted on a third
     of the corpus, the rare techniques' weights are noise (docs/model-experiments.md, section 11).
@@ -73,14 +74,14 @@ def fit_stack(parts: StackParts, rows: Sequence[int], c: float = STACK_C,
     bias = np.zeros(len(TECHNIQUES))
     usable = [i for i in rows if len(parts.labels[i])]
     if not usable:
-        return SentenceStack(weights, bias, np.zeros(len(TECHNIQUES), dtype=bool), _words(parts, rows, groups))
+        return SentenceStack(weights, bias, np.zeros(len(TECHNIQUES), dtype=bool), _words(parts, rows, groups, recipe))
     x = np.concatenate([parts.features(i) for i in usable])  # [sentences, techniques, parts]
     y = np.concatenate([parts.labels[i] for i in usable])
     positives = y.sum(axis=0)
     fitted = (positives >= min_positives) & (len(y) - positives >= min_positives)
     chosen = np.flatnonzero(fitted)
     if not len(chosen):
-        return SentenceStack(weights, bias, fitted, _words(parts, rows, groups))
+        return SentenceStack(weights, bias, fitted, _words(parts, rows, groups, recipe))
     indicators = np.eye(len(chosen)) * INDICATOR_SCALE
     design = np.concatenate([np.concatenate([x[:, t, :], np.repeat(indicators[k][None, :], len(y), axis=0)], axis=1)
                              for k, t in enumerate(chosen)])
@@ -88,13 +89,14 @@ def fit_stack(parts: StackParts, rows: Sequence[int], c: float = STACK_C,
     coefficients = regression.coef_[0]
     weights[chosen] = coefficients[: len(PARTS)]
     bias[chosen] = coefficients[len(PARTS):] * INDICATOR_SCALE + regression.intercept_[0]
-    return SentenceStack(weights, bias, fitted, _words(parts, rows, groups))
+    return SentenceStack(weights, bias, fitted, _words(parts, rows, groups, recipe))
 
 
-def _words(parts: StackParts, rows: Sequence[int], groups: Sequence[int] | None) -> WordStack | None:
+def _words(parts: StackParts, rows: Sequence[int], groups: Sequence[int] | None,
+           recipe: WordStackRecipe | None) -> WordStack | None:
     if groups is None or parts.prepared is None or parts.word_labels is None:
         return None
-    return fit_word_stack(parts.prepared, parts.network, parts.tfidf, parts.word_labels, list(rows), groups)
+    return fit_word_stack(parts.prepared, parts.network, parts.tfidf, parts.word_labels, list(rows), groups, recipe)
 
 
 def apply_stack(served: Sequence[DocumentScores], parts: StackParts, stack: SentenceStack,
@@ -107,7 +109,7 @@ def apply_stack(served: Sequence[DocumentScores], parts: StackParts, stack: Sent
 
 
 def nested_scores(served: Sequence[DocumentScores], parts: StackParts, fold_of: Sequence[int],
-                  words: bool = False) -> Callable[[int], list[DocumentScores]]:
+                  words: bool = False, recipe: WordStackRecipe | None = None) -> Callable[[int], list[DocumentScores]]:
     """For a judged fold, every article's stacked scores as the module docstring deals them (with the
     word stack too when `words`). With two folds there is no third to fit the other fold's stack on:
     it is fitted on that fold itself."""
@@ -117,7 +119,7 @@ def nested_scores(served: Sequence[DocumentScores], parts: StackParts, fold_of: 
     @functools.cache  # the stack without folds {f, g} serves judging f and judging g
     def fitted_on(fit_folds: tuple[int, ...]) -> SentenceStack:
         rows = [i for h in fit_folds for i in members[h]]
-        return fit_stack(parts, rows, groups=[fold_of[i] for i in rows] if words else None)
+        return fit_stack(parts, rows, groups=[fold_of[i] for i in rows] if words else None, recipe=recipe)
 
     def of_fold(judged: int) -> list[DocumentScores]:
         scores = list(served)

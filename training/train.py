@@ -71,6 +71,11 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     model started from, or its ancestors, trained on."""
     if config.threads:
         torch.set_num_threads(config.threads)
+    counted = [d for d in documents if d.kind in config.lexicon_only_formats]
+    if counted:  # only `framing crossval` fits a word stack, the one thing they are for
+        log.info("%d documents of %s not trained on (lexicon_only_formats)", len(counted),
+                 ", ".join(config.lexicon_only_formats))
+        documents = [d for d in documents if d.kind not in config.lexicon_only_formats]
     seed_everything(config.seed)
     work_dir = work_dir or output.with_name(output.name + ".work")
     work_dir.mkdir(parents=True, exist_ok=True)

@@ -9,21 +9,40 @@ with the sentence stack, so each fold is judged by a word stack whose lexicon ne
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from framing.model.scores import DocumentScores, PreparedText
 from framing.model.sentence_stack import SentenceStack
-from framing.model.word_stack import FEATURES, STACKED, Lexicon, WordStack, features, words_of
+from framing.model.word_stack import STACKED, Lexicon, WordStack, feature_names, features, words_of
 from framing.training.documents import Document
 
 # Inverse regularisation: ten weights fitted on hundreds of thousands of words.
 WORD_STACK_C = 1.0
 # Marked words a technique needs before its word scores are stacked.
 MIN_MARKED = 20
+
+
+@dataclass(frozen=True)
+class WordStackRecipe:
+    """How the word stack is fitted: its optional feature groups (model.word_stack.GROUPS), the
+    auxiliary lexicons the "auxiliary" group reads (kind -> lexicon, counted on corpora the network
+    never trains on), and whether the regression weighs the classes evenly (marked words are 2% of
+    all: an even fit moves where span thresholds land; docs/model-experiments.md, sections 13, 15)."""
+
+    groups: tuple[str, ...] = ()
+    auxiliary: Mapping[str, Lexicon] = field(default_factory=dict)
+    balanced: bool = False
+
+
+def auxiliary_lexicons(documents: Sequence[Document]) -> dict[str, Lexicon]:
+    """One lexicon per kind of `documents` (e.g. babe, semeval2021), in sorted order of kinds."""
+    prepared = [(document, PreparedText.from_text(document.text)) for document in documents]
+    return {kind: Lexicon.count((words_of(p), word_labels(d, p)) for d, p in prepared if d.kind == kind)
+            for kind in sorted({d.kind for d in documents})}
 
 
 def word_labels(document: Document, prepared: PreparedText) -> np.ndarray:
@@ -53,9 +72,11 @@ def with_fresh_words(stack: SentenceStack, documents: Sequence[Document]) -> Sen
 
 def fit_word_stack(prepared: Sequence[PreparedText], network: Sequence[DocumentScores],
                    tfidf: Sequence[DocumentScores], labels: Sequence[np.ndarray], rows: Sequence[int],
-                   groups: Sequence[int]) -> WordStack | None:
+                   groups: Sequence[int], recipe: WordStackRecipe | None = None) -> WordStack | None:
     """The word stack fitted on articles `rows` (`groups`: their folds), for each stacked technique
     with MIN_MARKED marked (and unmarked) words among them; None when neither has."""
+    recipe = recipe or WordStackRecipe()
+    auxiliary = recipe.auxiliary if "auxiliary" in recipe.groups else {}
     kept = [(i, g) for i, g in zip(rows, groups, strict=True) if len(prepared[i].words)]
     if not kept:
         return None
@@ -67,14 +88,17 @@ def fit_word_stack(prepared: Sequence[PreparedText], network: Sequence[DocumentS
         lexicon = Lexicon.count((words[i], labels[i]) for i in rows if by_row[i] != group)
         for i in rows:
             if by_row[i] == group:
-                x.append(features(prepared[i], words[i], network[i], tfidf[i], lexicon))
+                x.append(features(prepared[i], words[i], network[i], tfidf[i], lexicon, recipe.groups, auxiliary))
                 y.append(labels[i])
     design, gold = np.concatenate(x), np.concatenate(y)
     fitted = (gold.sum(axis=0) >= MIN_MARKED) & ((~gold).sum(axis=0) >= MIN_MARKED)
     if not fitted.any():
         return None
-    weights, bias = np.zeros((len(STACKED), len(FEATURES))), np.zeros(len(STACKED))
+    weights = np.zeros((len(STACKED), len(feature_names(recipe.groups, list(auxiliary)))))
+    bias = np.zeros(len(STACKED))
     for t in np.flatnonzero(fitted):
-        regression = LogisticRegression(C=WORD_STACK_C, max_iter=3000).fit(design, gold[:, t])
+        regression = LogisticRegression(C=WORD_STACK_C, max_iter=3000,
+                                        class_weight="balanced" if recipe.balanced else None).fit(design, gold[:, t])
         weights[t], bias[t] = regression.coef_[0], regression.intercept_[0]
-    return WordStack(weights, bias, fitted, Lexicon.count((words[i], labels[i]) for i in rows))
+    return WordStack(weights, bias, fitted, Lexicon.count((words[i], labels[i]) for i in rows), recipe.groups,
+                     dict(auxiliary))

@@ -82,9 +82,11 @@ def run(args: argparse.Namespace) -> int:
         if gate_ids is None:
             raise FramingError(f"{args.gate_from} has no data record (data.json) saying what it held out")
     if args.dry_run:
-        plan = FoldPlan.make(data.documents, args.folds, config.seed, args.gate_fraction, gate_ids,
-                             config.train_only_formats)
-        print("\n".join(describe_plan(plan, data.documents, config)))
+        from framing.training.crossval import lexicon_only
+
+        trained = lexicon_only(data.documents, config)[0]
+        plan = FoldPlan.make(trained, args.folds, config.seed, args.gate_fraction, gate_ids, config.train_only_formats)
+        print("\n".join(describe_plan(plan, trained, config)))
         return 0
     if args.part:
         crossval_part(data.documents, args.output, config, args.folds, args.part, args.gate_fraction, gate_ids)
