@@ -146,16 +146,16 @@ class TrainConfig(BaseModel):
                            "with the sentence stack on out-of-fold scores: `framing crossval` only; needs "
                            "sentence_stack")
     word_stack_features: list[Literal["stems", "neighbours", "auxiliary"]] = Field(
-        default_factory=list, description="optional feature groups of the word stack (model.word_stack.GROUPS): "
-                                          "lexicon counts summed over the word's stem, the neighbouring words' "
-                                          "logits and priors, priors counted on lexicon_only_formats' documents")
+        [], description="optional feature groups of the word stack (model.word_stack.GROUPS): lexicon counts "
+                        "summed over the word's stem, the neighbouring words' logits and priors, priors counted "
+                        "on lexicon_only_formats' documents")
     word_stack_balanced: bool = Field(
         False, description="fit the word stack's regressions with balanced class weights")
     lexicon_only_formats: list[str] = Field(
-        default_factory=list, description="formats whose documents are never trained on nor put in a fold, "
-                                          "even if train_only_formats lists them too (so a run trained without "
-                                          "them resumes): `framing crossval` counts them into the word stack's "
-                                          "auxiliary lexicons (word_stack_features \"auxiliary\"), one per format")
+        [], description="formats whose documents are never trained on nor put in a fold, even if "
+                        "train_only_formats lists them too (so a run trained without them resumes): `framing "
+                        "crossval` counts them into the word stack's auxiliary lexicons (word_stack_features "
+                        "\"auxiliary\"), one per format")
     quantization: Literal["none", "int8"] = Field(
         SERVED_QUANTIZATION, description="arithmetic the model is served and calibrated in (model.quantization)")
     span_extension: float = Field(
