@@ -27,11 +27,11 @@ from framing.model.word_stack import (
     words_of,
 )
 from framing.training.config import TrainConfig
-from framing.training.crossval import lexicon_only, word_stack_recipe
+from framing.training.crossval import word_stack_recipe
 from framing.training.documents import Document, GoldSpan
 from framing.training.errors import TrainingError
 from framing.training.sentence_stack import StackParts, fit_stack, nested_scores
-from framing.training.word_stack import WordStackRecipe, with_fresh_words, word_labels
+from framing.training.word_stack import WordStackRecipe, lexicon_only, with_fresh_words, word_labels
 
 T = len(TECHNIQUES)
 LOADED = TECHNIQUE_INDEX["Loaded_Language"]
@@ -306,7 +306,7 @@ def test_word_stack_switches_are_checked_and_lexicon_only_documents_stay_out_of_
     rng = np.random.default_rng(0)
     corpus = [_document(i, rng)[0] for i in range(4)]
     babe = [Document("b1", "The vile mob came.", [GoldSpan("Loaded_Language", 4, 8)], kind="babe")]
-    trained, counted = lexicon_only(corpus + babe, config)
+    trained, counted = lexicon_only(corpus + babe, config.lexicon_only_formats)
     assert [d.id for d in counted] == ["b1"] and all(d.kind == "semeval" for d in trained)
     recipe = word_stack_recipe(config, counted)
     assert recipe.groups == ("stems", "auxiliary") and recipe.auxiliary["babe"].counts["vile"] == (1, 1, 0)

@@ -43,6 +43,7 @@ from framing.model.sentence_techniques import SentenceTechniqueModel, blend_sent
 from framing.model.span_memory import SpanMemory
 from framing.model.tfidf import BaselineScorer
 from framing.model.thresholds import Thresholds
+from framing.model.word_stack import GROUPS
 from framing.training.article_frames import fit_article_frames
 from framing.training.calibrate import calibrate, sensitive_thresholds
 from framing.training.config import REFERENCE_SETTINGS, TrainConfig
@@ -68,7 +69,7 @@ from framing.training.span_memory_fit import memory_for, recorded_memory_scores,
 from framing.training.split import data_record
 from framing.training.train import initial_network, seed_everything
 from framing.training.trainer import Trainer, score_documents
-from framing.training.word_stack import WordStackRecipe, auxiliary_lexicons
+from framing.training.word_stack import WordStackRecipe, auxiliary_lexicons, lexicon_only
 
 log = logging.getLogger("framing.train")
 FIGURES = "figures"  # run folder: cross-validated reports, fold figures and thresholds, once computed
@@ -305,18 +306,10 @@ class Figures:
                    SentenceStack.load(directory) if (directory / SENTENCE_STACK).is_file() else None)
 
 
-def lexicon_only(documents: Sequence[Document], config: TrainConfig) -> tuple[list[Document], list[Document]]:
-    """(what the run trains and judges, the lexicon_only_formats' documents): the latter are only
-    counted into the word stack's auxiliary lexicons, and kept out of the fold plan, so a run
-    resumes whether or not they are given."""
-    counted = set(config.lexicon_only_formats)
-    return [d for d in documents if d.kind not in counted], [d for d in documents if d.kind in counted]
-
-
 def word_stack_recipe(config: TrainConfig, lexicon_documents: Sequence[Document]) -> WordStackRecipe:
     """The word stack's fitting recipe from the config, its auxiliary lexicons counted on
     `lexicon_documents`."""
-    groups = tuple(g for g in ("stems", "neighbours", "auxiliary") if g in config.word_stack_features)
+    groups = tuple(g for g in GROUPS if g in config.word_stack_features)
     auxiliary = auxiliary_lexicons(lexicon_documents) if "auxiliary" in groups else {}
     if "auxiliary" in groups and not auxiliary:
         raise TrainingError(f"the word stack's auxiliary features need documents of "
@@ -480,7 +473,7 @@ def crossval_part(documents: Sequence[Document], run_dir: Path, config: TrainCon
     """Train one part of the protocol (one fold model and its out-of-fold scores, or the final
     network) into the run folder, and stop; parts run side by side in separate processes."""
     fold = parse_part(part, k)
-    documents = lexicon_only(documents, config)[0]
+    documents = lexicon_only(documents, config.lexicon_only_formats)[0]
     plan = _start(documents, run_dir, config, k, gate_fraction, gate_ids)
     if fold is None:
         train_final(plan, documents, run_dir, config)
@@ -501,7 +494,7 @@ def crossval(documents: Sequence[Document], run_dir: Path, config: TrainConfig, 
     if len(folds) < 2 or not all(0 <= f < k for f in folds):
         raise TrainingError(f"the folds used must be at least two of 1 to {k}")
     sentence_frames = plan_sentence_frames(config)  # a bad examples file stops the run before it starts
-    documents, counted = lexicon_only(documents, config)
+    documents, counted = lexicon_only(documents, config.lexicon_only_formats)
     recipe = word_stack_recipe(config, counted)
     plan = _start(documents, run_dir, config, k, gate_fraction, gate_ids)
     rest, gate = plan.rest(documents), plan.gate(documents)

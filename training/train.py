@@ -31,7 +31,7 @@ from framing.training.reports import TrainingMetrics
 from framing.training.sentence_frame_fit import plan_sentence_frames
 from framing.training.split import split_documents
 from framing.training.trainer import Trainer
-from framing.training.word_stack import with_fresh_words
+from framing.training.word_stack import lexicon_only, with_fresh_words
 
 log = logging.getLogger("framing.train")
 
@@ -71,11 +71,10 @@ def train(documents: Sequence[Document], output: Path, config: TrainConfig,
     model started from, or its ancestors, trained on."""
     if config.threads:
         torch.set_num_threads(config.threads)
-    counted = [d for d in documents if d.kind in config.lexicon_only_formats]
+    documents, counted = lexicon_only(documents, config.lexicon_only_formats)
     if counted:  # only `framing crossval` fits a word stack, the one thing they are for
         log.info("%d documents of %s not trained on (lexicon_only_formats)", len(counted),
                  ", ".join(config.lexicon_only_formats))
-        documents = [d for d in documents if d.kind not in config.lexicon_only_formats]
     seed_everything(config.seed)
     work_dir = work_dir or output.with_name(output.name + ".work")
     work_dir.mkdir(parents=True, exist_ok=True)

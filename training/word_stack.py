@@ -9,7 +9,7 @@ with the sentence stack, so each fold is judged by a word stack whose lexicon ne
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -36,6 +36,13 @@ class WordStackRecipe:
     groups: tuple[str, ...] = ()
     auxiliary: Mapping[str, Lexicon] = field(default_factory=dict)
     balanced: bool = False
+
+
+def lexicon_only(documents: Sequence[Document], formats: Collection[str]) -> tuple[list[Document], list[Document]]:
+    """(what a run trains and judges, the documents of the lexicon-only `formats`): the latter are only
+    counted into the word stack's auxiliary lexicons, and kept out of training and the fold plan, so
+    a run resumes whether or not they are given."""
+    return [d for d in documents if d.kind not in formats], [d for d in documents if d.kind in formats]
 
 
 def auxiliary_lexicons(documents: Sequence[Document]) -> dict[str, Lexicon]:

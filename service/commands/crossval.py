@@ -82,9 +82,9 @@ def run(args: argparse.Namespace) -> int:
         if gate_ids is None:
             raise FramingError(f"{args.gate_from} has no data record (data.json) saying what it held out")
     if args.dry_run:
-        from framing.training.crossval import lexicon_only
+        from framing.training.word_stack import lexicon_only
 
-        trained = lexicon_only(data.documents, config)[0]
+        trained = lexicon_only(data.documents, config.lexicon_only_formats)[0]
         plan = FoldPlan.make(trained, args.folds, config.seed, args.gate_fraction, gate_ids, config.train_only_formats)
         print("\n".join(describe_plan(plan, trained, config)))
         return 0
